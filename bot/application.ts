@@ -1,0 +1,212 @@
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { ConversationState, UserState, TurnContext } from 'botbuilder';
+import type { Activity } from 'botbuilder';
+import type { Redis } from 'ioredis';
+import type { AppConfig } from '../config';
+import { createCrm, openDatabase, type Crm, type Database } from '../crm';
+import { KeywordRecognizer, MainDialog, textsFor, languageOf, type Recognizer } from '../dialogs';
+import { startWorkers, type WorkerHost } from '../workers';
+import type { Logger } from './logger';
+import { ensureRedis, redisClient, type RedisEndpoint } from './redis';
+import { PostgresStorage } from './storage';
+import { TimelineMiddleware } from './timelineMiddleware';
+import { ConciergeBot } from './conciergeBot';
+import { DirectLineAdapter } from './directline/adapter';
+import { TranscriptBus } from './directline/bus';
+import { DirectLineService } from './directline/service';
+import { directLineRoutes } from './directline/routes';
+import { DirectLineStream } from './directline/stream';
+import { DirectLineTokens } from './directline/tokens';
+import { channelRoutes, createChannelAdapter } from './teams';
+import { createHttpApp } from './server';
+
+export type ProcessRole = 'all' | 'web' | 'workers';
+
+export interface Application {
+  /** The address customers open (web roles only). */
+  url?: string;
+  crm: Crm;
+  database: Database;
+  stop(): Promise<void>;
+}
+
+export interface ApplicationOptions {
+  config: AppConfig;
+  log: Logger;
+  role?: ProcessRole;
+  /** The NLP-backed recognizer; the keyword recognizer when absent. */
+  recognizer?: Recognizer;
+}
+
+/** Where the Direct Line signing key comes from: DIRECTLINE_SECRET, else one generated once and kept in DATA_DIR. */
+function directLineSigningKey(config: AppConfig): string {
+  if (config.DIRECTLINE_SECRET) return config.DIRECTLINE_SECRET;
+  const file = path.join(config.dataDir, 'directline.key');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    const key = randomBytes(48).toString('base64url');
+    fs.writeFileSync(file, key, { mode: 0o600, flag: 'wx' });
+    return key;
+  }
+}
+
+/**
+ * Wires the whole product: storage, Redis, the bot and its adapters, the HTTP edge, and (role
+ * `all`/`workers`) the background workers. The one place where parts meet.
+ */
+export async function startApplication(options: ApplicationOptions): Promise<Application> {
+  const { config, log } = options;
+  const role = options.role ?? 'all';
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  const stopAll = async () => {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        log.warn({ err }, 'cleanup step failed');
+      }
+    }
+  };
+
+  try {
+    const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: config.DATABASE_POOL_SIZE });
+    cleanups.push(() => database.close());
+    const crm = createCrm(database.db);
+
+    const redisEndpoint: RedisEndpoint = await ensureRedis({ url: config.redisUrl, defaulted: config.redisDefaulted, dataDir: config.dataDir, log });
+    if (redisEndpoint.launched) {
+      const child = redisEndpoint.launched;
+      cleanups.push(
+        () =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      );
+    }
+    const redis: Redis = redisClient(redisEndpoint.url);
+    cleanups.push(() => redis.quit());
+
+    let workers: WorkerHost | undefined;
+    if (role === 'all' || role === 'workers') {
+      workers = await startWorkers({ redisUrl: redisEndpoint.url, crm, log: log.child({ part: 'workers' }) });
+      cleanups.push(() => workers!.close());
+    }
+
+    if (role === 'workers') {
+      return { crm, database, stop: stopAll };
+    }
+
+    const subscriber = redisClient(redisEndpoint.url);
+    cleanups.push(() => subscriber.quit());
+    const bus = new TranscriptBus(redis, subscriber);
+
+    const storage = new PostgresStorage(crm.state);
+    const conversationState = new ConversationState(storage);
+    const userState = new UserState(storage);
+    const dialog = new MainDialog(options.recognizer ?? new KeywordRecognizer());
+    const bot = new ConciergeBot(conversationState, userState, dialog);
+    const botIdentity = { id: config.MicrosoftAppId || 'concierge-bot', name: 'Concierge' };
+
+    const server = http.createServer();
+    const listening = new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, () => resolve());
+    });
+    await listening;
+    const address = server.address() as AddressInfo;
+    const localUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${address.port}`;
+    const publicUrl = config.PUBLIC_URL ?? localUrl;
+
+    const middleware = new TimelineMiddleware(crm);
+    const onTurnError = async (context: TurnContext, error: Error) => {
+      log.error({ err: error, channel: context.activity.channelId }, 'turn failed');
+      // A broken dialog must not trap the customer: clear the conversation's dialog state.
+      await conversationState.delete(context).catch(() => undefined);
+      await context
+        .sendActivity(textsFor(languageOf(context.activity.locale, context.activity.text)).error)
+        .catch((err: unknown) => log.error({ err }, 'could not send the error message'));
+    };
+
+    const directLineAdapter = new DirectLineAdapter({ transcripts: crm.transcripts, bus, bot: botIdentity, serviceUrl: publicUrl });
+    directLineAdapter.use(middleware);
+    directLineAdapter.onTurnError = onTurnError;
+
+    const channelAdapter = createChannelAdapter(config);
+    channelAdapter.use(middleware);
+    channelAdapter.onTurnError = onTurnError;
+
+    const tokens = new DirectLineTokens(directLineSigningKey(config), config.DIRECTLINE_TOKEN_TTL_SECONDS);
+    const directLine = new DirectLineService({
+      transcripts: crm.transcripts,
+      bus,
+      tokens,
+      bot: botIdentity,
+      serviceUrl: publicUrl,
+      runTurn: (activity: Partial<Activity>) => directLineAdapter.processActivity(activity, (ctx) => bot.run(ctx)),
+    });
+    const stream = new DirectLineStream({ service: directLine, tokens, transcripts: crm.transcripts, bus, log });
+
+    let stopping = false;
+    const app = createHttpApp({
+      log,
+      isStopping: () => stopping,
+      ready: async () => {
+        await database.ping().catch(() => {
+          throw new Error('database unreachable');
+        });
+        await redis.ping().catch(() => {
+          throw new Error('redis unreachable');
+        });
+        return { database: 'ok', redis: 'ok' };
+      },
+      routers: [
+        directLineRoutes({ service: directLine, tokens, secret: config.DIRECTLINE_SECRET, maxBodyBytes: config.MAX_BODY_BYTES }),
+        channelRoutes({
+          adapter: channelAdapter,
+          config,
+          allowUnauthenticated: config.BOT_ALLOW_UNAUTHENTICATED && config.NODE_ENV !== 'production',
+          logic: (ctx) => bot.run(ctx),
+        }),
+      ],
+    });
+    server.on('request', app);
+    stream.attach(server);
+
+    // Shutdown order: refuse new work, finish turns in progress, close streams and the server, then pools.
+    cleanups.push(async () => {
+      stream.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    cleanups.push(() => directLine.drain());
+    cleanups.push(() => {
+      stopping = true;
+      server.closeIdleConnections();
+    });
+
+    // Customer messages stored but never answered (the process died mid-turn) are answered now.
+    void recoverUnansweredTurns(crm, directLine, log);
+
+    return { url: localUrl, crm, database, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+async function recoverUnansweredTurns(crm: Crm, directLine: DirectLineService, log: Logger): Promise<void> {
+  try {
+    const pending = await crm.transcripts.unhandled(new Date(Date.now() - 30_000));
+    for (const activity of pending) await directLine.runStoredTurn(activity);
+    if (pending.length > 0) log.info({ count: pending.length }, 'answered messages left unanswered by an earlier process');
+  } catch (err) {
+    log.warn({ err }, 'could not recover unanswered messages');
+  }
+}

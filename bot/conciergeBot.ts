@@ -1,0 +1,36 @@
+import { ActivityHandler, ConversationState, UserState } from 'botbuilder';
+import type { TurnContext } from 'botbuilder';
+import type { DialogState } from 'botbuilder-dialogs';
+import { MainDialog, welcomeActivity } from '../dialogs';
+
+/** Thin bot: welcome on join, everything else to the dialog stack; state saved after each turn. */
+export class ConciergeBot extends ActivityHandler {
+  private readonly dialogState;
+
+  constructor(
+    private readonly conversationState: ConversationState,
+    private readonly userState: UserState,
+    private readonly dialog: MainDialog,
+  ) {
+    super();
+    this.dialogState = conversationState.createProperty<DialogState>('dialogState');
+
+    this.onMembersAdded(async (context, next) => {
+      for (const member of context.activity.membersAdded ?? []) {
+        if (member.id !== context.activity.recipient.id) await context.sendActivity(welcomeActivity(context.activity.locale));
+      }
+      await next();
+    });
+
+    this.onMessage(async (context, next) => {
+      await this.dialog.run(context, this.dialogState);
+      await next();
+    });
+  }
+
+  override async run(context: TurnContext): Promise<void> {
+    await super.run(context);
+    await this.conversationState.saveChanges(context, false);
+    await this.userState.saveChanges(context, false);
+  }
+}

@@ -1,0 +1,64 @@
+import dotenv from 'dotenv';
+import { ConfigError, parseConfig } from '../config';
+import { startApplication, type ProcessRole } from './application';
+import { createLogger } from './logger';
+import { RedisUnavailableError } from './redis';
+
+/** Entry point: `tsx bot/main.ts [all|web|workers]` (npm start, start:web, start:workers). */
+async function main(): Promise<void> {
+  dotenv.config({ quiet: true });
+  const role = (process.argv[2] ?? 'all') as ProcessRole;
+  if (!['all', 'web', 'workers'].includes(role)) {
+    console.error(`Unknown role "${role}": use all, web or workers.`);
+    process.exit(2);
+  }
+  let config;
+  try {
+    config = parseConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  let app;
+  try {
+    app = await startApplication({ config, log, role });
+  } catch (err) {
+    if (err instanceof RedisUnavailableError) {
+      console.error(err.message);
+      process.exit(3);
+    }
+    log.fatal({ err }, 'could not start');
+    process.exit(1);
+  }
+  if (app.url) {
+    console.log(`Concierge is running: open ${app.url}/ to chat with the bot (${config.embeddedDatabase ? 'embedded database in ' + config.dataDir : 'PostgreSQL'}).`);
+  } else {
+    console.log('Concierge workers are running.');
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_GRACE_MS + 5000);
+    force.unref();
+    app!
+      .stop()
+      .then(() => process.exit(0))
+      .catch((err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+void main();

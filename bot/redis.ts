@@ -1,0 +1,66 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+
+export class RedisUnavailableError extends Error {}
+
+export interface RedisEndpoint {
+  url: string;
+  /** The redis-server this process launched (stopped on shutdown), if any. */
+  launched?: ChildProcess;
+}
+
+async function answers(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500 });
+  probe.on('error', () => undefined);
+  try {
+    await probe.connect();
+    await probe.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/**
+ * Finds Redis: the configured URL; or, when none is configured and nothing answers on the default
+ * address, a redis-server from PATH launched with its data under DATA_DIR/redis.
+ */
+export async function ensureRedis(options: { url: string; defaulted: boolean; dataDir: string; log: Logger }): Promise<RedisEndpoint> {
+  if (await answers(options.url)) return { url: options.url };
+  if (!options.defaulted) throw new RedisUnavailableError(`Redis does not answer at REDIS_URL=${options.url}.`);
+  const which = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
+  const binary = which.stdout.trim();
+  if (which.status !== 0 || !binary) {
+    throw new RedisUnavailableError(
+      'Redis is needed and none answers at redis://127.0.0.1:6379: install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a running Redis.',
+    );
+  }
+  const dir = path.join(options.dataDir, 'redis');
+  fs.mkdirSync(dir, { recursive: true });
+  const url = new URL(options.url);
+  const child = spawn(
+    binary,
+    ['--bind', url.hostname, '--port', url.port || '6379', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'],
+    { stdio: 'ignore' },
+  );
+  options.log.info({ dir }, 'launched redis-server');
+  for (let i = 0; i < 50; i++) {
+    if (await answers(options.url)) return { url: options.url, launched: child };
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGTERM');
+  throw new RedisUnavailableError(`redis-server (${binary}) did not start on ${options.url}.`);
+}
+
+/** A client for commands and publishing; bullmq needs maxRetriesPerRequest null on its connections. */
+export function redisClient(url: string, extra: RedisOptions = {}): Redis {
+  const client = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...extra });
+  client.on('error', () => undefined);
+  return client;
+}

@@ -1,0 +1,76 @@
+import { ActivityTypes, TurnContext } from 'botbuilder';
+import type { Activity, Middleware } from 'botbuilder';
+import type { Crm, CustomerRecord } from '../crm';
+
+export const CUSTOMER_KEY = Symbol('customer');
+
+/** Which identity a channel user is: Teams users by their Entra object id when present. */
+export function channelIdentity(activity: Partial<Activity>): { kind: string; externalId: string; displayName?: string } | null {
+  const user = activity.from?.role === 'bot' ? activity.membersAdded?.find((m) => m.id !== activity.recipient?.id) : activity.from;
+  if (!user?.id || !activity.channelId) return null;
+  const externalId = activity.channelId === 'msteams' && user.aadObjectId ? user.aadObjectId : user.id;
+  return { kind: activity.channelId, externalId, displayName: user.name && user.name !== 'You' ? user.name : undefined };
+}
+
+/**
+ * Before the bot answers: resolve the channel user to a customer, store the inbound message in their
+ * timeline, and remember how to reach the conversation. Every outgoing message is stored before it is sent.
+ */
+export class TimelineMiddleware implements Middleware {
+  constructor(private readonly crm: Pick<Crm, 'customers' | 'timeline' | 'references'>) {}
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const activity = context.activity;
+    const identity = channelIdentity(activity);
+    const conversationId = activity.conversation?.id;
+    let customer: CustomerRecord | undefined;
+    if (identity && conversationId && activity.type !== ActivityTypes.Event) {
+      customer = await this.crm.customers.resolve({ ...identity, language: activity.locale });
+      context.turnState.set(CUSTOMER_KEY, customer);
+      if (activity.type === ActivityTypes.Message) {
+        await this.crm.timeline.record({
+          customerId: customer.id,
+          channel: activity.channelId,
+          conversationId,
+          direction: 'inbound',
+          author: 'customer',
+          text: activity.text ?? '',
+          activityId: activity.id ?? `${conversationId}:${Date.now()}`,
+        });
+      }
+      await this.crm.references.save(
+        activity.channelId,
+        conversationId,
+        JSON.parse(JSON.stringify(TurnContext.getConversationReference(activity))) as Record<string, unknown>,
+        customer.id,
+      );
+    }
+    let sent = 0;
+    context.onSendActivities(async (ctx, activities, sendNext) => {
+      const target = (ctx.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined) ?? customer;
+      if (target && conversationId) {
+        for (const out of activities) {
+          if (out.type !== ActivityTypes.Message) continue;
+          sent += 1;
+          await this.crm.timeline.record({
+            customerId: target.id,
+            channel: activity.channelId,
+            conversationId,
+            direction: 'outbound',
+            author: (out.channelData as { author?: string } | undefined)?.author ?? 'bot',
+            text: out.text ?? summarizeAttachments(out),
+            // Deterministic per turn, so a turn re-run after a crash records its replies once.
+            activityId: `${activity.id ?? 'turn'}:out:${sent}`,
+          });
+        }
+      }
+      return sendNext();
+    });
+    await next();
+  }
+}
+
+function summarizeAttachments(activity: Partial<Activity>): string {
+  const n = activity.attachments?.length ?? 0;
+  return n > 0 ? `[${n} attachment${n > 1 ? 's' : ''}: ${activity.attachments!.map((a) => a.contentType).join(', ')}]` : '';
+}

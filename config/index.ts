@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import path from 'node:path';
+
+/**
+ * Configuration is parsed once, at start, from the environment (and `.env`, loaded by the entry point).
+ * A bad value stops the process with the variable's name and what is wrong.
+ */
+const boolFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3978),
+  PUBLIC_URL: z.url().optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_MESSAGE_TEXT: boolFromEnv.default(false),
+  DIRECTLINE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DIRECTLINE_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86400).default(1800),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10_000_000).default(256 * 1024),
+  MicrosoftAppId: z.string().default(''),
+  MicrosoftAppPassword: z.string().default(''),
+  MicrosoftAppType: z.enum(['SingleTenant', 'MultiTenant', 'UserAssignedMSI']).default('SingleTenant'),
+  MicrosoftAppTenantId: z.string().default(''),
+  BOT_ALLOW_UNAUTHENTICATED: boolFromEnv.default(false),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  NLP_MODELS_DIR: z.string().optional(),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface AppConfig extends RawConfig {
+  /** Absolute data directory (PGlite database, launched Redis, NLP cache). */
+  dataDir: string;
+  /** True when no DATABASE_URL is given and the embedded PGlite database is used. */
+  embeddedDatabase: boolean;
+  /** True when REDIS_URL was not given (the default address is used, and may be launched). */
+  redisDefaulted: boolean;
+  redisUrl: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty strings in .env mean "not set" for optional values.
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const raw = result.data;
+  if (raw.MicrosoftAppId && raw.MicrosoftAppType === 'SingleTenant' && !raw.MicrosoftAppTenantId) {
+    throw new ConfigError(['MicrosoftAppTenantId: required when MicrosoftAppId is set and MicrosoftAppType is SingleTenant']);
+  }
+  if (raw.MicrosoftAppId && raw.MicrosoftAppType !== 'UserAssignedMSI' && !raw.MicrosoftAppPassword) {
+    throw new ConfigError(['MicrosoftAppPassword: required when MicrosoftAppId is set']);
+  }
+  return {
+    ...raw,
+    dataDir: path.resolve(raw.DATA_DIR),
+    embeddedDatabase: !raw.DATABASE_URL,
+    redisDefaulted: !raw.REDIS_URL,
+    redisUrl: raw.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  };
+}

@@ -1,0 +1,115 @@
+import { and, asc, eq } from 'drizzle-orm';
+import type { Db, DbOrTx } from './db';
+import { customers, identities, messages } from './schema';
+
+export interface ChannelIdentity {
+  /** Identity kind: `directline`, `msteams`, `email`, `phone`, … */
+  kind: string;
+  externalId: string;
+  displayName?: string;
+  language?: string;
+}
+
+export interface CustomerRecord {
+  id: string;
+  displayName: string | null;
+  email: string | null;
+  language: string | null;
+}
+
+/** Rollback signal when another transaction created the same identity first. */
+class IdentityRace extends Error {}
+
+/** Maps channel users to customers: one customer, created on first contact. */
+export class CustomerDirectory {
+  constructor(private readonly db: Db) {}
+
+  async resolve(identity: ChannelIdentity): Promise<CustomerRecord> {
+    const existing = await this.findByIdentity(identity.kind, identity.externalId);
+    if (existing) return existing;
+    try {
+      return await this.db.transaction(async (tx) => {
+        const [customer] = await tx
+          .insert(customers)
+          .values({ displayName: identity.displayName ?? null, language: identity.language ?? null })
+          .returning();
+        const linked = await tx
+          .insert(identities)
+          .values({ customerId: customer.id, kind: identity.kind, externalId: identity.externalId })
+          .onConflictDoNothing()
+          .returning({ id: identities.id });
+        if (linked.length === 0) throw new IdentityRace();
+        return toRecord(customer);
+      });
+    } catch (err) {
+      if (!(err instanceof IdentityRace)) throw err;
+      const winner = await this.findByIdentity(identity.kind, identity.externalId);
+      if (!winner) throw new Error('identity vanished after a concurrent insert');
+      return winner;
+    }
+  }
+
+  async findByIdentity(kind: string, externalId: string, db: DbOrTx = this.db): Promise<CustomerRecord | null> {
+    const rows = await db
+      .select({ id: customers.id, displayName: customers.displayName, email: customers.email, language: customers.language })
+      .from(identities)
+      .innerJoin(customers, eq(customers.id, identities.customerId))
+      .where(and(eq(identities.kind, kind), eq(identities.externalId, externalId)))
+      .limit(1);
+    return rows[0] ?? null;
+  }
+
+  async get(id: string): Promise<CustomerRecord | null> {
+    const rows = await this.db.select().from(customers).where(eq(customers.id, id)).limit(1);
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+}
+
+function toRecord(row: typeof customers.$inferSelect): CustomerRecord {
+  return { id: row.id, displayName: row.displayName, email: row.email, language: row.language };
+}
+
+export interface TimelineMessage {
+  customerId: string;
+  channel: string;
+  conversationId: string;
+  direction: 'inbound' | 'outbound';
+  author: string;
+  text: string;
+  activityId: string;
+  at?: Date;
+}
+
+export type StoredMessage = typeof messages.$inferSelect;
+
+/** The customer's message timeline. Recording is idempotent per channel activity. */
+export class Timeline {
+  constructor(private readonly db: Db) {}
+
+  /** Returns true when the message was new, false when this activity was already recorded. */
+  async record(message: TimelineMessage, db: DbOrTx = this.db): Promise<boolean> {
+    const inserted = await db
+      .insert(messages)
+      .values({ ...message, createdAt: message.at ?? new Date() })
+      .onConflictDoNothing()
+      .returning({ id: messages.id });
+    return inserted.length > 0;
+  }
+
+  async forCustomer(customerId: string, limit = 500): Promise<StoredMessage[]> {
+    return this.db
+      .select()
+      .from(messages)
+      .where(eq(messages.customerId, customerId))
+      .orderBy(asc(messages.createdAt), asc(messages.id))
+      .limit(limit);
+  }
+
+  async forConversation(channel: string, conversationId: string): Promise<StoredMessage[]> {
+    return this.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.channel, channel), eq(messages.conversationId, conversationId)))
+      .orderBy(asc(messages.createdAt), asc(messages.id));
+  }
+}

@@ -1,0 +1,37 @@
+/** crm/: the domain and its storage. Knows no chat SDK and no dialog. */
+import type { Db } from './db';
+import { CustomerDirectory, Timeline } from './customers';
+import { TranscriptStore } from './transcripts';
+import { ConversationReferenceStore } from './conversationReferences';
+import { StateDocumentStore } from './stateDocuments';
+
+export { openDatabase, migrationsFolder } from './db';
+export type { Db, Tx, DbOrTx, Database, DatabaseOptions } from './db';
+export * from './errors';
+export { CustomerDirectory, Timeline } from './customers';
+export type { ChannelIdentity, CustomerRecord, TimelineMessage, StoredMessage } from './customers';
+export { TranscriptStore, activityId, seqOfActivityId, isUniqueViolation } from './transcripts';
+export type { StoredActivity, DirectLineConversation } from './transcripts';
+export { ConversationReferenceStore } from './conversationReferences';
+export type { ConversationReferenceDocument } from './conversationReferences';
+export { StateDocumentStore } from './stateDocuments';
+export type { StateDocument } from './stateDocuments';
+
+/** The domain services, wired on one database. */
+export interface Crm {
+  customers: CustomerDirectory;
+  timeline: Timeline;
+  transcripts: TranscriptStore;
+  references: ConversationReferenceStore;
+  state: StateDocumentStore;
+}
+
+export function createCrm(db: Db): Crm {
+  return {
+    customers: new CustomerDirectory(db),
+    timeline: new Timeline(db),
+    transcripts: new TranscriptStore(db),
+    references: new ConversationReferenceStore(db),
+    state: new StateDocumentStore(db),
+  };
+}

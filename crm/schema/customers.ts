@@ -1,0 +1,52 @@
+import { sql } from 'drizzle-orm';
+import { index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+
+/** One person, whatever channels they use. */
+export const customers = pgTable('customers', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  displayName: text('display_name'),
+  email: text('email'),
+  language: text('language'),
+  attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** A channel-specific handle (web visitor id, Teams user id, email, phone) that points at a customer. */
+export const identities = pgTable(
+  'identities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    kind: text('kind').notNull(),
+    externalId: text('external_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('identities_kind_external_uq').on(t.kind, t.externalId), index('identities_customer_idx').on(t.customerId)],
+);
+
+/** The customer's timeline of messages, inbound and outbound, on every channel. */
+export const messages = pgTable(
+  'messages',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    channel: text('channel').notNull(),
+    conversationId: text('conversation_id').notNull(),
+    direction: text('direction', { enum: ['inbound', 'outbound'] }).notNull(),
+    /** Who wrote it: the customer, the bot, or an agent (agent id). */
+    author: text('author').notNull(),
+    text: text('text').notNull().default(''),
+    /** Channel activity id: repeats of the same activity are stored once. */
+    activityId: text('activity_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('messages_activity_uq').on(t.channel, t.conversationId, t.activityId, t.direction),
+    index('messages_customer_time_idx').on(t.customerId, t.createdAt),
+  ],
+);

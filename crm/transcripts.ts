@@ -1,0 +1,164 @@
+import { and, asc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import type { Db } from './db';
+import { directLineActivities, directLineConversations } from './schema';
+import { NotFoundError } from './errors';
+
+export type StoredActivity = Record<string, unknown> & { id: string };
+
+export interface DirectLineConversation {
+  id: string;
+  userId: string;
+  createdAt: Date;
+}
+
+export interface AppendResult {
+  activities: StoredActivity[];
+  /** False when the client's retry of an already stored activity was recognised. */
+  created: boolean;
+}
+
+/** Ids are "<conversation>|<seq>": the watermark a client sends back is the seq of what it saw last. */
+export function activityId(conversationId: string, seq: number): string {
+  return `${conversationId}|${String(seq).padStart(7, '0')}`;
+}
+
+export function seqOfActivityId(id: string): number | null {
+  const m = /\|(\d{1,10})$/.exec(id);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * The Direct Line transcript of website conversations. It lives in PostgreSQL, so every instance
+ * serves every conversation, and a restart loses nothing.
+ */
+export class TranscriptStore {
+  constructor(private readonly db: Db) {}
+
+  async createConversation(id: string, userId: string): Promise<DirectLineConversation> {
+    const [row] = await this.db.insert(directLineConversations).values({ id, userId }).returning();
+    return { id: row.id, userId: row.userId, createdAt: row.createdAt };
+  }
+
+  async getConversation(id: string): Promise<DirectLineConversation | null> {
+    const rows = await this.db.select().from(directLineConversations).where(eq(directLineConversations.id, id)).limit(1);
+    const row = rows[0];
+    return row ? { id: row.id, userId: row.userId, createdAt: row.createdAt } : null;
+  }
+
+  /**
+   * Appends activities in order. The conversation row is locked by the sequence update, so appends
+   * from several instances interleave safely. A `clientActivityId` already stored returns the stored activity.
+   */
+  async append(
+    conversationId: string,
+    incoming: Array<Record<string, unknown>>,
+    options: { clientActivityId?: string; pendingTurn?: boolean } = {},
+  ): Promise<AppendResult> {
+    if (options.clientActivityId) {
+      const existing = await this.findByClientActivityId(conversationId, options.clientActivityId);
+      if (existing) return { activities: [existing], created: false };
+    }
+    try {
+      const activities = await this.db.transaction(async (tx) => {
+        const now = new Date();
+        const [conv] = await tx
+          .update(directLineConversations)
+          .set({ nextSeq: sql`${directLineConversations.nextSeq} + ${incoming.length}`, lastActivityAt: now })
+          .where(eq(directLineConversations.id, conversationId))
+          .returning({ nextSeq: directLineConversations.nextSeq });
+        if (!conv) throw new NotFoundError('conversation');
+        const first = conv.nextSeq - incoming.length;
+        const stored = incoming.map((a, i) => ({
+          ...a,
+          id: activityId(conversationId, first + i),
+          timestamp: (a.timestamp as string | undefined) ?? now.toISOString(),
+          conversation: { id: conversationId },
+        })) as StoredActivity[];
+        if (stored.length > 0) {
+          await tx.insert(directLineActivities).values(
+            stored.map((activity, i) => ({
+              conversationId,
+              seq: first + i,
+              activity,
+              clientActivityId: i === 0 ? (options.clientActivityId ?? null) : null,
+              handledAt: options.pendingTurn ? null : now,
+              createdAt: now,
+            })),
+          );
+        }
+        return stored;
+      });
+      return { activities, created: true };
+    } catch (err) {
+      // Two concurrent retries of the same client activity: the loser returns the winner's copy.
+      if (options.clientActivityId && isUniqueViolation(err)) {
+        const existing = await this.findByClientActivityId(conversationId, options.clientActivityId);
+        if (existing) return { activities: [existing], created: false };
+      }
+      throw err;
+    }
+  }
+
+  /** Activities after the watermark (exclusive), oldest first, and the new watermark. */
+  async since(conversationId: string, watermark: number | null, limit = 500): Promise<{ activities: StoredActivity[]; watermark: number | null }> {
+    const rows = await this.db
+      .select({ seq: directLineActivities.seq, activity: directLineActivities.activity })
+      .from(directLineActivities)
+      .where(
+        and(
+          eq(directLineActivities.conversationId, conversationId),
+          watermark === null ? undefined : gt(directLineActivities.seq, watermark),
+        ),
+      )
+      .orderBy(asc(directLineActivities.seq))
+      .limit(limit);
+    return {
+      activities: rows.map((r) => r.activity as StoredActivity),
+      watermark: rows.length > 0 ? rows[rows.length - 1].seq : watermark,
+    };
+  }
+
+  async markHandled(id: string): Promise<void> {
+    const seq = seqOfActivityId(id);
+    const conversationId = id.slice(0, id.lastIndexOf('|'));
+    if (seq === null) return;
+    await this.db
+      .update(directLineActivities)
+      .set({ handledAt: new Date() })
+      .where(and(eq(directLineActivities.conversationId, conversationId), eq(directLineActivities.seq, seq)));
+  }
+
+  /** Customer messages whose turn never finished (a crash mid-turn), oldest first. */
+  async unhandled(olderThan: Date, limit = 100): Promise<StoredActivity[]> {
+    const rows = await this.db
+      .select({ activity: directLineActivities.activity })
+      .from(directLineActivities)
+      .where(
+        and(
+          isNull(directLineActivities.handledAt),
+          lt(directLineActivities.createdAt, olderThan),
+          sql`${directLineActivities.activity}->>'type' = 'message'`,
+          sql`${directLineActivities.activity}->'from'->>'role' = 'user'`,
+        ),
+      )
+      .orderBy(asc(directLineActivities.createdAt))
+      .limit(limit);
+    return rows.map((r) => r.activity as StoredActivity);
+  }
+
+  private async findByClientActivityId(conversationId: string, clientActivityId: string): Promise<StoredActivity | null> {
+    const rows = await this.db
+      .select({ activity: directLineActivities.activity })
+      .from(directLineActivities)
+      .where(and(eq(directLineActivities.conversationId, conversationId), eq(directLineActivities.clientActivityId, clientActivityId)))
+      .limit(1);
+    return (rows[0]?.activity as StoredActivity | undefined) ?? null;
+  }
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: string }).code === '23505') return true;
+  }
+  return false;
+}

@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseConfig } from '../../config';
+import { startApplication, type Application, type ProcessRole } from '../../bot/application';
+import { createLogger } from '../../bot/logger';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `concierge-${prefix}-`));
+}
+
+export function testDatabaseUrl(): string {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url) throw new Error('TEST_DATABASE_URL is not set (jest globalSetup creates it)');
+  return url;
+}
+
+/** The application in this process, on the run's PostgreSQL database and the local Redis. */
+export async function startInProcessApp(env: Record<string, string> = {}, role: ProcessRole = 'web'): Promise<Application & { url: string }> {
+  const config = parseConfig({
+    DATABASE_URL: testDatabaseUrl(),
+    PORT: '0',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATA_DIR: tempDir('data'),
+    DIRECTLINE_SECRET: 'test-directline-secret-0123456789abcdef',
+    ...env,
+  });
+  const app = await startApplication({ config, log: createLogger(config.LOG_LEVEL), role });
+  return app as Application & { url: string };
+}
+
+export interface ChildApp {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+  /** SIGTERM, and the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** The application as `npm start` runs it, in a child process; resolves once it prints its address. */
+export async function spawnApp(env: Record<string, string | undefined>, role: ProcessRole = 'all'): Promise<ChildApp> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env };
+  for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
+  const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bot/main.ts', role], {
+    cwd: repoRoot,
+    env: childEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /open (http:\/\/\S+?)\/ to chat/.exec(out);
+      if (m) resolve(m[1]);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => reject(new Error(`app exited (${code}) before starting:\n${out}`)));
+  });
+  return {
+    url,
+    process: child,
+    output: () => out,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
