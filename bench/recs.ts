@@ -1,0 +1,191 @@
+/**
+ * Recommendation benchmark on the UCI Online Retail data (see ../shared/data/online-retail/SOURCE.md).
+ *
+ *   npm run bench:recs [-- path/to/online_retail.csv.gz] [--algo=ease] [--params='{"ease":{"lambda":100}}']
+ *
+ * Protocol: purchases cleaned on purpose (bench/lib/onlineRetail.ts); for every customer with purchases
+ * on at least two different days, the items of their last purchase day are held out and the rest is
+ * training data (other customers' full histories stay in training). Targets are held-out items the
+ * customer had not bought before (already-bought items are filtered at serving time anyway).
+ * Metrics over those customers at k = 10: hit rate, NDCG (binary relevance), catalogue coverage.
+ *
+ * Each algorithm runs in its own child process so peak RSS is per algorithm (data load included).
+ */
+import { fork } from 'node:child_process';
+import { resolve } from 'node:path';
+import { trainRecommender, type AlgorithmName, type Interaction, type TrainOptions } from '../crm/recommendations';
+import { currentRssMb, peakRssMb, percentile } from './lib/memory';
+import { loadOnlineRetail, type RetailLoad } from './lib/onlineRetail';
+
+const K = 10;
+const ALGORITHMS: AlgorithmName[] = ['popularity', 'item-knn', 'als', 'ease'];
+const DEFAULT_PATH = resolve(__dirname, '../../shared/data/online-retail/online_retail.csv.gz');
+
+interface AlgoResult {
+  algorithm: AlgorithmName;
+  versionId: string;
+  hitRate: number;
+  ndcg: number;
+  coverage: number;
+  trainMs: number;
+  rssBeforeTrainMb: number;
+  peakRssMb: number;
+  modelMb: number;
+  p50Ms: number;
+  p99Ms: number;
+  evaluated: number;
+  data: { rows: number; kept: number; dropped: RetailLoad['dropped']; customers: number; items: number; trainInteractions: number; loadMs: number };
+}
+
+interface Split {
+  train: Interaction[];
+  /** customerId → held-out items not bought before. */
+  targets: Map<string, Set<string>>;
+  titles: Map<string, string>;
+}
+
+function dayOf(ms: number): number {
+  return Math.floor(ms / 86_400_000);
+}
+
+function splitLastDay(load: RetailLoad): Split {
+  const lastDay = new Map<string, number>();
+  const firstDay = new Map<string, number>();
+  const titles = new Map<string, string>();
+  for (const p of load.purchases) {
+    const d = dayOf(p.at);
+    if (d > (lastDay.get(p.customerId) ?? -Infinity)) lastDay.set(p.customerId, d);
+    if (d < (firstDay.get(p.customerId) ?? Infinity)) firstDay.set(p.customerId, d);
+    if (!titles.has(p.stockCode) && p.description) titles.set(p.stockCode, p.description);
+  }
+  const train: Interaction[] = [];
+  const heldOut = new Map<string, Set<string>>();
+  const bought = new Map<string, Set<string>>();
+  for (const p of load.purchases) {
+    const last = lastDay.get(p.customerId)!;
+    const eligible = firstDay.get(p.customerId)! < last;
+    if (eligible && dayOf(p.at) === last) {
+      const s = heldOut.get(p.customerId) ?? new Set<string>();
+      s.add(p.stockCode);
+      heldOut.set(p.customerId, s);
+    } else {
+      train.push({ customerId: p.customerId, itemId: p.stockCode, kind: 'purchase', at: p.at });
+      const s = bought.get(p.customerId) ?? new Set<string>();
+      s.add(p.stockCode);
+      bought.set(p.customerId, s);
+    }
+  }
+  const targets = new Map<string, Set<string>>();
+  for (const [customer, items] of [...heldOut].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const before = bought.get(customer)!;
+    const fresh = new Set([...items].filter((i) => !before.has(i)));
+    if (fresh.size > 0) targets.set(customer, fresh);
+  }
+  return { train, targets, titles };
+}
+
+async function runOne(path: string, algorithm: AlgorithmName, extra: Partial<TrainOptions>): Promise<AlgoResult> {
+  const t0 = performance.now();
+  const load = await loadOnlineRetail(path);
+  const split = splitLastDay(load);
+  const loadMs = performance.now() - t0;
+  const catalog = [...split.titles].map(([itemId, title]) => ({ itemId, title }));
+  const rssBeforeTrainMb = currentRssMb();
+  const model = trainRecommender(split.train, { ...extra, algorithm, catalog });
+  const peak = peakRssMb();
+
+  let hits = 0, ndcgSum = 0;
+  const recommended = new Set<string>();
+  const latencies: number[] = [];
+  for (const [customer, target] of split.targets) {
+    const t = performance.now();
+    const recs = model.recommend(customer, { k: K });
+    latencies.push(performance.now() - t);
+    let dcg = 0, hit = false;
+    recs.forEach((r, rank) => {
+      recommended.add(r.itemId);
+      if (target.has(r.itemId)) { hit = true; dcg += 1 / Math.log2(rank + 2); }
+    });
+    let idcg = 0;
+    for (let r = 0; r < Math.min(K, target.size); r++) idcg += 1 / Math.log2(r + 2);
+    if (hit) hits++;
+    ndcgSum += dcg / idcg;
+  }
+  latencies.sort((a, b) => a - b);
+  const n = split.targets.size;
+  return {
+    algorithm, versionId: model.info.versionId,
+    hitRate: hits / n, ndcg: ndcgSum / n, coverage: recommended.size / model.info.items,
+    trainMs: model.info.trainingMs, rssBeforeTrainMb, peakRssMb: peak, modelMb: model.info.modelBytes / 2 ** 20,
+    p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), evaluated: n,
+    data: {
+      rows: load.rows, kept: load.purchases.length, dropped: load.dropped, customers: model.info.customers,
+      items: model.info.items, trainInteractions: model.info.interactions, loadMs,
+    },
+  };
+}
+
+function runChild(path: string, algorithm: AlgorithmName, paramsJson: string | undefined): Promise<AlgoResult> {
+  return new Promise((resolvePromise, reject) => {
+    const args = [path, `--algo=${algorithm}`, '--json'];
+    if (paramsJson) args.push(`--params=${paramsJson}`);
+    const child = fork(__filename, args, { execArgv: process.execArgv, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`${algorithm} child exited with ${code}`));
+      try { resolvePromise(JSON.parse(line) as AlgoResult); } catch (e) { reject(e); }
+    });
+  });
+}
+
+function pad(s: string, w: number): string {
+  return s.length >= w ? s : s + ' '.repeat(w - s.length);
+}
+
+function printTable(results: AlgoResult[]): void {
+  const d = results[0].data;
+  console.log(`data: ${d.rows} rows → ${d.kept} clean purchase lines (dropped: ${Object.entries(d.dropped).map(([k, v]) => `${k} ${v}`).join(', ')})`);
+  console.log(`train: ${d.customers} customers × ${d.items} items, ${d.trainInteractions} customer-item pairs; test: ${results[0].evaluated} customers (last purchase day held out); load+split ${(d.loadMs / 1000).toFixed(1)} s`);
+  const base = results.find((r) => r.algorithm === 'popularity');
+  const header = ['algorithm', 'HR@10', 'vs pop', 'NDCG@10', 'cov@10', 'train s', 'peak RSS MB', 'model MB', 'p50 ms', 'p99 ms'];
+  const rows = results.map((r) => [
+    r.algorithm, r.hitRate.toFixed(4), base ? `${(r.hitRate / base.hitRate).toFixed(2)}x` : '-', r.ndcg.toFixed(4),
+    r.coverage.toFixed(3), (r.trainMs / 1000).toFixed(2), r.peakRssMb.toFixed(0), r.modelMb.toFixed(1),
+    r.p50Ms.toFixed(3), r.p99Ms.toFixed(3),
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
+  const line = (cells: string[]) => `| ${cells.map((cell, c) => pad(cell, widths[c])).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(row));
+  console.log(`(RSS before training, data loaded: ${results.map((r) => `${r.algorithm} ${r.rssBeforeTrainMb.toFixed(0)}`).join(', ')} MB)`);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const path = resolve(args.find((a) => !a.startsWith('--')) ?? DEFAULT_PATH);
+  const algoArg = args.find((a) => a.startsWith('--algo='))?.slice('--algo='.length);
+  const paramsJson = args.find((a) => a.startsWith('--params='))?.slice('--params='.length);
+  const extra = paramsJson ? (JSON.parse(paramsJson) as Partial<TrainOptions>) : {};
+  if (args.includes('--json') && algoArg) {
+    console.log(JSON.stringify(await runOne(path, algoArg as AlgorithmName, extra)));
+    return;
+  }
+  const algorithms = algoArg ? algoArg.split(',') as AlgorithmName[] : ALGORITHMS;
+  const started = performance.now();
+  const results: AlgoResult[] = [];
+  for (const algorithm of algorithms) {
+    process.stderr.write(`running ${algorithm}…\n`);
+    results.push(await runChild(path, algorithm, paramsJson));
+  }
+  printTable(results);
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,293 @@
+import { createHash } from 'node:crypto';
+import { DEFAULT_ALS_PARAMS, trainAls, type AlsParams } from './als';
+import { DEFAULT_EASE_PARAMS, trainEase, type EaseParams } from './ease';
+import { DEFAULT_ITEM_KNN_PARAMS, trainItemKnn, type ItemKnnParams } from './itemKnn';
+import {
+  buildInteractionMatrix, compareIds, DEFAULT_EVENT_WEIGHTS, hashTrainingData, scaleValue, type InteractionMatrix,
+} from './matrix';
+import type { ItemScorer, UserRow } from './scorer';
+import { topKIndices } from './topK';
+import type {
+  AlgorithmName, CatalogItem, EventKind, EventWeights, Interaction, ModelInfo, Recommendation, RecommendOptions,
+  Recommender, SimilarOptions, UserItem, ValueScale,
+} from './types';
+
+/** Chosen by measurement on the retail benchmark (see bench/recs.ts and the folder README). */
+export const DEFAULT_ALGORITHM: AlgorithmName = 'ease';
+
+export interface TrainOptions {
+  algorithm?: AlgorithmName;
+  /** Optional item metadata: categories (fallbacks), active flags (filters), titles (explanations). */
+  catalog?: readonly CatalogItem[];
+  eventWeights?: Partial<EventWeights>;
+  valueScale?: ValueScale;
+  /** Half-life in days of "popular right now" (default 30, 0 = all-time popularity). */
+  popularityHalfLifeDays?: number;
+  ease?: Partial<EaseParams>;
+  itemKnn?: Partial<ItemKnnParams>;
+  als?: Partial<AlsParams>;
+  /** Injected clock for trainedAt (tests, reproducible builds). */
+  now?: () => Date;
+}
+
+/** Trains a model from plain interaction arrays; the result serves from memory. */
+export function trainRecommender(interactions: readonly Interaction[], options: TrainOptions = {}): Recommender {
+  const started = performance.now();
+  const algorithm = options.algorithm ?? DEFAULT_ALGORITHM;
+  const eventWeights: EventWeights = { ...DEFAULT_EVENT_WEIGHTS, ...options.eventWeights };
+  const valueScale = options.valueScale ?? 'capped';
+  const popularityHalfLifeDays = options.popularityHalfLifeDays ?? 30;
+  const matrix = buildInteractionMatrix(interactions, { eventWeights, valueScale, popularityHalfLifeDays });
+  const catalog = options.catalog ?? [];
+
+  let algoParams: object = {};
+  let scorer: ItemScorer | null = null;
+  if (matrix.itemIds.length > 1 && algorithm !== 'popularity') {
+    if (algorithm === 'ease') {
+      const p = { ...DEFAULT_EASE_PARAMS, ...options.ease };
+      algoParams = p;
+      scorer = trainEase(matrix, p);
+    } else if (algorithm === 'item-knn') {
+      const p = { ...DEFAULT_ITEM_KNN_PARAMS, ...options.itemKnn };
+      algoParams = p;
+      scorer = trainItemKnn(matrix, p);
+    } else if (algorithm === 'als') {
+      const p = { ...DEFAULT_ALS_PARAMS, ...options.als };
+      algoParams = p;
+      scorer = trainAls(matrix, p);
+    } else {
+      throw new Error(`unknown recommendation algorithm: ${String(algorithm)}`);
+    }
+  }
+
+  const params = { ...algoParams, eventWeights, valueScale, popularityHalfLifeDays };
+  const dataHash = hashTrainingData(matrix, catalog);
+  const versionId = `${algorithm}-${createHash('sha256').update(`${algorithm}\n${stableJson(params)}\n${dataHash}`).digest('hex').slice(0, 12)}`;
+  const info: ModelInfo = {
+    versionId,
+    algorithm,
+    trainedAt: (options.now ?? (() => new Date()))(),
+    trainingMs: performance.now() - started,
+    params,
+    dataHash,
+    customers: matrix.customerIds.length,
+    items: matrix.itemIds.length,
+    interactions: matrix.nnz,
+    modelBytes: (scorer?.byteSize ?? 0) + matrix.rowPtr.byteLength + matrix.colIdx.byteLength
+      + matrix.values.byteLength + matrix.purchased.byteLength + matrix.popularity.byteLength,
+  };
+  return new TrainedRecommender(info, matrix, scorer, catalog, { eventWeights, valueScale });
+}
+
+function stableJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  return `{${Object.keys(obj).sort().map((k) => `${JSON.stringify(k)}:${stableJson(obj[k])}`).join(',')}}`;
+}
+
+interface QueryHistory {
+  row: UserRow;
+  /** Parallel to row.items: whether the customer bought (vs viewed / carted) that item. */
+  bought: boolean[];
+  /** Every history item id, including ones the model has never seen. */
+  ids: Set<string>;
+}
+
+class TrainedRecommender implements Recommender {
+  private readonly titles = new Map<string, string>();
+  private readonly categoryOf = new Map<string, string>();
+  private readonly inactive = new Set<string>();
+  /** Model item indices by "popular right now", best first. */
+  private readonly popularOrder: Int32Array;
+  /** Per category: item ids by popularity, then catalogue-only (new) items by id. */
+  private readonly categoryItems = new Map<string, string[]>();
+
+  constructor(
+    readonly info: ModelInfo,
+    private readonly m: InteractionMatrix,
+    private readonly scorer: ItemScorer | null,
+    catalog: readonly CatalogItem[],
+    private readonly scaling: { eventWeights: EventWeights; valueScale: ValueScale },
+  ) {
+    for (const c of catalog) {
+      if (c.title) this.titles.set(c.itemId, c.title);
+      if (c.category) this.categoryOf.set(c.itemId, c.category);
+      if (c.active === false) this.inactive.add(c.itemId);
+    }
+    const pop = m.popularity;
+    this.popularOrder = Int32Array.from(m.itemIds.keys()).sort((a, b) => pop[b] - pop[a] || a - b);
+    const popularityOf = (id: string): number => {
+      const i = m.itemIndex.get(id);
+      return i === undefined ? -1 : pop[i];
+    };
+    for (const [id, category] of this.categoryOf) {
+      const list = this.categoryItems.get(category) ?? [];
+      list.push(id);
+      this.categoryItems.set(category, list);
+    }
+    for (const list of this.categoryItems.values()) {
+      list.sort((a, b) => popularityOf(b) - popularityOf(a) || compareIds(a, b));
+    }
+  }
+
+  historyOf(customerId: string): string[] {
+    const u = this.m.customerIndex.get(customerId);
+    if (u === undefined) return [];
+    const out: string[] = [];
+    for (let p = this.m.rowPtr[u]; p < this.m.rowPtr[u + 1]; p++) out.push(this.m.itemIds[this.m.colIdx[p]]);
+    return out;
+  }
+
+  recommend(query: string | readonly UserItem[], options: RecommendOptions = {}): Recommendation[] {
+    const k = options.k ?? 10;
+    const history = this.resolveHistory(query);
+    const excluded = new Set<string>(options.exclude ?? []);
+    const excludeOwned = options.excludeOwned ?? true;
+    const blocked = (id: string): boolean =>
+      excluded.has(id) || (excludeOwned && history.ids.has(id)) || !this.isActive(id, options);
+
+    const results: Recommendation[] = [];
+    const taken = new Set<string>();
+    if (this.scorer && history.row.items.length > 0 && k > 0) {
+      const scores = new Float64Array(this.m.itemIds.length);
+      this.scorer.scoreUser(history.row, scores);
+      const positiveOnly = this.scorer.positiveScoresOnly;
+      const best = topKIndices(scores, k, (i) => (!positiveOnly || scores[i] > 0) && !blocked(this.m.itemIds[i]));
+      for (const i of best) {
+        const because = this.mostContributing(history, i);
+        const itemId = this.m.itemIds[i];
+        taken.add(itemId);
+        results.push({
+          itemId,
+          score: scores[i],
+          source: 'personalized',
+          becauseItemId: because === null ? undefined : this.m.itemIds[history.row.items[because]],
+          explanation: because === null
+            ? 'Recommended for you'
+            : `Because you ${history.bought[because] ? 'bought' : 'looked at'} ${this.titleOf(this.m.itemIds[history.row.items[because]])}`,
+        });
+      }
+    }
+    if (results.length < k && (options.fallback ?? true)) {
+      const categories = new Set<string>();
+      for (const id of history.ids) {
+        const c = this.categoryOf.get(id);
+        if (c !== undefined) categories.add(c);
+      }
+      this.fill(results, k, categories, (id) => blocked(id) || taken.has(id));
+    }
+    return results;
+  }
+
+  similarItems(itemId: string, options: SimilarOptions = {}): Recommendation[] {
+    const k = options.k ?? 10;
+    const excluded = new Set<string>(options.exclude ?? []);
+    const blocked = (id: string): boolean => id === itemId || excluded.has(id) || !this.isActive(id, options);
+    const results: Recommendation[] = [];
+    const taken = new Set<string>();
+    const index = this.m.itemIndex.get(itemId);
+    if (this.scorer && index !== undefined && k > 0) {
+      const sims = new Float64Array(this.m.itemIds.length);
+      this.scorer.similarTo(index, sims);
+      for (const i of topKIndices(sims, k, (j) => sims[j] > 0 && !blocked(this.m.itemIds[j]))) {
+        const id = this.m.itemIds[i];
+        taken.add(id);
+        results.push({
+          itemId: id, score: sims[i], source: 'similar', becauseItemId: itemId,
+          explanation: `Customers who bought ${this.titleOf(itemId)} also bought this`,
+        });
+      }
+    }
+    if (results.length < k && (options.fallback ?? true)) {
+      const category = this.categoryOf.get(itemId);
+      this.fill(results, k, new Set(category === undefined ? [] : [category]), (id) => blocked(id) || taken.has(id));
+    }
+    return results;
+  }
+
+  /** Same-category items first (new items included), then overall "popular right now". */
+  private fill(results: Recommendation[], k: number, categories: Set<string>, blocked: (id: string) => boolean): void {
+    const seen = new Set<string>();
+    const popularityOf = (id: string): number => {
+      const i = this.m.itemIndex.get(id);
+      return i === undefined ? 0 : this.m.popularity[i];
+    };
+    for (const category of [...categories].sort(compareIds)) {
+      for (const id of this.categoryItems.get(category) ?? []) {
+        if (results.length >= k) return;
+        if (seen.has(id) || blocked(id)) continue;
+        seen.add(id);
+        results.push({ itemId: id, score: popularityOf(id), source: 'same-category', explanation: `Popular in ${category}` });
+      }
+    }
+    for (const i of this.popularOrder) {
+      if (results.length >= k) return;
+      const id = this.m.itemIds[i];
+      if (seen.has(id) || blocked(id)) continue;
+      seen.add(id);
+      results.push({ itemId: id, score: this.m.popularity[i], source: 'popular', explanation: 'Popular right now' });
+    }
+  }
+
+  /** Index (into the history row) of the item contributing most to `item`, or null if none does. */
+  private mostContributing(history: QueryHistory, item: number): number | null {
+    let best: number | null = null;
+    let bestValue = 0;
+    const { items, values } = history.row;
+    for (let t = 0; t < items.length; t++) {
+      const c = values[t] * this.scorer!.contribution(items[t], item);
+      if (c > bestValue) { bestValue = c; best = t; }
+    }
+    return best;
+  }
+
+  private resolveHistory(query: string | readonly UserItem[]): QueryHistory {
+    if (typeof query === 'string') {
+      const u = this.m.customerIndex.get(query);
+      if (u === undefined) return { row: { items: [], values: [] }, bought: [], ids: new Set() };
+      const start = this.m.rowPtr[u], end = this.m.rowPtr[u + 1];
+      const bought: boolean[] = [];
+      const ids = new Set<string>();
+      for (let p = start; p < end; p++) {
+        bought.push(this.m.purchased[p] === 1);
+        ids.add(this.m.itemIds[this.m.colIdx[p]]);
+      }
+      return {
+        row: { items: this.m.colIdx.subarray(start, end), values: this.m.values.subarray(start, end), customerIndex: u },
+        bought, ids,
+      };
+    }
+    // Ad-hoc history: aggregate like training does so scores are on the same scale.
+    const strength = new Map<string, { s: number; bought: boolean }>();
+    for (const entry of query) {
+      const itemId = typeof entry === 'string' ? entry : entry.itemId;
+      const kind: EventKind = typeof entry === 'string' ? 'purchase' : entry.kind ?? 'purchase';
+      const prev = strength.get(itemId) ?? { s: 0, bought: false };
+      prev.s += this.scaling.eventWeights[kind] ?? 0;
+      prev.bought ||= kind === 'purchase';
+      strength.set(itemId, prev);
+    }
+    const items: number[] = [];
+    const values: number[] = [];
+    const bought: boolean[] = [];
+    for (const id of [...strength.keys()].sort(compareIds)) {
+      const i = this.m.itemIndex.get(id);
+      const e = strength.get(id)!;
+      if (i === undefined || e.s <= 0) continue;
+      items.push(i);
+      values.push(scaleValue(e.s, this.scaling.valueScale));
+      bought.push(e.bought);
+    }
+    return { row: { items, values }, bought, ids: new Set(strength.keys()) };
+  }
+
+  private isActive(id: string, options: { inactive?: ReadonlySet<string>; isActive?: (id: string) => boolean }): boolean {
+    if (this.inactive.has(id) || options.inactive?.has(id)) return false;
+    return options.isActive ? options.isActive(id) : true;
+  }
+
+  private titleOf(id: string): string {
+    return this.titles.get(id) ?? id;
+  }
+}
