@@ -1,0 +1,225 @@
+/**
+ * Intent classifier: TF-IDF features (+ optional dense sentence embeddings) → linear model →
+ * temperature-calibrated softmax probabilities, with an out-of-scope rule (predicted
+ * `out_of_scope` class, or top confidence under a threshold fitted on a validation split).
+ */
+import { Featurizer, DEFAULT_FEATURE_OPTIONS, rawFeatures, type FeatureOptions, type SparseVector } from './features';
+import {
+  DEFAULT_LINEAR_OPTIONS,
+  fitTemperature,
+  rng,
+  scores,
+  shuffleInPlace,
+  softmax,
+  trainLinear,
+  type LinearModel,
+  type LinearTrainOptions,
+} from './linear';
+import { detectLanguage, normalizeText, tokenize } from './text';
+import { OUT_OF_SCOPE, type IntentScore, type LabelledExample, type Language } from './types';
+
+/** A sentence embedder (see embeddings.ts); vectors should be L2-normalised. */
+export interface Embedder {
+  /** Identifies the model, recorded in the trained model so a mismatch is detected. */
+  readonly id: string;
+  readonly dim: number;
+  embed(texts: string[]): Promise<Float32Array[]>;
+}
+
+export interface ClassifierOptions {
+  features: FeatureOptions;
+  linear: LinearTrainOptions;
+  /** Hold out this fraction (stratified, seeded) to fit temperature and OOS threshold, then retrain on all. 0 disables. */
+  calibrationFraction: number;
+  /** Weight of the embedding block relative to the (unit-norm) sparse block. */
+  embeddingWeight: number;
+}
+
+export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = {
+  features: DEFAULT_FEATURE_OPTIONS,
+  linear: { ...DEFAULT_LINEAR_OPTIONS, loss: 'squared_hinge', l2: 1e-5, learningRate: 0.2, epochs: 12 },
+  calibrationFraction: 0.15,
+  embeddingWeight: 1,
+};
+
+export interface ClassifierState {
+  labels: string[];
+  featurizer: { options: FeatureOptions; vocab: string[]; idf: number[] };
+  loss: LinearModel['loss'];
+  temperature: number;
+  /** Below this top confidence the message counts as out of scope (0 = only the class decides). */
+  oosThreshold: number;
+  embedding?: { id: string; dim: number; weight: number };
+}
+
+export interface Prediction {
+  ranking: IntentScore[];
+  /** Full probability vector in label order. */
+  probs: Float64Array;
+  outOfScope: boolean;
+}
+
+export class IntentClassifier {
+  private readonly featurizer: Featurizer;
+  private readonly sparseSize: number;
+
+  constructor(
+    readonly state: ClassifierState,
+    readonly model: LinearModel,
+    private readonly embedder?: Embedder,
+  ) {
+    this.featurizer = new Featurizer(state.featurizer);
+    this.sparseSize = this.featurizer.size;
+    if (state.embedding && embedder && embedder.id !== state.embedding.id) {
+      throw new Error(`model was trained with embeddings "${state.embedding.id}", got "${embedder.id}"`);
+    }
+  }
+
+  get labels(): string[] {
+    return this.state.labels;
+  }
+
+  /** Whether this model uses dense embeddings and has an embedder to compute them. */
+  get usesEmbeddings(): boolean {
+    return !!(this.state.embedding && this.embedder);
+  }
+
+  static async train(
+    examples: LabelledExample[],
+    options: Partial<ClassifierOptions> = {},
+    embedder?: Embedder,
+  ): Promise<IntentClassifier> {
+    const o: ClassifierOptions = {
+      ...DEFAULT_CLASSIFIER_OPTIONS,
+      ...options,
+      features: { ...DEFAULT_CLASSIFIER_OPTIONS.features, ...options.features },
+      linear: { ...DEFAULT_CLASSIFIER_OPTIONS.linear, ...options.linear },
+    };
+    if (examples.length === 0) throw new Error('no training examples');
+    const labels = [...new Set(examples.map((e) => e.intent))].sort();
+    if (labels.length < 2) throw new Error('need at least two intents');
+    const texts = examples.map((e) => normalizeText(e.text));
+    const langs = examples.map((e, i) => e.lang ?? detectLanguage(texts[i]).language);
+    const raws = texts.map((t, i) => rawFeatures(tokenize(t, langs[i]), t, o.features));
+    const ys = examples.map((e) => labels.indexOf(e.intent));
+    const dense = embedder ? await embedder.embed(texts) : undefined;
+    const embedding = embedder ? { id: embedder.id, dim: embedder.dim, weight: o.embeddingWeight } : undefined;
+
+    const fit = (rows: number[]) => {
+      const fz = Featurizer.fit(rows.map((i) => raws[i]), o.features);
+      const xs = rows.map((i) => withDense(fz.vectorize(raws[i]), fz.size, dense?.[i], embedding?.weight));
+      const model = trainLinear(xs, rows.map((i) => ys[i]), fz.size + (embedding?.dim ?? 0), labels.length, o.linear);
+      return { fz, model };
+    };
+
+    let temperature = 1;
+    let oosThreshold = 0;
+    const all = examples.map((_, i) => i);
+    if (o.calibrationFraction > 0 && examples.length >= 20) {
+      const { train, val } = stratifiedSplit(ys, o.calibrationFraction, o.linear.seed);
+      if (val.length > 0) {
+        const { fz, model } = fit(train);
+        const valScores = val.map((i) => scores(model, withDense(fz.vectorize(raws[i]), fz.size, dense?.[i], embedding?.weight)));
+        const valYs = val.map((i) => ys[i]);
+        temperature = fitTemperature(valScores, valYs);
+        oosThreshold = fitOosThreshold(
+          valScores.map((s) => softmax(s, temperature)),
+          valYs,
+          labels.indexOf(OUT_OF_SCOPE),
+        );
+      }
+    }
+    const { fz, model } = fit(all);
+    const state: ClassifierState = {
+      labels,
+      featurizer: fz.state,
+      loss: model.loss,
+      temperature,
+      oosThreshold,
+      ...(embedding ? { embedding } : {}),
+    };
+    return new IntentClassifier(state, model, embedder);
+  }
+
+  /** Sparse (+ dense) feature vector of one normalised text. */
+  async vector(text: string, language: Language): Promise<SparseVector> {
+    const sparse = this.featurizer.transform(text, language);
+    if (!this.state.embedding || !this.embedder) return sparse;
+    const [e] = await this.embedder.embed([text]);
+    return withDense(sparse, this.sparseSize, e, this.state.embedding.weight);
+  }
+
+  predictVector(x: SparseVector, topK = 5): Prediction {
+    const probs = softmax(scores(this.model, x), this.state.temperature);
+    const order = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a] || a - b);
+    const ranking = order.slice(0, topK).map((k) => ({ name: this.state.labels[k], confidence: round4(probs[k]) }));
+    const top = order[0];
+    const outOfScope = this.state.labels[top] === OUT_OF_SCOPE || probs[top] < this.state.oosThreshold;
+    return { ranking, probs, outOfScope };
+  }
+
+  async predict(text: string, language?: Language, topK = 5): Promise<Prediction> {
+    const t = normalizeText(text);
+    const lang = language ?? detectLanguage(t).language;
+    return this.predictVector(await this.vector(t, lang), topK);
+  }
+}
+
+/** Append a dense block (scaled) after the sparse features. */
+function withDense(x: SparseVector, offset: number, dense: Float32Array | undefined, weight = 1): SparseVector {
+  if (!dense) return x;
+  const n = x.idx.length;
+  const out: SparseVector = { idx: new Int32Array(n + dense.length), val: new Float32Array(n + dense.length) };
+  out.idx.set(x.idx);
+  out.val.set(x.val);
+  for (let i = 0; i < dense.length; i++) {
+    out.idx[n + i] = offset + i;
+    out.val[n + i] = dense[i] * weight;
+  }
+  return out;
+}
+
+function round4(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}
+
+/** Per-class seeded split so every class keeps examples on both sides. */
+export function stratifiedSplit(ys: number[], fraction: number, seed: number): { train: number[]; val: number[] } {
+  const rand = rng(seed ^ 0x5bd1e995);
+  const byClass = new Map<number, number[]>();
+  ys.forEach((y, i) => byClass.set(y, [...(byClass.get(y) ?? []), i]));
+  const train: number[] = [];
+  const val: number[] = [];
+  for (const y of [...byClass.keys()].sort((a, b) => a - b)) {
+    const idx = shuffleInPlace([...byClass.get(y)!], rand);
+    const k = idx.length >= 3 ? Math.max(1, Math.round(idx.length * fraction)) : 0;
+    val.push(...idx.slice(0, k));
+    train.push(...idx.slice(k));
+  }
+  return { train: train.sort((a, b) => a - b), val: val.sort((a, b) => a - b) };
+}
+
+/**
+ * Pick the confidence threshold that maximises accuracy when low-confidence predictions are
+ * mapped to out_of_scope. Only meaningful when the data has an out_of_scope class.
+ */
+export function fitOosThreshold(probs: Float64Array[], ys: number[], oosIndex: number): number {
+  if (oosIndex < 0 || probs.length === 0) return 0;
+  let best = 0;
+  let bestAcc = -1;
+  for (let t = 0; t <= 0.6001; t += 0.02) {
+    let ok = 0;
+    probs.forEach((p, i) => {
+      let top = 0;
+      for (let k = 1; k < p.length; k++) if (p[k] > p[top]) top = k;
+      const pred = p[top] < t ? oosIndex : top;
+      if (pred === ys[i]) ok++;
+    });
+    // Strictly better only: among ties keep the lower threshold (fewer false rejections).
+    if (ok > bestAcc) {
+      bestAcc = ok;
+      best = Math.round(t * 100) / 100;
+    }
+  }
+  return best;
+}

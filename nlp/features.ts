@@ -1,0 +1,147 @@
+/**
+ * Sparse TF-IDF features: word uni/bigrams over normalised terms plus word-boundary-aware
+ * character n-grams (English) or CJK character n-grams (Chinese). Each block (words, chars) is
+ * L2-normalised on its own and weighted, so long character blocks do not drown the word block.
+ */
+import { tokenize, type Tokens } from './text';
+import type { Language } from './types';
+
+export interface FeatureOptions {
+  /** Word n-gram orders, e.g. [1, 2]. */
+  wordNgrams: [number, number];
+  /** Character n-gram orders for Latin words (padded with spaces, like sklearn's char_wb). */
+  charNgrams: [number, number];
+  /** Character n-gram orders over runs of CJK characters. */
+  cjkNgrams: [number, number];
+  /** Drop features seen in fewer documents than this. */
+  minDf: number;
+  /** Use 1 + ln(tf) instead of tf. */
+  sublinearTf: boolean;
+  /** Relative weight of the character block (word block has weight 1). */
+  charWeight: number;
+}
+
+export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
+  wordNgrams: [1, 2],
+  charNgrams: [2, 5],
+  cjkNgrams: [1, 3],
+  minDf: 1,
+  sublinearTf: true,
+  charWeight: 1,
+};
+
+/** A sparse vector: parallel arrays of feature indices and values. */
+export interface SparseVector {
+  idx: Int32Array;
+  val: Float32Array;
+}
+
+/** Raw feature counts of one text, split into the word block ('w') and char block ('c'). */
+export function rawFeatures(tokens: Tokens, text: string, opts: FeatureOptions): Map<string, number> {
+  const out = new Map<string, number>();
+  const add = (k: string) => out.set(k, (out.get(k) ?? 0) + 1);
+  const terms = tokens.terms;
+  for (let n = opts.wordNgrams[0]; n <= opts.wordNgrams[1]; n++) {
+    if (n === 1) {
+      for (const t of terms) add('w' + t);
+      continue;
+    }
+    const padded = ['<s>', ...terms, '</s>'];
+    for (let i = 0; i + n <= padded.length; i++) add('w' + padded.slice(i, i + n).join(' '));
+  }
+  const [cmin, cmax] = opts.charNgrams;
+  for (const w of tokens.words) {
+    if (/[\u3400-\u9fff\uf900-\ufaff]/.test(w)) continue;
+    const p = ' ' + w + ' ';
+    for (let n = cmin; n <= cmax; n++) {
+      if (n > p.length) break;
+      for (let i = 0; i + n <= p.length; i++) add('c' + p.substr(i, n));
+    }
+  }
+  const cjkRuns = text.toLowerCase().match(/[\u3400-\u9fff\uf900-\ufaff]+/g);
+  if (cjkRuns) {
+    const [zmin, zmax] = opts.cjkNgrams;
+    for (const run of cjkRuns) {
+      const p = '^' + run + '$';
+      for (let n = zmin; n <= zmax; n++) {
+        for (let i = 0; i + n <= p.length; i++) {
+          const g = p.substr(i, n);
+          if (g === '^' || g === '$') continue;
+          add('c' + g);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export interface FeaturizerState {
+  options: FeatureOptions;
+  /** Feature strings in index order. */
+  vocab: string[];
+  idf: number[];
+}
+
+export class Featurizer {
+  private readonly index: Map<string, number>;
+  private readonly idf: Float32Array;
+  private readonly isChar: Uint8Array;
+
+  constructor(readonly state: FeaturizerState) {
+    this.index = new Map(state.vocab.map((f, i) => [f, i]));
+    this.idf = Float32Array.from(state.idf);
+    this.isChar = Uint8Array.from(state.vocab, (f) => (f.charCodeAt(0) === 99 /* 'c' */ ? 1 : 0));
+  }
+
+  get size(): number {
+    return this.state.vocab.length;
+  }
+
+  /** Learn vocabulary and IDF from already-extracted raw features. */
+  static fit(docs: Map<string, number>[], options: FeatureOptions): Featurizer {
+    const df = new Map<string, number>();
+    for (const d of docs) for (const k of d.keys()) df.set(k, (df.get(k) ?? 0) + 1);
+    // Sorted vocabulary keeps the feature order (and so training) independent of Map insertion.
+    const vocab = [...df.entries()].filter(([, c]) => c >= options.minDf).map(([k]) => k).sort();
+    const n = docs.length;
+    const idf = vocab.map((k) => Math.log((1 + n) / (1 + (df.get(k) ?? 0))) + 1);
+    return new Featurizer({ options, vocab, idf });
+  }
+
+  featuresOf(text: string, language: Language): Map<string, number> {
+    return rawFeatures(tokenize(text, language), text, this.state.options);
+  }
+
+  /** TF-IDF vector with per-block L2 normalisation. */
+  vectorize(raw: Map<string, number>): SparseVector {
+    const idx: number[] = [];
+    const val: number[] = [];
+    let wNorm = 0;
+    let cNorm = 0;
+    const sub = this.state.options.sublinearTf;
+    for (const [k, tf] of raw) {
+      const i = this.index.get(k);
+      if (i === undefined) continue;
+      const v = (sub ? 1 + Math.log(tf) : tf) * this.idf[i];
+      idx.push(i);
+      val.push(v);
+      if (this.isChar[i]) cNorm += v * v;
+      else wNorm += v * v;
+    }
+    const cw = this.state.options.charWeight;
+    const wScale = wNorm > 0 ? 1 / Math.sqrt(wNorm) : 0;
+    const cScale = cNorm > 0 ? cw / Math.sqrt(cNorm) : 0;
+    // Final scale so the whole vector has unit norm (keeps learning rates comparable).
+    const total = Math.sqrt((wNorm > 0 ? 1 : 0) + (cNorm > 0 ? cw * cw : 0)) || 1;
+    const out: SparseVector = { idx: new Int32Array(idx.length), val: new Float32Array(idx.length) };
+    for (let j = 0; j < idx.length; j++) {
+      out.idx[j] = idx[j];
+      out.val[j] = (val[j] * (this.isChar[idx[j]] ? cScale : wScale)) / total;
+    }
+    return out;
+  }
+
+  transform(text: string, language: Language): SparseVector {
+    return this.vectorize(this.featuresOf(text, language));
+  }
+}

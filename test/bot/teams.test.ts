@@ -1,0 +1,141 @@
+import nock from 'nock';
+import jwt from 'jsonwebtoken';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { startInProcessApp } from '../support/apps';
+import type { Application } from '../../bot/application';
+
+/**
+ * The Teams path: Bot Framework authentication on /api/messages and replies through the Bot Connector.
+ * nock stands in for Microsoft's servers (OpenID metadata, signing keys, Entra token endpoint, the channel).
+ */
+const APP_ID = '11111111-2222-3333-4444-555555555555';
+const TENANT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
+const SERVICE_URL = 'https://smba.trafficmanager.net/teams/';
+const KID = 'concierge-test-key';
+
+function rsaKey(): { privateKey: KeyObject; jwk: Record<string, unknown> } {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid: KID, kty: 'RSA', use: 'sig', endorsements: ['msteams'] } };
+}
+
+function channelToken(privateKey: KeyObject, overrides: Record<string, unknown> = {}): string {
+  const now = Math.floor(Date.now() / 1000);
+  return jwt.sign(
+    { iss: 'https://api.botframework.com', aud: APP_ID, serviceurl: SERVICE_URL, nbf: now - 60, exp: now + 600, ...overrides },
+    privateKey,
+    { algorithm: 'RS256', keyid: KID },
+  );
+}
+
+function teamsMessage(text: string, id = `msg-${Math.random().toString(36).slice(2)}`) {
+  return {
+    type: 'message',
+    id,
+    text,
+    channelId: 'msteams',
+    serviceUrl: SERVICE_URL,
+    timestamp: new Date().toISOString(),
+    locale: 'en-US',
+    from: { id: '29:teams-user-1', name: 'Dana Customer', aadObjectId: 'c0ffee00-0000-4000-8000-000000000001' },
+    recipient: { id: `28:${APP_ID}`, name: 'Concierge' },
+    conversation: { id: 'a:teams-conversation-1', conversationType: 'personal', tenantId: TENANT },
+    channelData: { tenant: { id: TENANT } },
+  };
+}
+
+describe('Teams through the Bot Connector', () => {
+  const key = rsaKey();
+  let app: Application & { url: string };
+
+  beforeAll(async () => {
+    nock.disableNetConnect();
+    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+    nock('https://login.botframework.com')
+      .persist()
+      .get('/v1/.well-known/openidconfiguration')
+      .reply(200, { issuer: 'https://api.botframework.com', jwks_uri: 'https://login.botframework.com/v1/.well-known/keys', id_token_signing_alg_values_supported: ['RS256'] })
+      .get('/v1/.well-known/keys')
+      .reply(200, { keys: [key.jwk] });
+    nock('https://login.microsoftonline.com')
+      .persist()
+      .get(/.*openid-configuration.*/)
+      .query(true)
+      .reply(200, {
+        token_endpoint: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`,
+        issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`,
+        authorization_endpoint: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/authorize`,
+        jwks_uri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`,
+      })
+      .get(/discovery\/instance/)
+      .query(true)
+      .reply(200, { tenant_discovery_endpoint: `https://login.microsoftonline.com/${TENANT}/v2.0/.well-known/openid-configuration`, metadata: [] })
+      .post(`/${TENANT}/oauth2/v2.0/token`)
+      .query(true)
+      .reply(200, { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: 'bot-access-token-from-entra' });
+    app = await startInProcessApp({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'test-password', MicrosoftAppTenantId: TENANT });
+  });
+
+  afterAll(async () => {
+    await app.stop();
+    nock.cleanAll();
+    nock.enableNetConnect();
+  });
+
+  const post = (body: unknown, authorization?: string) =>
+    fetch(`${app.url}/api/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      body: JSON.stringify(body),
+    });
+
+  it('refuses a request without a token (401)', async () => {
+    const res = await post(teamsMessage('hi'));
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+  });
+
+  it('refuses a forged token (401)', async () => {
+    const forged = channelToken(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+    const res = await post(teamsMessage('hi'), `Bearer ${forged}`);
+    expect(res.status).toBe(401);
+  });
+
+  it('refuses a token for another bot (401)', async () => {
+    const res = await post(teamsMessage('hi'), `Bearer ${channelToken(key.privateKey, { aud: 'another-app-id' })}`);
+    expect(res.status).toBe(401);
+  });
+
+  it('answers a Teams message through the Bot Connector with the bot token, and keeps both in the timeline', async () => {
+    const sent: Array<{ path: string; auth: string | undefined; body: { text?: string; replyToId?: string } }> = [];
+    const replied = new Promise<void>((resolve) => {
+      nock('https://smba.trafficmanager.net')
+        .post(/\/teams\/v3\/conversations\/.+\/activities/)
+        .reply(function (path, body) {
+          sent.push({ path, auth: this.req.headers.authorization as string | undefined, body: body as { text?: string } });
+          resolve();
+          return [200, { id: 'teams-reply-1' }];
+        });
+    });
+    const message = teamsMessage('hello');
+    const res = await post(message, `Bearer ${channelToken(key.privateKey)}`);
+    expect(res.status).toBe(200);
+    await replied;
+    expect(sent).toHaveLength(1);
+    expect(sent[0].path).toContain(encodeURIComponent('a:teams-conversation-1'));
+    expect(sent[0].auth).toBe('Bearer bot-access-token-from-entra');
+    expect(sent[0].body).toMatchObject({ text: 'Hello! How can I help you today?', replyToId: message.id });
+
+    const customer = await app.crm.customers.findByIdentity('msteams', message.from.aadObjectId);
+    expect(customer?.displayName).toBe('Dana Customer');
+    const timeline = await app.crm.timeline.forCustomer(customer!.id);
+    expect(timeline.map((m) => [m.channel, m.direction, m.text])).toEqual([
+      ['msteams', 'inbound', 'hello'],
+      ['msteams', 'outbound', 'Hello! How can I help you today?'],
+    ]);
+  });
+
+  it('rejects a malformed activity with a valid token (400)', async () => {
+    const res = await post({ type: 'message', text: 'no conversation' }, `Bearer ${channelToken(key.privateKey)}`);
+    expect(res.status).toBe(400);
+  });
+});
