@@ -13,9 +13,10 @@
  */
 import { fork } from 'node:child_process';
 import { resolve } from 'node:path';
-import { trainRecommender, type AlgorithmName, type Interaction, type TrainOptions } from '../crm/recommendations';
-import { currentRssMb, peakRssMb, percentile } from './lib/memory';
+import { trainRecommender, type AlgorithmName, type TrainOptions } from '../crm/recommendations';
+import { currentRssMb, peakRssMb } from './lib/memory';
 import { loadOnlineRetail, type RetailLoad } from './lib/onlineRetail';
+import { evaluateTopK, splitLastDay } from './lib/recsEval';
 
 const K = 10;
 const ALGORITHMS: AlgorithmName[] = ['popularity', 'item-knn', 'als', 'ease'];
@@ -37,53 +38,6 @@ interface AlgoResult {
   data: { rows: number; kept: number; dropped: RetailLoad['dropped']; customers: number; items: number; trainInteractions: number; loadMs: number };
 }
 
-interface Split {
-  train: Interaction[];
-  /** customerId → held-out items not bought before. */
-  targets: Map<string, Set<string>>;
-  titles: Map<string, string>;
-}
-
-function dayOf(ms: number): number {
-  return Math.floor(ms / 86_400_000);
-}
-
-function splitLastDay(load: RetailLoad): Split {
-  const lastDay = new Map<string, number>();
-  const firstDay = new Map<string, number>();
-  const titles = new Map<string, string>();
-  for (const p of load.purchases) {
-    const d = dayOf(p.at);
-    if (d > (lastDay.get(p.customerId) ?? -Infinity)) lastDay.set(p.customerId, d);
-    if (d < (firstDay.get(p.customerId) ?? Infinity)) firstDay.set(p.customerId, d);
-    if (!titles.has(p.stockCode) && p.description) titles.set(p.stockCode, p.description);
-  }
-  const train: Interaction[] = [];
-  const heldOut = new Map<string, Set<string>>();
-  const bought = new Map<string, Set<string>>();
-  for (const p of load.purchases) {
-    const last = lastDay.get(p.customerId)!;
-    const eligible = firstDay.get(p.customerId)! < last;
-    if (eligible && dayOf(p.at) === last) {
-      const s = heldOut.get(p.customerId) ?? new Set<string>();
-      s.add(p.stockCode);
-      heldOut.set(p.customerId, s);
-    } else {
-      train.push({ customerId: p.customerId, itemId: p.stockCode, kind: 'purchase', at: p.at });
-      const s = bought.get(p.customerId) ?? new Set<string>();
-      s.add(p.stockCode);
-      bought.set(p.customerId, s);
-    }
-  }
-  const targets = new Map<string, Set<string>>();
-  for (const [customer, items] of [...heldOut].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const before = bought.get(customer)!;
-    const fresh = new Set([...items].filter((i) => !before.has(i)));
-    if (fresh.size > 0) targets.set(customer, fresh);
-  }
-  return { train, targets, titles };
-}
-
 async function runOne(path: string, algorithm: AlgorithmName, extra: Partial<TrainOptions>): Promise<AlgoResult> {
   const t0 = performance.now();
   const load = await loadOnlineRetail(path);
@@ -94,30 +48,12 @@ async function runOne(path: string, algorithm: AlgorithmName, extra: Partial<Tra
   const model = trainRecommender(split.train, { ...extra, algorithm, catalog });
   const peak = peakRssMb();
 
-  let hits = 0, ndcgSum = 0;
-  const recommended = new Set<string>();
-  const latencies: number[] = [];
-  for (const [customer, target] of split.targets) {
-    const t = performance.now();
-    const recs = model.recommend(customer, { k: K });
-    latencies.push(performance.now() - t);
-    let dcg = 0, hit = false;
-    recs.forEach((r, rank) => {
-      recommended.add(r.itemId);
-      if (target.has(r.itemId)) { hit = true; dcg += 1 / Math.log2(rank + 2); }
-    });
-    let idcg = 0;
-    for (let r = 0; r < Math.min(K, target.size); r++) idcg += 1 / Math.log2(r + 2);
-    if (hit) hits++;
-    ndcgSum += dcg / idcg;
-  }
-  latencies.sort((a, b) => a - b);
-  const n = split.targets.size;
+  const metrics = evaluateTopK(model, split.targets, K);
   return {
     algorithm, versionId: model.info.versionId,
-    hitRate: hits / n, ndcg: ndcgSum / n, coverage: recommended.size / model.info.items,
+    hitRate: metrics.hitRate, ndcg: metrics.ndcg, coverage: metrics.coverage,
     trainMs: model.info.trainingMs, rssBeforeTrainMb, peakRssMb: peak, modelMb: model.info.modelBytes / 2 ** 20,
-    p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), evaluated: n,
+    p50Ms: metrics.p50Ms, p99Ms: metrics.p99Ms, evaluated: metrics.evaluated,
     data: {
       rows: load.rows, kept: load.purchases.length, dropped: load.dropped, customers: model.info.customers,
       items: model.info.items, trainInteractions: model.info.interactions, loadMs,

@@ -18,6 +18,10 @@ export interface InteractionMatrix {
   values: Float64Array;
   /** 1 where the pair includes at least one purchase (explanations say "bought" vs "viewed"). */
   purchased: Uint8Array;
+  /** Epoch ms of the pair's latest event (NaN when events carry no time). */
+  lastAt: Float64Array;
+  /** Epoch ms of each customer's latest event (NaN when unknown). */
+  customerLastAt: Float64Array;
   /** CSC by item (transpose), same values. */
   colPtr: Int32Array;
   rowIdx: Int32Array;
@@ -89,6 +93,8 @@ export function buildInteractionMatrix(interactions: readonly Interaction[], opt
   const colIdx = new Int32Array(nnz);
   const values = new Float64Array(nnz);
   const purchased = new Uint8Array(nnz);
+  const lastAt = new Float64Array(nnz).fill(NaN);
+  const customerLastAt = new Float64Array(customerIds.length).fill(NaN);
   const popularity = new Float64Array(nItems);
   const decayPerMs = halfLifeDays > 0 ? Math.LN2 / (halfLifeDays * 86_400_000) : 0;
   for (let p = 0; p < nnz; p++) {
@@ -101,6 +107,10 @@ export function buildInteractionMatrix(interactions: readonly Interaction[], opt
     values[p] = v;
     purchased[p] = bought.has(key) ? 1 : 0;
     const t = latest.get(key);
+    if (t !== undefined) {
+      lastAt[p] = t;
+      if (!(customerLastAt[u] >= t)) customerLastAt[u] = t;
+    }
     const decay = t === undefined || decayPerMs === 0 ? 1 : Math.exp(-(newest - t) * decayPerMs);
     popularity[i] += v * decay;
   }
@@ -108,7 +118,7 @@ export function buildInteractionMatrix(interactions: readonly Interaction[], opt
 
   const { colPtr, rowIdx, colValues } = transpose(rowPtr, colIdx, values, nItems);
   return {
-    customerIds, itemIds, customerIndex, itemIndex, rowPtr, colIdx, values, purchased,
+    customerIds, itemIds, customerIndex, itemIndex, rowPtr, colIdx, values, purchased, lastAt, customerLastAt,
     colPtr, rowIdx, colValues, popularity, nnz,
   };
 }

@@ -14,6 +14,8 @@ import type {
 
 /** Chosen by measurement on the retail benchmark (see bench/recs.ts and the folder README). */
 export const DEFAULT_ALGORITHM: AlgorithmName = 'ease';
+export const DEFAULT_HISTORY_HALF_LIFE_DAYS = 0;
+export const DEFAULT_POPULARITY_BLEND = 0;
 
 export interface TrainOptions {
   algorithm?: AlgorithmName;
@@ -23,6 +25,16 @@ export interface TrainOptions {
   valueScale?: ValueScale;
   /** Half-life in days of "popular right now" (default 30, 0 = all-time popularity). */
   popularityHalfLifeDays?: number;
+  /**
+   * Half-life in days for weighting a customer's own history at serving time, relative to their latest
+   * event: recent purchases say more about the next basket (0 = off). Not used by ALS for known customers.
+   */
+  historyHalfLifeDays?: number;
+  /**
+   * Weight of "popular right now" blended into personal scores: score = personal/max(personal) +
+   * w · popularity/max(popularity). Seasonal retail rewards a little of it (0 = pure personal).
+   */
+  popularityBlend?: number;
   ease?: Partial<EaseParams>;
   itemKnn?: Partial<ItemKnnParams>;
   als?: Partial<AlsParams>;
@@ -37,6 +49,8 @@ export function trainRecommender(interactions: readonly Interaction[], options: 
   const eventWeights: EventWeights = { ...DEFAULT_EVENT_WEIGHTS, ...options.eventWeights };
   const valueScale = options.valueScale ?? 'capped';
   const popularityHalfLifeDays = options.popularityHalfLifeDays ?? 30;
+  const historyHalfLifeDays = options.historyHalfLifeDays ?? DEFAULT_HISTORY_HALF_LIFE_DAYS;
+  const popularityBlend = options.popularityBlend ?? DEFAULT_POPULARITY_BLEND;
   const matrix = buildInteractionMatrix(interactions, { eventWeights, valueScale, popularityHalfLifeDays });
   const catalog = options.catalog ?? [];
 
@@ -60,7 +74,7 @@ export function trainRecommender(interactions: readonly Interaction[], options: 
     }
   }
 
-  const params = { ...algoParams, eventWeights, valueScale, popularityHalfLifeDays };
+  const params = { ...algoParams, eventWeights, valueScale, popularityHalfLifeDays, historyHalfLifeDays, popularityBlend };
   const dataHash = hashTrainingData(matrix, catalog);
   const versionId = `${algorithm}-${createHash('sha256').update(`${algorithm}\n${stableJson(params)}\n${dataHash}`).digest('hex').slice(0, 12)}`;
   const info: ModelInfo = {
@@ -76,7 +90,7 @@ export function trainRecommender(interactions: readonly Interaction[], options: 
     modelBytes: (scorer?.byteSize ?? 0) + matrix.rowPtr.byteLength + matrix.colIdx.byteLength
       + matrix.values.byteLength + matrix.purchased.byteLength + matrix.popularity.byteLength,
   };
-  return new TrainedRecommender(info, matrix, scorer, catalog, { eventWeights, valueScale });
+  return new TrainedRecommender(info, matrix, scorer, catalog, { eventWeights, valueScale, historyHalfLifeDays, popularityBlend });
 }
 
 function stableJson(value: unknown): string {
@@ -108,7 +122,7 @@ class TrainedRecommender implements Recommender {
     private readonly m: InteractionMatrix,
     private readonly scorer: ItemScorer | null,
     catalog: readonly CatalogItem[],
-    private readonly scaling: { eventWeights: EventWeights; valueScale: ValueScale },
+    private readonly scaling: { eventWeights: EventWeights; valueScale: ValueScale; historyHalfLifeDays: number; popularityBlend: number },
   ) {
     for (const c of catalog) {
       if (c.title) this.titles.set(c.itemId, c.title);
@@ -152,20 +166,25 @@ class TrainedRecommender implements Recommender {
     if (this.scorer && history.row.items.length > 0 && k > 0) {
       const scores = new Float64Array(this.m.itemIds.length);
       this.scorer.scoreUser(history.row, scores);
+      this.blendPopularity(scores);
       const positiveOnly = this.scorer.positiveScoresOnly;
       const best = topKIndices(scores, k, (i) => (!positiveOnly || scores[i] > 0) && !blocked(this.m.itemIds[i]));
       for (const i of best) {
         const because = this.mostContributing(history, i);
         const itemId = this.m.itemIds[i];
         taken.add(itemId);
+        if (because === null) {
+          // Only the popularity blend pushed it: say so rather than invent a reason.
+          results.push({ itemId, score: scores[i], source: 'popular', explanation: 'Popular right now' });
+          continue;
+        }
+        const becauseItemId = this.m.itemIds[history.row.items[because]];
         results.push({
           itemId,
           score: scores[i],
           source: 'personalized',
-          becauseItemId: because === null ? undefined : this.m.itemIds[history.row.items[because]],
-          explanation: because === null
-            ? 'Recommended for you'
-            : `Because you ${history.bought[because] ? 'bought' : 'looked at'} ${this.titleOf(this.m.itemIds[history.row.items[because]])}`,
+          becauseItemId,
+          explanation: `Because you ${history.bought[because] ? 'bought' : 'looked at'} ${this.titleOf(becauseItemId)}`,
         });
       }
     }
@@ -206,6 +225,17 @@ class TrainedRecommender implements Recommender {
     return results;
   }
 
+  private blendPopularity(scores: Float64Array): void {
+    const w = this.scaling.popularityBlend;
+    if (!(w > 0)) return;
+    let maxScore = 0;
+    for (let i = 0; i < scores.length; i++) if (scores[i] > maxScore) maxScore = scores[i];
+    const pop = this.m.popularity;
+    const popScale = w / (pop[this.popularOrder[0]] || 1);
+    const scoreScale = maxScore > 0 ? 1 / maxScore : 0;
+    for (let i = 0; i < scores.length; i++) scores[i] = scores[i] * scoreScale + pop[i] * popScale;
+  }
+
   /** Same-category items first (new items included), then overall "popular right now". */
   private fill(results: Recommendation[], k: number, categories: Set<string>, blocked: (id: string) => boolean): void {
     const seen = new Set<string>();
@@ -232,8 +262,10 @@ class TrainedRecommender implements Recommender {
 
   /** Index (into the history row) of the item contributing most to `item`, or null if none does. */
   private mostContributing(history: QueryHistory, item: number): number | null {
+    // Neighbour methods: only a positive contribution is a reason. Factor models score every item, so
+    // the best-aligned history item is the reason even when alignment is weak.
     let best: number | null = null;
-    let bestValue = 0;
+    let bestValue = this.scorer!.positiveScoresOnly ? 0 : -Infinity;
     const { items, values } = history.row;
     for (let t = 0; t < items.length; t++) {
       const c = values[t] * this.scorer!.contribution(items[t], item);
@@ -249,23 +281,27 @@ class TrainedRecommender implements Recommender {
       const start = this.m.rowPtr[u], end = this.m.rowPtr[u + 1];
       const bought: boolean[] = [];
       const ids = new Set<string>();
+      const values = this.m.values.slice(start, end);
+      const latest = this.m.customerLastAt[u];
       for (let p = start; p < end; p++) {
         bought.push(this.m.purchased[p] === 1);
         ids.add(this.m.itemIds[this.m.colIdx[p]]);
+        values[p - start] *= this.historyDecay(latest, this.m.lastAt[p]);
       }
-      return {
-        row: { items: this.m.colIdx.subarray(start, end), values: this.m.values.subarray(start, end), customerIndex: u },
-        bought, ids,
-      };
+      return { row: { items: this.m.colIdx.subarray(start, end), values, customerIndex: u }, bought, ids };
     }
     // Ad-hoc history: aggregate like training does so scores are on the same scale.
-    const strength = new Map<string, { s: number; bought: boolean }>();
+    const strength = new Map<string, { s: number; bought: boolean; at: number }>();
+    let latest = NaN;
     for (const entry of query) {
       const itemId = typeof entry === 'string' ? entry : entry.itemId;
       const kind: EventKind = typeof entry === 'string' ? 'purchase' : entry.kind ?? 'purchase';
-      const prev = strength.get(itemId) ?? { s: 0, bought: false };
+      const at = typeof entry === 'string' || entry.at === undefined ? NaN : +entry.at;
+      const prev = strength.get(itemId) ?? { s: 0, bought: false, at: NaN };
       prev.s += this.scaling.eventWeights[kind] ?? 0;
       prev.bought ||= kind === 'purchase';
+      if (!(prev.at >= at)) prev.at = at;
+      if (!(latest >= at)) latest = at;
       strength.set(itemId, prev);
     }
     const items: number[] = [];
@@ -276,10 +312,17 @@ class TrainedRecommender implements Recommender {
       const e = strength.get(id)!;
       if (i === undefined || e.s <= 0) continue;
       items.push(i);
-      values.push(scaleValue(e.s, this.scaling.valueScale));
+      values.push(scaleValue(e.s, this.scaling.valueScale) * this.historyDecay(latest, e.at));
       bought.push(e.bought);
     }
     return { row: { items, values }, bought, ids: new Set(strength.keys()) };
+  }
+
+  /** Weight of a history event at `at` relative to the customer's latest event (1 without times). */
+  private historyDecay(latest: number, at: number): number {
+    const halfLife = this.scaling.historyHalfLifeDays;
+    if (!(halfLife > 0) || Number.isNaN(latest) || Number.isNaN(at)) return 1;
+    return Math.pow(0.5, (latest - at) / (halfLife * 86_400_000));
   }
 
   private isActive(id: string, options: { inactive?: ReadonlySet<string>; isActive?: (id: string) => boolean }): boolean {

@@ -38,7 +38,7 @@ export type ValueScale = 'capped' | 'log' | 'linear';
 export type AlgorithmName = 'ease' | 'item-knn' | 'als' | 'popularity';
 
 /** One entry of a query's history when recommending for an ad-hoc list of items. */
-export type UserItem = string | { itemId: string; kind?: EventKind };
+export type UserItem = string | { itemId: string; kind?: EventKind; at?: Date | number };
 
 export type RecommendationSource = 'personalized' | 'similar' | 'same-category' | 'popular';
 

@@ -1,0 +1,90 @@
+import type { Interaction, Recommender } from '../../crm/recommendations';
+import { percentile } from './memory';
+import type { RetailLoad } from './onlineRetail';
+
+export interface Split {
+  train: Interaction[];
+  /** customerId → held-out items not bought before. */
+  targets: Map<string, Set<string>>;
+  titles: Map<string, string>;
+}
+
+function dayOf(ms: number): number {
+  return Math.floor(ms / 86_400_000);
+}
+
+export function splitLastDay(load: RetailLoad): Split {
+  const lastDay = new Map<string, number>();
+  const firstDay = new Map<string, number>();
+  const titles = new Map<string, string>();
+  for (const p of load.purchases) {
+    const d = dayOf(p.at);
+    if (d > (lastDay.get(p.customerId) ?? -Infinity)) lastDay.set(p.customerId, d);
+    if (d < (firstDay.get(p.customerId) ?? Infinity)) firstDay.set(p.customerId, d);
+    if (!titles.has(p.stockCode) && p.description) titles.set(p.stockCode, p.description);
+  }
+  const train: Interaction[] = [];
+  const heldOut = new Map<string, Set<string>>();
+  const bought = new Map<string, Set<string>>();
+  for (const p of load.purchases) {
+    const last = lastDay.get(p.customerId)!;
+    const eligible = firstDay.get(p.customerId)! < last;
+    if (eligible && dayOf(p.at) === last) {
+      const s = heldOut.get(p.customerId) ?? new Set<string>();
+      s.add(p.stockCode);
+      heldOut.set(p.customerId, s);
+    } else {
+      train.push({ customerId: p.customerId, itemId: p.stockCode, kind: 'purchase', at: p.at });
+      const s = bought.get(p.customerId) ?? new Set<string>();
+      s.add(p.stockCode);
+      bought.set(p.customerId, s);
+    }
+  }
+  const targets = new Map<string, Set<string>>();
+  for (const [customer, items] of [...heldOut].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const before = bought.get(customer)!;
+    const fresh = new Set([...items].filter((i) => !before.has(i)));
+    if (fresh.size > 0) targets.set(customer, fresh);
+  }
+  return { train, targets, titles };
+}
+
+export interface TopKMetrics {
+  hitRate: number;
+  ndcg: number;
+  /** Distinct recommended items / items in the model. */
+  coverage: number;
+  p50Ms: number;
+  p99Ms: number;
+  evaluated: number;
+}
+
+/** Hit rate, NDCG (binary relevance) and coverage at k, plus per-request serving latency. */
+export function evaluateTopK(model: Recommender, targets: Map<string, Set<string>>, k: number): TopKMetrics {
+  // Warm the JIT first so p99 measures serving, not compilation.
+  let warm = 0;
+  for (const customer of targets.keys()) { model.recommend(customer, { k }); if (++warm >= 50) break; }
+  let hits = 0, ndcgSum = 0;
+  const recommended = new Set<string>();
+  const latencies: number[] = [];
+  for (const [customer, target] of targets) {
+    const t = performance.now();
+    const recs = model.recommend(customer, { k });
+    latencies.push(performance.now() - t);
+    let dcg = 0, hit = false;
+    recs.forEach((r, rank) => {
+      recommended.add(r.itemId);
+      if (target.has(r.itemId)) { hit = true; dcg += 1 / Math.log2(rank + 2); }
+    });
+    let idcg = 0;
+    for (let r = 0; r < Math.min(k, target.size); r++) idcg += 1 / Math.log2(r + 2);
+    if (hit) hits++;
+    ndcgSum += dcg / idcg;
+  }
+  latencies.sort((a, b) => a - b);
+  const n = targets.size;
+  return {
+    hitRate: hits / n, ndcg: ndcgSum / n, coverage: recommended.size / model.info.items,
+    p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), evaluated: n,
+  };
+}
