@@ -33,6 +33,12 @@ export interface ClassifierOptions {
   calibrationFraction: number;
   /** Weight of the embedding block relative to the (unit-norm) sparse block. */
   embeddingWeight: number;
+  /**
+   * How the OOS threshold is chosen on the calibration split: 'accuracy' maximises overall
+   * accuracy; 'balanced' maximises the mean of in-scope accuracy and OOS recall; 'oos_x2'
+   * maximises accuracy with out-of-scope rows counted twice (in between).
+   */
+  oosObjective: 'accuracy' | 'balanced' | 'oos_x2';
 }
 
 export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = {
@@ -40,6 +46,7 @@ export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = {
   linear: { ...DEFAULT_LINEAR_OPTIONS, loss: 'squared_hinge', l2: 1e-5, learningRate: 0.2, epochs: 12 },
   calibrationFraction: 0.15,
   embeddingWeight: 1,
+  oosObjective: 'accuracy',
 };
 
 export interface ClassifierState {
@@ -126,6 +133,7 @@ export class IntentClassifier {
           valScores.map((s) => softmax(s, temperature)),
           valYs,
           labels.indexOf(OUT_OF_SCOPE),
+          o.oosObjective,
         );
       }
     }
@@ -203,22 +211,43 @@ export function stratifiedSplit(ys: number[], fraction: number, seed: number): {
  * Pick the confidence threshold that maximises accuracy when low-confidence predictions are
  * mapped to out_of_scope. Only meaningful when the data has an out_of_scope class.
  */
-export function fitOosThreshold(probs: Float64Array[], ys: number[], oosIndex: number): number {
+export function fitOosThreshold(
+  probs: Float64Array[],
+  ys: number[],
+  oosIndex: number,
+  objective: ClassifierOptions['oosObjective'] = 'accuracy',
+): number {
   if (oosIndex < 0 || probs.length === 0) return 0;
   let best = 0;
-  let bestAcc = -1;
-  for (let t = 0; t <= 0.6001; t += 0.02) {
-    let ok = 0;
+  let bestScore = -1;
+  for (let step = 0; step <= 30; step++) {
+    const t = step / 50; // 0 .. 0.6
+    let inOk = 0;
+    let inN = 0;
+    let oosOk = 0;
+    let oosN = 0;
     probs.forEach((p, i) => {
       let top = 0;
       for (let k = 1; k < p.length; k++) if (p[k] > p[top]) top = k;
       const pred = p[top] < t ? oosIndex : top;
-      if (pred === ys[i]) ok++;
+      if (ys[i] === oosIndex) {
+        oosN++;
+        if (pred === oosIndex) oosOk++;
+      } else {
+        inN++;
+        if (pred === ys[i]) inOk++;
+      }
     });
+    const score =
+      objective === 'balanced'
+        ? (inN ? inOk / inN : 0) / 2 + (oosN ? oosOk / oosN : 0) / 2
+        : objective === 'oos_x2'
+          ? (inOk + 2 * oosOk) / (inN + 2 * oosN)
+          : (inOk + oosOk) / (inN + oosN);
     // Strictly better only: among ties keep the lower threshold (fewer false rejections).
-    if (ok > bestAcc) {
-      bestAcc = ok;
-      best = Math.round(t * 100) / 100;
+    if (score > bestScore + 1e-12) {
+      bestScore = score;
+      best = t;
     }
   }
   return best;

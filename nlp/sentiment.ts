@@ -23,7 +23,7 @@ const EN_LEXICON: Record<string, number> = {
   angry: -3, furious: -3.5, annoyed: -2, annoying: -2, frustrated: -2.5, frustrating: -2.5, hate: -3, useless: -3,
   broken: -2.5, broke: -2, damaged: -2.5, defective: -2.5, faulty: -2.5, late: -1.5, delayed: -1.5, lost: -1.5,
   wrong: -1.5, rude: -2.5, scam: -3, ridiculous: -2.5, unacceptable: -3, unhappy: -2.5, sad: -2, upset: -2.5,
-  problem: -1, issue: -1, complaint: -2, slow: -1.5, cheap: -1, flimsy: -2, rubbish: -3, garbage: -3, junk: -3,
+  problem: -1, issue: -1, complaint: -2, slow: -2, cheap: -1, flimsy: -2, rubbish: -3, garbage: -3, junk: -3,
   nightmare: -3, regret: -2.5, ignored: -2, ignoring: -2, never: -0.5, waste: -2.5, shocking: -2.5, appalling: -3,
   disgusted: -3, pathetic: -3, crash: -2, crashing: -2, crashes: -2, stuck: -1.5, missing: -1.5, ruined: -2.5,
   confusing: -1.5, sick: -2, fed: -1, nobody: -1, fail: -2, failed: -2, fails: -2, error: -1.5, mess: -2, worse: -2.5,
@@ -144,10 +144,10 @@ export function lexiconSentiment(text: string, language: Language): { score: num
       if (p.kind === 'neg') negated = !negated;
     }
     // "not good" is mildly negative; "not bad" mildly positive (negation dampens, VADER-style).
-    if (negated) v *= -0.6;
+    if (negated) v *= -0.75;
     if (t.caps) v *= 1.4;
     // "but" clauses: what follows the last contrast word dominates.
-    if (lastContrast >= 0) v *= i > lastContrast ? 1.5 : 0.5;
+    if (lastContrast >= 0) v *= i > lastContrast ? 1.6 : 0.3;
     sum += v;
   }
   const bangs = (text.match(/[!！]/g) ?? []).length;
@@ -182,8 +182,8 @@ export interface SentimentModelOptions {
 export const DEFAULT_SENTIMENT_OPTIONS: SentimentModelOptions = {
   seed: 7,
   epochs: 30,
-  l2: 1e-4,
-  lexiconWeight: 0.55,
+  l2: 1e-3,
+  lexiconWeight: 0.75,
   neutralBand: 0.2,
 };
 
@@ -216,7 +216,7 @@ export class SentimentAnalyzer {
     }
     const w = this.model ? this.options.lexiconWeight : 1;
     // With no lexicon evidence the model speaks alone; with strong lexicon evidence they blend.
-    let score = lex.hits > 0 ? w * lex.score + (1 - w) * modelScore : 0.8 * modelScore + lex.score;
+    let score = lex.hits > 0 ? w * lex.score + (1 - w) * modelScore : 0.7 * modelScore + lex.score;
     score = Math.max(-1, Math.min(1, score));
     if (!Number.isFinite(score)) score = 0;
     const label: SentimentLabel = score <= -this.options.neutralBand ? 'negative' : score >= this.options.neutralBand ? 'positive' : 'neutral';

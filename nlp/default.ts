@@ -1,0 +1,137 @@
+/**
+ * Building engines: from a model directory, or the default engine the bot loads at start
+ * (active model directory if present, else the default model trained from nlp/data and cached
+ * under cacheDir keyed by the data hash and options).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_CLASSIFIER_OPTIONS, type ClassifierOptions, type Embedder } from './classifier';
+import { readExamples } from './data-io';
+import { createTransformersEmbedder } from './embeddings';
+import { createNlpEngine } from './engine';
+import { hasModel, loadModel, saveModel } from './model-store';
+import { SentimentAnalyzer, type SentimentExample } from './sentiment';
+import { trainIntentModel } from './training';
+import type { NlpEngine } from './types';
+
+export const DEFAULT_DATA_DIR = join(__dirname, 'data');
+export const DEFAULT_INTENTS_FILE = join(DEFAULT_DATA_DIR, 'intents.jsonl');
+export const DEFAULT_SENTIMENT_FILE = join(DEFAULT_DATA_DIR, 'sentiment.jsonl');
+/** Share of the default data kept out of training for evaluation (see `npm run nlp -- eval`). */
+export const DEFAULT_HOLDOUT = 0.2;
+
+/**
+ * Options of the default (small, bilingual) model, chosen by 4-fold cross-validation on the
+ * training split only: a heavier character block and CJK 1-2-grams suit short messages, and
+ * counting out-of-scope rows twice when fitting the rejection threshold raises OOS recall for
+ * almost no accuracy.
+ */
+export const DEFAULT_ENGINE_CLASSIFIER_OPTIONS: Partial<ClassifierOptions> = {
+  features: { ...DEFAULT_CLASSIFIER_OPTIONS.features, charWeight: 1.5, cjkNgrams: [1, 2] },
+  linear: { ...DEFAULT_CLASSIFIER_OPTIONS.linear, l2: 1e-4 },
+  oosObjective: 'oos_x2',
+};
+
+export interface EmbeddingConfig {
+  /** Local models folder (the caller reads NLP_MODELS_DIR; this module reads no environment). */
+  modelsDir?: string;
+  /** Model folder under modelsDir; default: see embeddings.ts findLocalModel. */
+  embeddingModel?: string;
+  /** Allow downloading from the Hugging Face hub (default false). */
+  allowRemoteModels?: boolean;
+}
+
+export interface DefaultEngineOptions extends EmbeddingConfig {
+  /** Where trained default models are cached (sub-folder per data hash + options). No cache when omitted. */
+  cacheDir?: string;
+  /** An active model directory (from `npm run nlp -- train`); used when it holds a model. */
+  modelDir?: string;
+  /** Training data; default nlp/data/intents.jsonl. */
+  dataFile?: string;
+  sentimentFile?: string;
+  /** Classifier options; default DEFAULT_ENGINE_CLASSIFIER_OPTIONS. */
+  classifier?: Partial<ClassifierOptions>;
+  /** Called with non-fatal problems (e.g. embeddings configured but not loadable). */
+  onWarning?: (message: string) => void;
+}
+
+export function readSentimentExamples(file = DEFAULT_SENTIMENT_FILE): SentimentExample[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as SentimentExample);
+}
+
+let sentimentCache: { file: string; analyzer: SentimentAnalyzer } | undefined;
+/** The sentiment model trains in well under a second; keep one per process and data file. */
+export function defaultSentimentAnalyzer(file = DEFAULT_SENTIMENT_FILE): SentimentAnalyzer {
+  if (sentimentCache?.file !== file) sentimentCache = { file, analyzer: SentimentAnalyzer.train(readSentimentExamples(file)) };
+  return sentimentCache.analyzer;
+}
+
+async function maybeEmbedder(cfg: EmbeddingConfig, warn: (m: string) => void): Promise<Embedder | undefined> {
+  if (!cfg.modelsDir) return undefined;
+  try {
+    return await createTransformersEmbedder({ modelsDir: cfg.modelsDir, model: cfg.embeddingModel, allowRemoteModels: cfg.allowRemoteModels });
+  } catch (err) {
+    warn(`embeddings disabled: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Engine from a trained model directory. Embeddings are loaded only if the model was trained with them. */
+export async function loadEngineFromModelDir(dir: string, options: EmbeddingConfig & { sentimentFile?: string } = {}): Promise<NlpEngine> {
+  const peek = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as { classifier?: { embedding?: { id: string } } };
+  const wanted = peek.classifier?.embedding?.id;
+  let embedder: Embedder | undefined;
+  if (wanted) {
+    if (!options.modelsDir) throw new Error(`${dir} was trained with embeddings "${wanted}": pass modelsDir`);
+    embedder = await createTransformersEmbedder({ modelsDir: options.modelsDir, model: wanted, allowRemoteModels: options.allowRemoteModels });
+  }
+  const { classifier, meta } = loadModel(dir, embedder);
+  return createNlpEngine({
+    classifier,
+    sentiment: defaultSentimentAnalyzer(options.sentimentFile),
+    modelInfo: { id: meta.id, dataHash: meta.dataHash, metrics: meta.metrics },
+  });
+}
+
+/**
+ * The engine the bot calls at start. Training the default model takes a few seconds on 2 cores;
+ * with cacheDir the second start only loads files.
+ */
+export async function loadDefaultNlpEngine(options: DefaultEngineOptions = {}): Promise<NlpEngine> {
+  const warn = options.onWarning ?? (() => undefined);
+  if (options.modelDir && hasModel(options.modelDir)) return loadEngineFromModelDir(options.modelDir, options);
+
+  const dataFile = options.dataFile ?? DEFAULT_INTENTS_FILE;
+  const examples = readExamples(dataFile);
+  const embedder = await maybeEmbedder(options, warn);
+  const classifierOptions = options.classifier ?? DEFAULT_ENGINE_CLASSIFIER_OPTIONS;
+  const sentiment = defaultSentimentAnalyzer(options.sentimentFile);
+  const key = createHash('sha256')
+    .update(JSON.stringify({ data: readFileSync(dataFile, 'utf8'), classifier: classifierOptions, embedding: embedder?.id ?? null, holdout: DEFAULT_HOLDOUT }))
+    .digest('hex')
+    .slice(0, 16);
+  const cached = options.cacheDir ? join(options.cacheDir, `default-${key}`) : undefined;
+  if (cached && hasModel(cached)) {
+    try {
+      const { classifier, meta } = loadModel(cached, embedder);
+      return createNlpEngine({ classifier, sentiment, modelInfo: { id: meta.id, dataHash: meta.dataHash, metrics: meta.metrics } });
+    } catch (err) {
+      warn(`ignoring unreadable cached model ${cached}: ${(err as Error).message}`);
+    }
+  }
+  const trained = await trainIntentModel(examples, { holdout: DEFAULT_HOLDOUT, embedder, classifier: classifierOptions });
+  if (cached) {
+    try {
+      saveModel(cached, trained.classifier, trained.meta);
+    } catch (err) {
+      warn(`could not cache the default model in ${cached}: ${(err as Error).message}`);
+    }
+  }
+  const { meta } = trained;
+  return createNlpEngine({ classifier: trained.classifier, sentiment, modelInfo: { id: meta.id, dataHash: meta.dataHash, metrics: meta.metrics } });
+}

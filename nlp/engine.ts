@@ -1,0 +1,90 @@
+/** The NLP engine: one analyze() call combining language, intent, out-of-scope, sentiment, entities. */
+import type { IntentClassifier } from './classifier';
+import { extractEntities } from './entities';
+import type { SentimentAnalyzer } from './sentiment';
+import { detectLanguage, MAX_INPUT_CHARS, normalizeText } from './text';
+import { OUT_OF_SCOPE, type Analysis, type AnalyzeHints, type Entity, type IntentScore, type ModelInfo, type NlpEngine } from './types';
+
+export interface EngineParts {
+  classifier: IntentClassifier;
+  sentiment: SentimentAnalyzer;
+  modelInfo: ModelInfo;
+}
+
+/** Same-length cleaning for entity extraction, so spans index into the caller's text. */
+function entitySource(raw: string): string {
+  return raw.slice(0, MAX_INPUT_CHARS).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, ' ');
+}
+
+const HAS_CONTENT = /[\p{L}\p{N}]/u;
+
+export function createNlpEngine(parts: EngineParts): NlpEngine {
+  const { classifier, sentiment } = parts;
+  const modelInfo = Object.freeze({ ...parts.modelInfo });
+
+  async function analyze(text: string, hints: AnalyzeHints = {}): Promise<Analysis> {
+    const raw = typeof text === 'string' ? text : text == null ? '' : String(text);
+    const clean = normalizeText(raw);
+    const guess = detectLanguage(clean);
+    const language = hints.language === 'en' || hints.language === 'zh' ? hints.language : guess.language;
+    const languageConfidence = hints.language === language ? 1 : guess.confidence;
+    const now = hints.now instanceof Date && Number.isFinite(hints.now.getTime()) ? hints.now : new Date();
+
+    let entities: Entity[] = [];
+    try {
+      entities = extractEntities(entitySource(raw), { language, now, products: Array.isArray(hints.products) ? hints.products : undefined });
+    } catch {
+      entities = []; // entity rules must never take the whole analysis down
+    }
+
+    // Nothing to classify (empty, punctuation, emoji only): out of scope, neutral.
+    if (!HAS_CONTENT.test(clean)) {
+      return {
+        language,
+        languageConfidence,
+        intent: { name: OUT_OF_SCOPE, confidence: 1 },
+        ranking: [{ name: OUT_OF_SCOPE, confidence: 1 }],
+        outOfScope: true,
+        sentiment: { label: 'neutral', score: 0 },
+        entities,
+      };
+    }
+
+    const pred = await classifier.predict(clean, language);
+    const top = pred.ranking[0];
+    let intent: IntentScore = top;
+    if (pred.outOfScope && top.name !== OUT_OF_SCOPE) {
+      // Rejected by the confidence threshold: report out_of_scope with the model's doubt as confidence.
+      intent = { name: OUT_OF_SCOPE, confidence: Math.round((1 - top.confidence) * 10000) / 10000 };
+    }
+    return {
+      language,
+      languageConfidence,
+      intent,
+      ranking: pred.ranking,
+      outOfScope: pred.outOfScope,
+      sentiment: sentiment.analyze(clean, language),
+      entities,
+    };
+  }
+
+  return {
+    modelInfo,
+    async analyze(text: string, hints?: AnalyzeHints): Promise<Analysis> {
+      try {
+        return await analyze(text, hints ?? {});
+      } catch {
+        // Last line of defence: a valid, conservative result rather than an exception in the bot.
+        return {
+          language: 'en',
+          languageConfidence: 0,
+          intent: { name: OUT_OF_SCOPE, confidence: 0 },
+          ranking: [],
+          outOfScope: true,
+          sentiment: { label: 'neutral', score: 0 },
+          entities: [],
+        };
+      }
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Public surface of the NLP engine (pure: text in, analysis out; imports nothing else of the project).
+ *
+ *   const engine = await loadDefaultNlpEngine({ cacheDir, modelsDir });
+ *   const a = await engine.analyze('where is my order #A12345?', { now: new Date(), products });
+ */
+export type {
+  Analysis,
+  AnalyzeHints,
+  CatalogProduct,
+  Entity,
+  EntityType,
+  IntentScore,
+  LabelledExample,
+  Language,
+  ModelInfo,
+  MoneyValue,
+  NlpEngine,
+  Sentiment,
+  SentimentLabel,
+} from './types';
+export { OUT_OF_SCOPE } from './types';
+export {
+  loadDefaultNlpEngine,
+  loadEngineFromModelDir,
+  DEFAULT_ENGINE_CLASSIFIER_OPTIONS,
+  DEFAULT_HOLDOUT,
+  DEFAULT_INTENTS_FILE,
+  DEFAULT_SENTIMENT_FILE,
+  type DefaultEngineOptions,
+  type EmbeddingConfig,
+} from './default';
+export { createNlpEngine, type EngineParts } from './engine';
+export { IntentClassifier, DEFAULT_CLASSIFIER_OPTIONS, type ClassifierOptions, type Embedder, type Prediction } from './classifier';
+export { SentimentAnalyzer, lexiconSentiment, type SentimentExample } from './sentiment';
+export { extractEntities, type EntityOptions } from './entities';
+export { createTransformersEmbedder, findLocalModel, type EmbedderOptions } from './embeddings';
+export { trainIntentModel, evaluateClassifier, type TrainedModel, type ModelEvaluation } from './training';
+export { saveModel, loadModel, readModelMeta, hasModel, type ModelMeta } from './model-store';
+export { readExamples, parseExamples, splitExamples, hashExamples } from './data-io';
+export { evaluate, percentile, type EvalReport } from './metrics';
+export { detectLanguage, normalizeText, tokenize } from './text';
