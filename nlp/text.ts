@@ -65,10 +65,11 @@ function stem(word: string): string {
   const hit = stemCache.get(word);
   if (hit !== undefined) return hit;
   if (!stemFn) {
-    process.env.DOTENV_CONFIG_QUIET ??= 'true';
+    // Only natural's Porter stemmer: the package index loads every module (1-2 s, dotenv output,
+    // and an ESM-only dependency that jest cannot require).
     // eslint-disable-next-line @typescript-eslint/no-var-requires
-    const natural = require('natural') as typeof import('natural');
-    stemFn = (w: string) => natural.PorterStemmer.stem(w);
+    const porter = require('natural/lib/natural/stemmers/porter_stemmer') as { stem(w: string): string };
+    stemFn = (w: string) => porter.stem(w);
   }
   const out = word.length <= 3 ? word : stemFn(word);
   if (stemCache.size < 200_000) stemCache.set(word, out);

@@ -1,0 +1,60 @@
+import { defaultSentimentAnalyzer } from '../../nlp/default';
+import { lexiconSentiment, SentimentAnalyzer } from '../../nlp/sentiment';
+
+describe('sentiment', () => {
+  const s = defaultSentimentAnalyzer();
+
+  test('plain polarity in both languages, scores in [-1, 1]', () => {
+    for (const [text, lang, label] of [
+      ['thank you so much, the delivery was great', 'en', 'positive'],
+      ['this is terrible, the blender broke after a day', 'en', 'negative'],
+      ['where is my order', 'en', 'neutral'],
+      ['服务很好，非常满意', 'zh', 'positive'],
+      ['质量太差了，很失望', 'zh', 'negative'],
+      ['我的订单到哪了', 'zh', 'neutral'],
+    ] as const) {
+      const r = s.analyze(text, lang);
+      expect([text, r.label]).toEqual([text, label]);
+      expect(r.score).toBeGreaterThanOrEqual(-1);
+      expect(r.score).toBeLessThanOrEqual(1);
+    }
+  });
+
+  test('negation flips polarity', () => {
+    expect(lexiconSentiment('good', 'en').score).toBeGreaterThan(0);
+    expect(lexiconSentiment('not good', 'en').score).toBeLessThan(0);
+    expect(s.analyze('I am not happy with this', 'en').label).toBe('negative');
+    expect(lexiconSentiment('满意', 'zh').score).toBeGreaterThan(0);
+    expect(lexiconSentiment('不是很满意', 'zh').score).toBeLessThan(0);
+    expect(s.analyze('我对这个不太满意', 'zh').label).toBe('negative');
+    // "不错" is one positive word, not a negated "错"
+    expect(s.analyze('质量不错', 'zh').label).toBe('positive');
+  });
+
+  test('the clause after "but" dominates', () => {
+    expect(s.analyze('the jacket is nice but the delivery was awful', 'en').label).toBe('negative');
+    expect(s.analyze('the delivery was slow but the jacket is lovely', 'en').label).toBe('positive');
+    expect(s.analyze('东西不错，但是物流太慢了', 'zh').label).toBe('negative');
+    expect(s.analyze('物流有点慢，不过东西很好', 'zh').label).toBe('positive');
+  });
+
+  test('intensifiers, exclamation marks and ALL CAPS strengthen', () => {
+    const base = lexiconSentiment('this is bad', 'en').score;
+    expect(lexiconSentiment('this is very bad', 'en').score).toBeLessThan(base);
+    expect(lexiconSentiment('this is bad!!!', 'en').score).toBeLessThan(base);
+    expect(lexiconSentiment('this is BAD', 'en').score).toBeLessThan(base);
+    expect(lexiconSentiment('很好', 'zh').score).toBeGreaterThan(lexiconSentiment('好', 'zh').score);
+  });
+
+  test('the trained component catches complaints without sentiment words', () => {
+    expect(lexiconSentiment('still waiting for my refund after three weeks', 'en').hits).toBe(0);
+    expect(s.analyze('still waiting for my refund after three weeks', 'en').label).toBe('negative');
+    expect(s.analyze('我的退款三周了还没到', 'zh').label).toBe('negative');
+  });
+
+  test('lexicon-only analyzer works without training data', () => {
+    const lex = SentimentAnalyzer.train([]);
+    expect(lex.analyze('awesome, thanks!', 'en').label).toBe('positive');
+    expect(lex.analyze('', 'en')).toEqual({ label: 'neutral', score: 0 });
+  });
+});
