@@ -2,13 +2,16 @@ import type { InteractionMatrix } from './matrix';
 import type { ItemScorer, UserRow } from './scorer';
 
 export interface ItemKnnParams {
-  /** Neighbours kept per item (default 100). */
+  /** Neighbours kept per item (default 10: on the retail benchmark 5–10 beat 20, 50 and 100). */
   neighbours: number;
-  /** Added to the cosine denominator: damps similarities supported by few co-purchases (default 10). */
+  /**
+   * Added to the cosine denominator: damps similarities supported by few co-purchases (default 0:
+   * shrinkage 5–50 lowered hit rate on the retail benchmark; raise it for sparser data).
+   */
   shrinkage: number;
 }
 
-export const DEFAULT_ITEM_KNN_PARAMS: ItemKnnParams = { neighbours: 100, shrinkage: 10 };
+export const DEFAULT_ITEM_KNN_PARAMS: ItemKnnParams = { neighbours: 10, shrinkage: 0 };
 
 /**
  * Item-based nearest neighbours with shrunk cosine similarity:

@@ -15,7 +15,8 @@ import type {
 /** Chosen by measurement on the retail benchmark (see bench/recs.ts and the folder README). */
 export const DEFAULT_ALGORITHM: AlgorithmName = 'ease';
 export const DEFAULT_HISTORY_HALF_LIFE_DAYS = 0;
-export const DEFAULT_POPULARITY_BLEND = 0;
+export const DEFAULT_POPULARITY_BLEND = 0.5;
+export const DEFAULT_MAX_HISTORY_ITEMS = 100;
 
 export interface TrainOptions {
   algorithm?: AlgorithmName;
@@ -32,9 +33,14 @@ export interface TrainOptions {
   historyHalfLifeDays?: number;
   /**
    * Weight of "popular right now" blended into personal scores: score = personal/max(personal) +
-   * w · popularity/max(popularity). Seasonal retail rewards a little of it (0 = pure personal).
+   * w · popularity/max(popularity). Seasonal retail rewards some of it (default 0.5, measured; 0 = pure personal).
    */
   popularityBlend?: number;
+  /**
+   * Score at most this many history items per request, the most recent ones (default 100): bounds
+   * serving latency for wholesale-sized histories (EASE costs one catalogue-length row per item).
+   */
+  maxHistoryItems?: number;
   ease?: Partial<EaseParams>;
   itemKnn?: Partial<ItemKnnParams>;
   als?: Partial<AlsParams>;
@@ -51,6 +57,7 @@ export function trainRecommender(interactions: readonly Interaction[], options: 
   const popularityHalfLifeDays = options.popularityHalfLifeDays ?? 30;
   const historyHalfLifeDays = options.historyHalfLifeDays ?? DEFAULT_HISTORY_HALF_LIFE_DAYS;
   const popularityBlend = options.popularityBlend ?? DEFAULT_POPULARITY_BLEND;
+  const maxHistoryItems = options.maxHistoryItems ?? DEFAULT_MAX_HISTORY_ITEMS;
   const matrix = buildInteractionMatrix(interactions, { eventWeights, valueScale, popularityHalfLifeDays });
   const catalog = options.catalog ?? [];
 
@@ -74,7 +81,7 @@ export function trainRecommender(interactions: readonly Interaction[], options: 
     }
   }
 
-  const params = { ...algoParams, eventWeights, valueScale, popularityHalfLifeDays, historyHalfLifeDays, popularityBlend };
+  const params = { ...algoParams, eventWeights, valueScale, popularityHalfLifeDays, historyHalfLifeDays, popularityBlend, maxHistoryItems };
   const dataHash = hashTrainingData(matrix, catalog);
   const versionId = `${algorithm}-${createHash('sha256').update(`${algorithm}\n${stableJson(params)}\n${dataHash}`).digest('hex').slice(0, 12)}`;
   const info: ModelInfo = {
@@ -90,7 +97,7 @@ export function trainRecommender(interactions: readonly Interaction[], options: 
     modelBytes: (scorer?.byteSize ?? 0) + matrix.rowPtr.byteLength + matrix.colIdx.byteLength
       + matrix.values.byteLength + matrix.purchased.byteLength + matrix.popularity.byteLength,
   };
-  return new TrainedRecommender(info, matrix, scorer, catalog, { eventWeights, valueScale, historyHalfLifeDays, popularityBlend });
+  return new TrainedRecommender(info, matrix, scorer, catalog, { eventWeights, valueScale, historyHalfLifeDays, popularityBlend, maxHistoryItems });
 }
 
 function stableJson(value: unknown): string {
@@ -122,7 +129,7 @@ class TrainedRecommender implements Recommender {
     private readonly m: InteractionMatrix,
     private readonly scorer: ItemScorer | null,
     catalog: readonly CatalogItem[],
-    private readonly scaling: { eventWeights: EventWeights; valueScale: ValueScale; historyHalfLifeDays: number; popularityBlend: number },
+    private readonly scaling: { eventWeights: EventWeights; valueScale: ValueScale; historyHalfLifeDays: number; popularityBlend: number; maxHistoryItems: number },
   ) {
     for (const c of catalog) {
       if (c.title) this.titles.set(c.itemId, c.title);
@@ -166,16 +173,16 @@ class TrainedRecommender implements Recommender {
     if (this.scorer && history.row.items.length > 0 && k > 0) {
       const scores = new Float64Array(this.m.itemIds.length);
       this.scorer.scoreUser(history.row, scores);
+      // Candidates are what the algorithm itself supports; the popularity blend only re-orders them.
+      const supported = this.scorer.positiveScoresOnly ? scores.map((x) => (x > 0 ? 1 : 0)) : null;
       this.blendPopularity(scores);
-      const positiveOnly = this.scorer.positiveScoresOnly;
-      const best = topKIndices(scores, k, (i) => (!positiveOnly || scores[i] > 0) && !blocked(this.m.itemIds[i]));
+      const best = topKIndices(scores, k, (i) => (supported === null || supported[i] === 1) && !blocked(this.m.itemIds[i]));
       for (const i of best) {
         const because = this.mostContributing(history, i);
         const itemId = this.m.itemIds[i];
         taken.add(itemId);
         if (because === null) {
-          // Only the popularity blend pushed it: say so rather than invent a reason.
-          results.push({ itemId, score: scores[i], source: 'popular', explanation: 'Popular right now' });
+          results.push({ itemId, score: scores[i], source: 'personalized', explanation: 'Recommended for you' });
           continue;
         }
         const becauseItemId = this.m.itemIds[history.row.items[because]];
@@ -279,16 +286,27 @@ class TrainedRecommender implements Recommender {
       const u = this.m.customerIndex.get(query);
       if (u === undefined) return { row: { items: [], values: [] }, bought: [], ids: new Set() };
       const start = this.m.rowPtr[u], end = this.m.rowPtr[u + 1];
-      const bought: boolean[] = [];
       const ids = new Set<string>();
-      const values = this.m.values.slice(start, end);
-      const latest = this.m.customerLastAt[u];
-      for (let p = start; p < end; p++) {
-        bought.push(this.m.purchased[p] === 1);
-        ids.add(this.m.itemIds[this.m.colIdx[p]]);
-        values[p - start] *= this.historyDecay(latest, this.m.lastAt[p]);
+      for (let p = start; p < end; p++) ids.add(this.m.itemIds[this.m.colIdx[p]]);
+      let positions = Array.from({ length: end - start }, (_, t) => start + t);
+      if (positions.length > this.scaling.maxHistoryItems) {
+        // Keep the most recent (then strongest) items, back in index order for determinism.
+        const { lastAt, values } = this.m;
+        positions = positions
+          .sort((a, b) => (lastAt[b] || 0) - (lastAt[a] || 0) || values[b] - values[a] || a - b)
+          .slice(0, this.scaling.maxHistoryItems)
+          .sort((a, b) => a - b);
       }
-      return { row: { items: this.m.colIdx.subarray(start, end), values, customerIndex: u }, bought, ids };
+      const latest = this.m.customerLastAt[u];
+      const items = new Int32Array(positions.length);
+      const values = new Float64Array(positions.length);
+      const bought: boolean[] = [];
+      positions.forEach((p, t) => {
+        items[t] = this.m.colIdx[p];
+        values[t] = this.m.values[p] * this.historyDecay(latest, this.m.lastAt[p]);
+        bought.push(this.m.purchased[p] === 1);
+      });
+      return { row: { items, values, customerIndex: u }, bought, ids };
     }
     // Ad-hoc history: aggregate like training does so scores are on the same scale.
     const strength = new Map<string, { s: number; bought: boolean; at: number }>();
@@ -307,7 +325,12 @@ class TrainedRecommender implements Recommender {
     const items: number[] = [];
     const values: number[] = [];
     const bought: boolean[] = [];
-    for (const id of [...strength.keys()].sort(compareIds)) {
+    let keys = [...strength.keys()];
+    if (keys.length > this.scaling.maxHistoryItems) {
+      keys = keys.sort((a, b) => (strength.get(b)!.at || 0) - (strength.get(a)!.at || 0) || compareIds(a, b))
+        .slice(0, this.scaling.maxHistoryItems);
+    }
+    for (const id of keys.sort(compareIds)) {
       const i = this.m.itemIndex.get(id);
       const e = strength.get(id)!;
       if (i === undefined || e.s <= 0) continue;

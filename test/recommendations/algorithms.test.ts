@@ -4,7 +4,10 @@ import { catalog, clusteredInteractions, FIXED_NOW } from './fixtures';
 const PERSONAL: AlgorithmName[] = ['ease', 'item-knn', 'als'];
 
 describe.each(PERSONAL)('%s on a co-purchase structure', (algorithm) => {
-  const model = trainRecommender(clusteredInteractions(), { algorithm, catalog, now: FIXED_NOW, als: { factors: 8, iterations: 20 } });
+  // No popularity blend here: these cases test what each algorithm learns by itself.
+  const model = trainRecommender(clusteredInteractions(), {
+    algorithm, catalog, now: FIXED_NOW, popularityBlend: 0, als: { factors: 8, iterations: 20 },
+  });
 
   it('completes the basket: a customer with A and B gets C first', () => {
     const [first] = model.recommend('q1', { k: 3 });
@@ -40,6 +43,17 @@ describe.each(PERSONAL)('%s on a co-purchase structure', (algorithm) => {
     expect(model.info.trainedAt).toEqual(FIXED_NOW());
     expect(model.info).toMatchObject({ customers: 10, items: 7, interactions: 35 });
     expect(model.info.params).toHaveProperty('eventWeights');
+  });
+});
+
+describe('popularity blend', () => {
+  it('re-orders personal candidates toward popular items, never adding unsupported ones', () => {
+    const pure = trainRecommender(clusteredInteractions(), { algorithm: 'item-knn', catalog, popularityBlend: 0 });
+    const blended = trainRecommender(clusteredInteractions(), { algorithm: 'item-knn', catalog, popularityBlend: 5 });
+    // For q1 (A, B): C is the strongest neighbour, P the most popular; a heavy blend puts P first.
+    expect(pure.recommend('q1', { k: 2, fallback: false }).map((r) => r.itemId)).toEqual(['C', 'P']);
+    expect(blended.recommend('q1', { k: 2, fallback: false }).map((r) => r.itemId)).toEqual(['P', 'C']);
+    expect(blended.recommend('q1', { k: 10, fallback: false }).map((r) => r.itemId).sort()).toEqual(['C', 'P']);
   });
 });
 
