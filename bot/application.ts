@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { ConversationState, UserState, TurnContext } from 'botbuilder';
+import { ConversationState, TurnContext } from 'botbuilder';
 import type { Activity } from 'botbuilder';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
@@ -110,9 +110,8 @@ export async function startApplication(options: ApplicationOptions): Promise<App
 
     const storage = new PostgresStorage(crm.state);
     const conversationState = new ConversationState(storage);
-    const userState = new UserState(storage);
     const dialog = new MainDialog(options.recognizer ?? new KeywordRecognizer());
-    const bot = new ConciergeBot(conversationState, userState, dialog);
+    const bot = new ConciergeBot(conversationState, dialog);
     const botIdentity = { id: config.MicrosoftAppId || 'concierge-bot', name: 'Concierge' };
 
     const server = http.createServer();

@@ -1,15 +1,17 @@
-import { ActivityHandler, ConversationState, UserState } from 'botbuilder';
+import { ActivityHandler, ConversationState } from 'botbuilder';
 import type { TurnContext } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { MainDialog, welcomeActivity } from '../dialogs';
 
-/** Thin bot: welcome on join, everything else to the dialog stack; state saved after each turn. */
+/**
+ * Thin bot: welcome on join, everything else to the dialog stack; state saved after each turn.
+ * What we learn about a customer lives in crm/, not in bot user state.
+ */
 export class ConciergeBot extends ActivityHandler {
   private readonly dialogState;
 
   constructor(
     private readonly conversationState: ConversationState,
-    private readonly userState: UserState,
     private readonly dialog: MainDialog,
   ) {
     super();
@@ -31,6 +33,5 @@ export class ConciergeBot extends ActivityHandler {
   override async run(context: TurnContext): Promise<void> {
     await super.run(context);
     await this.conversationState.saveChanges(context, false);
-    await this.userState.saveChanges(context, false);
   }
 }

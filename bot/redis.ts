@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -33,9 +33,8 @@ async function answers(url: string): Promise<boolean> {
 export async function ensureRedis(options: { url: string; defaulted: boolean; dataDir: string; log: Logger }): Promise<RedisEndpoint> {
   if (await answers(options.url)) return { url: options.url };
   if (!options.defaulted) throw new RedisUnavailableError(`Redis does not answer at REDIS_URL=${options.url}.`);
-  const which = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' });
-  const binary = which.stdout.trim();
-  if (which.status !== 0 || !binary) {
+  const binary = findOnPath('redis-server');
+  if (!binary) {
     throw new RedisUnavailableError(
       'Redis is needed and none answers at redis://127.0.0.1:6379: install it (Debian/Ubuntu: sudo apt-get install redis-server; macOS: brew install redis) or set REDIS_URL to a running Redis.',
     );
@@ -56,6 +55,20 @@ export async function ensureRedis(options: { url: string; defaulted: boolean; da
   }
   child.kill('SIGTERM');
   throw new RedisUnavailableError(`redis-server (${binary}) did not start on ${options.url}.`);
+}
+
+function findOnPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 /** A client for commands and publishing; bullmq needs maxRetriesPerRequest null on its connections. */

@@ -17,7 +17,23 @@ export function channelIdentity(activity: Partial<Activity>): { kind: string; ex
  * timeline, and remember how to reach the conversation. Every outgoing message is stored before it is sent.
  */
 export class TimelineMiddleware implements Middleware {
+  /** References already stored by this instance (bounded): they rarely change within a conversation. */
+  private readonly savedReferences = new Map<string, string>();
+
   constructor(private readonly crm: Pick<Crm, 'customers' | 'timeline' | 'references'>) {}
+
+  private async saveReference(channelId: string, conversationId: string, activity: Partial<Activity>, customerId: string): Promise<void> {
+    const reference = JSON.parse(JSON.stringify(TurnContext.getConversationReference(activity))) as Record<string, unknown>;
+    // Proactive messages must not reply to a message the client may never have seen.
+    delete reference.activityId;
+    const key = `${channelId}\u0000${conversationId}`;
+    const serialized = `${customerId}|${JSON.stringify(reference)}`;
+    if (this.savedReferences.get(key) === serialized) return;
+    await this.crm.references.save(channelId, conversationId, reference, customerId);
+    this.savedReferences.delete(key);
+    this.savedReferences.set(key, serialized);
+    if (this.savedReferences.size > 10_000) this.savedReferences.delete(this.savedReferences.keys().next().value!);
+  }
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const activity = context.activity;
@@ -38,12 +54,7 @@ export class TimelineMiddleware implements Middleware {
           activityId: activity.id ?? `${conversationId}:${Date.now()}`,
         });
       }
-      await this.crm.references.save(
-        activity.channelId,
-        conversationId,
-        JSON.parse(JSON.stringify(TurnContext.getConversationReference(activity))) as Record<string, unknown>,
-        customer.id,
-      );
+      await this.saveReference(activity.channelId, conversationId, activity, customer.id);
     }
     let sent = 0;
     context.onSendActivities(async (ctx, activities, sendNext) => {

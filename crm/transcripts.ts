@@ -59,36 +59,30 @@ export class TranscriptStore {
       if (existing) return { activities: [existing], created: false };
     }
     try {
-      const activities = await this.db.transaction(async (tx) => {
-        const now = new Date();
-        const [conv] = await tx
-          .update(directLineConversations)
-          .set({ nextSeq: sql`${directLineConversations.nextSeq} + ${incoming.length}`, lastActivityAt: now })
-          .where(eq(directLineConversations.id, conversationId))
-          .returning({ nextSeq: directLineConversations.nextSeq });
-        if (!conv) throw new NotFoundError('conversation');
-        const first = conv.nextSeq - incoming.length;
-        const stored = incoming.map((a, i) => ({
-          ...a,
-          id: activityId(conversationId, first + i),
-          timestamp: (a.timestamp as string | undefined) ?? now.toISOString(),
-          conversation: { id: conversationId },
-        })) as StoredActivity[];
-        if (stored.length > 0) {
-          await tx.insert(directLineActivities).values(
-            stored.map((activity, i) => ({
-              conversationId,
-              seq: first + i,
-              activity,
-              clientActivityId: i === 0 ? (options.clientActivityId ?? null) : null,
-              handledAt: options.pendingTurn ? null : now,
-              createdAt: now,
-            })),
-          );
-        }
-        return stored;
-      });
-      return { activities, created: true };
+      const now = new Date();
+      const documents = incoming.map((a) => ({ ...a, timestamp: (a.timestamp as string | undefined) ?? now.toISOString(), conversation: { id: conversationId } }));
+      // One statement: take the next sequence numbers (the UPDATE locks the conversation row, so
+      // appends from several instances interleave safely) and insert the activities with their ids.
+      const result = await this.db.execute(sql`
+        with seq as (
+          update ${directLineConversations} set next_seq = next_seq + ${incoming.length}, last_activity_at = ${now}
+          where id = ${conversationId}
+          returning next_seq - ${incoming.length} as first
+        ), docs as (
+          select (d.ordinality - 1)::int as i, d.value as doc from jsonb_array_elements(${JSON.stringify(documents)}::jsonb) with ordinality d
+        )
+        insert into ${directLineActivities} (conversation_id, seq, activity, client_activity_id, handled_at, created_at)
+        select ${conversationId}, seq.first + docs.i,
+               docs.doc || jsonb_build_object('id', ${conversationId} || '|' || lpad((seq.first + docs.i)::text, 7, '0')),
+               case when docs.i = 0 then ${options.clientActivityId ?? null}::text end,
+               ${options.pendingTurn ? null : now}::timestamptz, ${now}
+        from seq, docs
+        returning seq, activity`);
+      const rows = ((result as unknown as { rows: Array<{ seq: number; activity: StoredActivity }> }).rows ?? []).sort((a, b) => a.seq - b.seq);
+      if (rows.length === 0 && incoming.length > 0) {
+        if (!(await this.getConversation(conversationId))) throw new NotFoundError('conversation');
+      }
+      return { activities: rows.map((r) => r.activity), created: true };
     } catch (err) {
       // Two concurrent retries of the same client activity: the loser returns the winner's copy.
       if (options.clientActivityId && isUniqueViolation(err)) {

@@ -1,4 +1,5 @@
 import jwt from 'jsonwebtoken';
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import { unauthorized } from '../errors';
 
 export interface DirectLineClaims {
@@ -10,10 +11,15 @@ export interface DirectLineClaims {
 
 /** Short-lived HS256 tokens bound to one conversation and one server-assigned user. */
 export class DirectLineTokens {
+  // A KeyObject, not a string: given a string, jsonwebtoken first tries to parse it as a public key on every call.
+  private readonly signingKey: KeyObject;
+
   constructor(
-    private readonly signingKey: string,
+    signingKey: string,
     readonly ttlSeconds: number,
-  ) {}
+  ) {
+    this.signingKey = createSecretKey(Buffer.from(signingKey, 'utf8'));
+  }
 
   issue(claims: DirectLineClaims): { token: string; expires_in: number } {
     const token = jwt.sign({ conv: claims.conversationId, user: claims.userId }, this.signingKey, {

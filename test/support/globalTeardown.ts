@@ -1,13 +1,5 @@
-import { Client } from 'pg';
+import { dropDatabase } from './database';
 
 export default async function globalTeardown(): Promise<void> {
-  const name = process.env.TEST_DATABASE_NAME;
-  if (!name) return;
-  const client = new Client({ connectionString: process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
+  if (process.env.TEST_DATABASE_NAME) await dropDatabase(process.env.TEST_DATABASE_NAME);
 }
