@@ -14,8 +14,13 @@ export interface AlsParams {
   seed: number;
 }
 
+/**
+ * Measured on the retail benchmark (HR@10): α=10, λ=1 → 0.42 with the default popularity blend;
+ * α=20, λ=0.1 → 0.34 without blend; 128 factors (α=10, λ=1) → 0.43 with blend but twice the
+ * training time and serving cost.
+ */
 export const DEFAULT_ALS_PARAMS: AlsParams = {
-  factors: 64, iterations: 15, regularization: 0.1, alpha: 20, cgSteps: 3, seed: 42,
+  factors: 64, iterations: 15, regularization: 1, alpha: 10, cgSteps: 3, seed: 42,
 };
 
 /** mulberry32: tiny deterministic PRNG, so models are reproducible. */
