@@ -1,2 +1,3 @@
 export * from './customers';
 export * from './channels';
+export * from './support';
