@@ -19,6 +19,8 @@ export interface FeatureOptions {
   sublinearTf: boolean;
   /** Relative weight of the character block (word block has weight 1). */
   charWeight: number;
+  /** Also take Latin character n-grams across word boundaries (over the space-joined words). */
+  crossWordChars?: boolean;
 }
 
 export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
@@ -50,9 +52,11 @@ export function rawFeatures(tokens: Tokens, text: string, opts: FeatureOptions):
     for (let i = 0; i + n <= padded.length; i++) add('w' + padded.slice(i, i + n).join(' '));
   }
   const [cmin, cmax] = opts.charNgrams;
-  for (const w of tokens.words) {
-    if (/[\u3400-\u9fff\uf900-\ufaff]/.test(w)) continue;
-    const p = ' ' + w + ' ';
+  const latin = tokens.words.filter((w) => !/[\u3400-\u9fff\uf900-\ufaff]/.test(w));
+  // char_wb style: each word padded with spaces; or the whole space-joined text.
+  const pieces = opts.crossWordChars ? [' ' + latin.join(' ') + ' '] : latin.map((w) => ' ' + w + ' ');
+  for (const p of pieces) {
+    if (p.length <= 2) continue;
     for (let n = cmin; n <= cmax; n++) {
       if (n > p.length) break;
       for (let i = 0; i + n <= p.length; i++) add('c' + p.substr(i, n));

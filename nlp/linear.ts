@@ -41,6 +41,11 @@ export interface LinearTrainOptions {
   averageFrom: number;
   /** Per-class weights (e.g. to balance classes); default all 1. */
   classWeights?: number[];
+  /**
+   * Independent SGD runs (seeds seed, seed+1, ...) whose weights are averaged. For a linear
+   * model that equals averaging their scores: an ensemble at the cost of one model at run time.
+   */
+  restarts?: number;
 }
 
 export const DEFAULT_LINEAR_OPTIONS: LinearTrainOptions = {
@@ -98,6 +103,27 @@ export function trainLinear(
   numFeatures: number,
   numClasses: number,
   options: Partial<LinearTrainOptions> = {},
+): LinearModel {
+  const runs = Math.max(1, Math.floor(options.restarts ?? 1));
+  if (runs === 1) return trainOnce(xs, ys, numFeatures, numClasses, options);
+  const seed = options.seed ?? DEFAULT_LINEAR_OPTIONS.seed;
+  const models = Array.from({ length: runs }, (_, r) => trainOnce(xs, ys, numFeatures, numClasses, { ...options, seed: seed + r }));
+  const out = models[0];
+  for (const m of models.slice(1)) {
+    for (let q = 0; q < out.weights.length; q++) out.weights[q] += m.weights[q];
+    for (let k = 0; k < out.bias.length; k++) out.bias[k] += m.bias[k];
+  }
+  for (let q = 0; q < out.weights.length; q++) out.weights[q] /= runs;
+  for (let k = 0; k < out.bias.length; k++) out.bias[k] /= runs;
+  return out;
+}
+
+function trainOnce(
+  xs: SparseVector[],
+  ys: number[],
+  numFeatures: number,
+  numClasses: number,
+  options: Partial<LinearTrainOptions>,
 ): LinearModel {
   const o = { ...DEFAULT_LINEAR_OPTIONS, ...options };
   const K = numClasses;

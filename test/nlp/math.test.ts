@@ -40,6 +40,16 @@ describe('linear models', () => {
     }
   });
 
+  test('restarts average the weights of runs with consecutive seeds', () => {
+    const xs = [0, 1, 0, 1].map((f) => ({ idx: Int32Array.from([f]), val: Float32Array.from([1]) }));
+    const ys = [0, 1, 0, 1];
+    const opts = { epochs: 3, seed: 4, l2: 1e-4, learningRate: 0.1 };
+    const a = trainLinear(xs, ys, 2, 2, { ...opts });
+    const b = trainLinear(xs, ys, 2, 2, { ...opts, seed: 5 });
+    const avg = trainLinear(xs, ys, 2, 2, { ...opts, restarts: 2 });
+    avg.weights.forEach((w, q) => expect(w).toBeCloseTo((a.weights[q] + b.weights[q]) / 2, 5));
+  });
+
   test('temperature scaling lowers NLL of over-confident scores', () => {
     // Scores 10x too confident, with 30 % label noise.
     const r = rng(2);
@@ -105,6 +115,9 @@ describe('features and text', () => {
     }
     expect(fz.state.vocab).toEqual(expect.arrayContaining(['wwhere', 'wmy order', 'c ord', 'c订单']));
     expect(fz.transform('zzzz qqqq', 'en').idx.length).toBe(0);
+    const across = Featurizer.fit(docs, { ...fo, crossWordChars: true });
+    expect(across.featuresOf('my order', 'en').has('cy or')).toBe(true);
+    expect(fz.featuresOf('my order', 'en').has('cy or')).toBe(false);
   });
 });
 
