@@ -1,3 +1,4 @@
 export * from './customers';
 export * from './channels';
 export * from './support';
+export * from './scores';
