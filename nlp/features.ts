@@ -38,18 +38,19 @@ export interface SparseVector {
   val: Float32Array;
 }
 
-/** Raw feature counts of one text, split into the word block ('w') and char block ('c'). */
-export function rawFeatures(tokens: Tokens, text: string, opts: FeatureOptions): Map<string, number> {
-  const out = new Map<string, number>();
-  const add = (k: string) => out.set(k, (out.get(k) ?? 0) + 1);
+/**
+ * Visit every feature occurrence of one text: word n-grams prefixed 'w', character n-grams
+ * prefixed 'c'. A visitor (rather than a returned Map) lets inference look features up directly.
+ */
+export function forEachFeature(tokens: Tokens, text: string, opts: FeatureOptions, emit: (feature: string) => void): void {
   const terms = tokens.terms;
   for (let n = opts.wordNgrams[0]; n <= opts.wordNgrams[1]; n++) {
     if (n === 1) {
-      for (const t of terms) add('w' + t);
+      for (const t of terms) emit('w' + t);
       continue;
     }
     const padded = ['<s>', ...terms, '</s>'];
-    for (let i = 0; i + n <= padded.length; i++) add('w' + padded.slice(i, i + n).join(' '));
+    for (let i = 0; i + n <= padded.length; i++) emit('w' + padded.slice(i, i + n).join(' '));
   }
   const [cmin, cmax] = opts.charNgrams;
   const latin = tokens.words.filter((w) => !/[\u3400-\u9fff\uf900-\ufaff]/.test(w));
@@ -59,7 +60,7 @@ export function rawFeatures(tokens: Tokens, text: string, opts: FeatureOptions):
     if (p.length <= 2) continue;
     for (let n = cmin; n <= cmax; n++) {
       if (n > p.length) break;
-      for (let i = 0; i + n <= p.length; i++) add('c' + p.substr(i, n));
+      for (let i = 0; i + n <= p.length; i++) emit('c' + p.substr(i, n));
     }
   }
   const cjkRuns = text.toLowerCase().match(/[\u3400-\u9fff\uf900-\ufaff]+/g);
@@ -71,11 +72,17 @@ export function rawFeatures(tokens: Tokens, text: string, opts: FeatureOptions):
         for (let i = 0; i + n <= p.length; i++) {
           const g = p.substr(i, n);
           if (g === '^' || g === '$') continue;
-          add('c' + g);
+          emit('c' + g);
         }
       }
     }
   }
+}
+
+/** Raw feature counts of one text (training path: the vocabulary is not known yet). */
+export function rawFeatures(tokens: Tokens, text: string, opts: FeatureOptions): Map<string, number> {
+  const out = new Map<string, number>();
+  forEachFeature(tokens, text, opts, (k) => out.set(k, (out.get(k) ?? 0) + 1));
   return out;
 }
 
@@ -118,14 +125,21 @@ export class Featurizer {
 
   /** TF-IDF vector with per-block L2 normalisation. */
   vectorize(raw: Map<string, number>): SparseVector {
+    const counts = new Map<number, number>();
+    for (const [k, tf] of raw) {
+      const i = this.index.get(k);
+      if (i !== undefined) counts.set(i, tf);
+    }
+    return this.weigh(counts);
+  }
+
+  private weigh(counts: Map<number, number>): SparseVector {
     const idx: number[] = [];
     const val: number[] = [];
     let wNorm = 0;
     let cNorm = 0;
     const sub = this.state.options.sublinearTf;
-    for (const [k, tf] of raw) {
-      const i = this.index.get(k);
-      if (i === undefined) continue;
+    for (const [i, tf] of counts) {
       const v = (sub ? 1 + Math.log(tf) : tf) * this.idf[i];
       idx.push(i);
       val.push(v);
@@ -145,7 +159,14 @@ export class Featurizer {
     return out;
   }
 
+  /** Inference path: look features up while generating them (no intermediate string Map). */
   transform(text: string, language: Language): SparseVector {
-    return this.vectorize(this.featuresOf(text, language));
+    const counts = new Map<number, number>();
+    const index = this.index;
+    forEachFeature(tokenize(text, language), text, this.state.options, (k) => {
+      const i = index.get(k);
+      if (i !== undefined) counts.set(i, (counts.get(i) ?? 0) + 1);
+    });
+    return this.weigh(counts);
   }
 }
