@@ -42,7 +42,13 @@ export interface SparseVector {
  * Visit every feature occurrence of one text: word n-grams prefixed 'w', character n-grams
  * prefixed 'c'. A visitor (rather than a returned Map) lets inference look features up directly.
  */
-export function forEachFeature(tokens: Tokens, text: string, opts: FeatureOptions, emit: (feature: string) => void): void {
+export function forEachFeature(
+  tokens: Tokens,
+  text: string,
+  opts: FeatureOptions,
+  emit: (feature: string) => void,
+  skipLatinChars = false,
+): void {
   const terms = tokens.terms;
   for (let n = opts.wordNgrams[0]; n <= opts.wordNgrams[1]; n++) {
     if (n === 1) {
@@ -50,18 +56,14 @@ export function forEachFeature(tokens: Tokens, text: string, opts: FeatureOption
       continue;
     }
     const padded = ['<s>', ...terms, '</s>'];
-    for (let i = 0; i + n <= padded.length; i++) emit('w' + padded.slice(i, i + n).join(' '));
+    if (n === 2) for (let i = 0; i + 2 <= padded.length; i++) emit('w' + padded[i] + ' ' + padded[i + 1]);
+    else for (let i = 0; i + n <= padded.length; i++) emit('w' + padded.slice(i, i + n).join(' '));
   }
-  const [cmin, cmax] = opts.charNgrams;
-  const latin = tokens.words.filter((w) => !/[\u3400-\u9fff\uf900-\ufaff]/.test(w));
-  // char_wb style: each word padded with spaces; or the whole space-joined text.
-  const pieces = opts.crossWordChars ? [' ' + latin.join(' ') + ' '] : latin.map((w) => ' ' + w + ' ');
-  for (const p of pieces) {
-    if (p.length <= 2) continue;
-    for (let n = cmin; n <= cmax; n++) {
-      if (n > p.length) break;
-      for (let i = 0; i + n <= p.length; i++) emit('c' + p.substr(i, n));
-    }
+  if (!skipLatinChars) {
+    const latin = tokens.words.filter((w) => !CJK_CHAR.test(w));
+    // char_wb style: each word padded with spaces; or the whole space-joined text.
+    const pieces = opts.crossWordChars ? [' ' + latin.join(' ') + ' '] : latin.map((w) => ' ' + w + ' ');
+    for (const p of pieces) charGrams(p, opts.charNgrams, emit);
   }
   const cjkRuns = text.toLowerCase().match(/[\u3400-\u9fff\uf900-\ufaff]+/g);
   if (cjkRuns) {
@@ -76,6 +78,16 @@ export function forEachFeature(tokens: Tokens, text: string, opts: FeatureOption
         }
       }
     }
+  }
+}
+
+const CJK_CHAR = /[\u3400-\u9fff\uf900-\ufaff]/;
+
+function charGrams(p: string, [cmin, cmax]: [number, number], emit: (feature: string) => void): void {
+  if (p.length <= 2) return;
+  for (let n = cmin; n <= cmax; n++) {
+    if (n > p.length) break;
+    for (let i = 0; i + n <= p.length; i++) emit('c' + p.substr(i, n));
   }
 }
 
@@ -97,6 +109,8 @@ export class Featurizer {
   private readonly index: Map<string, number>;
   private readonly idf: Float32Array;
   private readonly isChar: Uint8Array;
+  /** Per-word character n-gram indices: words repeat across messages, so this saves most string work. */
+  private readonly wordGrams = new Map<string, Int32Array>();
 
   constructor(readonly state: FeaturizerState) {
     this.index = new Map(state.vocab.map((f, i) => [f, i]));
@@ -163,10 +177,30 @@ export class Featurizer {
   transform(text: string, language: Language): SparseVector {
     const counts = new Map<number, number>();
     const index = this.index;
-    forEachFeature(tokenize(text, language), text, this.state.options, (k) => {
+    const bump = (i: number) => counts.set(i, (counts.get(i) ?? 0) + 1);
+    const o = this.state.options;
+    const tokens = tokenize(text, language);
+    const perWord = !o.crossWordChars;
+    forEachFeature(tokens, text, o, (k) => {
       const i = index.get(k);
-      if (i !== undefined) counts.set(i, (counts.get(i) ?? 0) + 1);
-    });
+      if (i !== undefined) bump(i);
+    }, perWord);
+    if (perWord) {
+      for (const w of tokens.words) {
+        if (CJK_CHAR.test(w)) continue;
+        let grams = this.wordGrams.get(w);
+        if (!grams) {
+          const found: number[] = [];
+          charGrams(' ' + w + ' ', o.charNgrams, (k) => {
+            const i = index.get(k);
+            if (i !== undefined) found.push(i);
+          });
+          grams = Int32Array.from(found);
+          if (this.wordGrams.size < 100_000 && w.length <= 40) this.wordGrams.set(w, grams);
+        }
+        for (let j = 0; j < grams.length; j++) bump(grams[j]);
+      }
+    }
     return this.weigh(counts);
   }
 }

@@ -115,6 +115,15 @@ describe('features and text', () => {
     }
     expect(fz.state.vocab).toEqual(expect.arrayContaining(['wwhere', 'wmy order', 'c ord', 'c订单']));
     expect(fz.transform('zzzz qqqq', 'en').idx.length).toBe(0);
+    // the inference fast path (per-word n-gram cache) equals the training path
+    const sorted = (v: { idx: Int32Array; val: Float32Array }) => Array.from(v.idx, (i, j) => [i, v.val[j]]).sort((a, b) => a[0] - b[0]);
+    for (const t of ['where is my order order', 'cancel my order 我的订单', 'where where', '']) {
+      const lang = detectLanguage(t).language;
+      const fast = sorted(fz.transform(t, lang));
+      const slow = sorted(fz.vectorize(fz.featuresOf(t, lang)));
+      expect(fast.map((p) => p[0])).toEqual(slow.map((p) => p[0]));
+      fast.forEach((p, j) => expect(p[1]).toBeCloseTo(slow[j][1], 6));
+    }
     const across = Featurizer.fit(docs, { ...fo, crossWordChars: true });
     expect(across.featuresOf('my order', 'en').has('cy or')).toBe(true);
     expect(fz.featuresOf('my order', 'en').has('cy or')).toBe(false);
