@@ -4,6 +4,7 @@ import { CustomerDirectory, Timeline } from './customers';
 import { TranscriptStore } from './transcripts';
 import { ConversationReferenceStore } from './conversationReferences';
 import { StateDocumentStore } from './stateDocuments';
+import { SessionService, UserService } from './users';
 
 export { openDatabase, migrationsFolder } from './db';
 export type { Db, Tx, DbOrTx, Database, DatabaseOptions } from './db';
@@ -16,6 +17,8 @@ export { ConversationReferenceStore } from './conversationReferences';
 export type { ConversationReferenceDocument } from './conversationReferences';
 export { StateDocumentStore } from './stateDocuments';
 export type { StateDocument } from './stateDocuments';
+export { UserService, SessionService, createUsers } from './users';
+export type { UserView, SessionInfo, NewUser } from './users';
 
 /** The domain services, wired on one database. */
 export interface Crm {
@@ -24,6 +27,9 @@ export interface Crm {
   transcripts: TranscriptStore;
   references: ConversationReferenceStore;
   state: StateDocumentStore;
+  /** Console users and their sign-in sessions. */
+  users: UserService;
+  sessions: SessionService;
 }
 
 export function createCrm(db: Db): Crm {
@@ -33,5 +39,7 @@ export function createCrm(db: Db): Crm {
     transcripts: new TranscriptStore(db),
     references: new ConversationReferenceStore(db),
     state: new StateDocumentStore(db),
+    users: new UserService(db),
+    sessions: new SessionService(db),
   };
 }
