@@ -1,12 +1,12 @@
 /**
  * @jest-environment ./test/nlp/onnxEnvironment.js
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { IntentClassifier } from '../../nlp/classifier';
-import { loadDefaultNlpEngine, loadEngineFromModelDir } from '../../nlp/default';
+import { DEFAULT_ENGINE_CLASSIFIER_OPTIONS, loadDefaultNlpEngine, loadEngineFromModelDir } from '../../nlp/default';
 import { createTransformersEmbedder, findLocalModel } from '../../nlp/embeddings';
 import { main } from '../../nlp/cli';
 import type { Embedder } from '../../nlp/classifier';
@@ -64,8 +64,14 @@ describe('transformers.js embedding layer (generated tiny ONNX model)', () => {
   test('CLI train with --models-dir records the embedding model; loading needs modelsDir', async () => {
     const out: string[] = [];
     const dir = join(modelsDir, 'trained');
-    const data = join(__dirname, '..', '..', 'nlp', 'data', 'intents.jsonl');
-    await main(['train', '--data', data, '--out', dir, '--models-dir', modelsDir, '--embedding-model', MODEL, '--epochs', '4'], {
+    const data = join(modelsDir, 'small.jsonl');
+    const rows = [
+      ...['where is my order', 'track my parcel', 'where is my package', 'track the order please', 'my order is late', 'where is the parcel'].map((text) => ({ text, intent: 'order_status' })),
+      ...['i want a refund', 'refund my money please', 'return the broken package', 'money back please', 'i want to return it', 'refund please'].map((text) => ({ text, intent: 'return_refund' })),
+      ...['hello', 'hi', 'hi there', 'hello hello', 'hey hi', 'hello there'].map((text) => ({ text, intent: 'greeting' })),
+    ];
+    writeFileSync(data, rows.map((r) => JSON.stringify(r)).join('\n'));
+    await main(['train', '--data', data, '--out', dir, '--models-dir', modelsDir, '--embedding-model', MODEL], {
       out: (s) => out.push(s),
       input: Readable.from(['']),
     });
@@ -79,11 +85,13 @@ describe('transformers.js embedding layer (generated tiny ONNX model)', () => {
 
   test('loadDefaultNlpEngine uses a configured models folder, and falls back without one', async () => {
     const cacheDir = join(modelsDir, 'cache');
-    const engine = await loadDefaultNlpEngine({ cacheDir, modelsDir, embeddingModel: MODEL });
+    // The real default data and options, fewer epochs to keep the test quick.
+    const classifier = { ...DEFAULT_ENGINE_CLASSIFIER_OPTIONS, linear: { ...DEFAULT_ENGINE_CLASSIFIER_OPTIONS.linear!, epochs: 4 } };
+    const engine = await loadDefaultNlpEngine({ cacheDir, modelsDir, embeddingModel: MODEL, classifier });
     expect(engine.modelInfo.id).toMatch(/-emb$/);
     expect((await engine.analyze('I want to cancel my order')).intent.name).toBe('cancel_order');
     const warnings: string[] = [];
-    const fallback = await loadDefaultNlpEngine({ cacheDir, modelsDir: join(modelsDir, 'missing'), onWarning: (w) => warnings.push(w) });
+    const fallback = await loadDefaultNlpEngine({ cacheDir, classifier, modelsDir: join(modelsDir, 'missing'), onWarning: (w) => warnings.push(w) });
     expect(fallback.modelInfo.id).not.toMatch(/-emb$/);
     expect(warnings.join(' ')).toMatch(/embeddings disabled/);
   });
