@@ -1,13 +1,16 @@
 /**
  * Recommendation benchmark on the UCI Online Retail data (see ../shared/data/online-retail/SOURCE.md).
  *
- *   npm run bench:recs [-- path/to/online_retail.csv.gz] [--only=ease,item-knn]
+ *   npm run bench:recs [-- path/to/online_retail.csv.gz] [--only=ease,item-knn] [--split=global]
  *
  * Protocol: purchases cleaned on purpose (bench/lib/onlineRetail.ts); for every customer with purchases
  * on at least two different days, the items of their last purchase day are held out and the rest is
  * training data (other customers' full histories stay in training). Targets are held-out items the
  * customer had not bought before (already-bought items are filtered at serving time anyway).
  * Metrics over those customers at k = 10: hit rate, NDCG (binary relevance), catalogue coverage.
+ *
+ * --split=global instead trains on everything before a cutoff 30 days before the end and tests each
+ * returning customer's first purchase day after it (no future data in training or popularity).
  *
  * Each algorithm runs in its own child process so peak RSS is per algorithm (data load included).
  */
@@ -16,7 +19,7 @@ import { resolve } from 'node:path';
 import { trainRecommender, type AlgorithmName, type TrainOptions } from '../crm/recommendations';
 import { currentRssMb, peakRssMb } from './lib/memory';
 import { loadOnlineRetail, type RetailLoad } from './lib/onlineRetail';
-import { evaluateTopK, splitLastDay } from './lib/recsEval';
+import { evaluateTopK, splitGlobalCutoff, splitLastDay } from './lib/recsEval';
 
 const K = 10;
 
@@ -49,10 +52,10 @@ interface AlgoResult {
   data: { rows: number; kept: number; dropped: RetailLoad['dropped']; customers: number; items: number; trainInteractions: number; loadMs: number };
 }
 
-async function runOne(path: string, label: string, options: TrainOptions): Promise<AlgoResult> {
+async function runOne(path: string, label: string, options: TrainOptions, protocol: string): Promise<AlgoResult> {
   const t0 = performance.now();
   const load = await loadOnlineRetail(path);
-  const split = splitLastDay(load);
+  const split = protocol === 'global' ? splitGlobalCutoff(load) : splitLastDay(load);
   const loadMs = performance.now() - t0;
   const catalog = [...split.titles].map(([itemId, title]) => ({ itemId, title }));
   const rssBeforeTrainMb = currentRssMb();
@@ -72,9 +75,9 @@ async function runOne(path: string, label: string, options: TrainOptions): Promi
   };
 }
 
-function runChild(path: string, label: string, options: TrainOptions): Promise<AlgoResult> {
+function runChild(path: string, label: string, options: TrainOptions, protocol: string): Promise<AlgoResult> {
   return new Promise((resolvePromise, reject) => {
-    const args = [path, `--child=${JSON.stringify({ label, options })}`];
+    const args = [path, `--child=${JSON.stringify({ label, options, protocol })}`];
     const child = fork(__filename, args, { execArgv: process.execArgv, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
     let out = '';
     child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
@@ -91,10 +94,10 @@ function pad(s: string, w: number): string {
   return s.length >= w ? s : s + ' '.repeat(w - s.length);
 }
 
-function printTable(results: AlgoResult[]): void {
+function printTable(results: AlgoResult[], protocol: string): void {
   const d = results[0].data;
   console.log(`data: ${d.rows} rows → ${d.kept} clean purchase lines (dropped: ${Object.entries(d.dropped).map(([k, v]) => `${k} ${v}`).join(', ')})`);
-  console.log(`train: ${d.customers} customers × ${d.items} items, ${d.trainInteractions} customer-item pairs; test: ${results[0].evaluated} customers (last purchase day held out); load+split ${(d.loadMs / 1000).toFixed(1)} s`);
+  console.log(`train: ${d.customers} customers × ${d.items} items, ${d.trainInteractions} customer-item pairs; test: ${results[0].evaluated} customers (${protocol === 'global' ? 'first purchase day after a global cutoff 30 days before the end' : 'last purchase day held out'}); load+split ${(d.loadMs / 1000).toFixed(1)} s`);
   // Ratios against the stronger popularity baseline, so a weak baseline cannot flatter the models.
   const baselines = results.filter((r) => r.algorithm === 'popularity');
   const base = baselines.length ? baselines.reduce((a, b) => (b.hitRate > a.hitRate ? b : a)) : undefined;
@@ -118,20 +121,21 @@ async function main(): Promise<void> {
   const path = resolve(args.find((a) => !a.startsWith('--')) ?? DEFAULT_PATH);
   const childArg = args.find((a) => a.startsWith('--child='))?.slice('--child='.length);
   if (childArg) {
-    const { label, options } = JSON.parse(childArg) as { label: string; options: TrainOptions };
-    console.log(JSON.stringify(await runOne(path, label, options)));
+    const { label, options, protocol } = JSON.parse(childArg) as { label: string; options: TrainOptions; protocol: string };
+    console.log(JSON.stringify(await runOne(path, label, options, protocol)));
     return;
   }
   // --only=ease,item-knn keeps rows whose label starts with one of the names (baselines always run).
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
   const configs = CONFIGS.filter((c) => c.options.algorithm === 'popularity' || !only || only.some((o) => c.label.startsWith(o)));
+  const protocol = args.includes('--split=global') ? 'global' : 'last-day';
   const started = performance.now();
   const results: AlgoResult[] = [];
   for (const { label, options } of configs) {
     process.stderr.write(`running ${label}…\n`);
-    results.push(await runChild(path, label, options));
+    results.push(await runChild(path, label, options, protocol));
   }
-  printTable(results);
+  printTable(results, protocol);
   console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 

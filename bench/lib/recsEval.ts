@@ -49,6 +49,43 @@ export function splitLastDay(load: RetailLoad): Split {
   return { train, targets, titles };
 }
 
+/**
+ * Production-like alternative: train on everything before a global cutoff (`testDays` before the last
+ * purchase day), evaluate each returning customer on the items of their first purchase day after it
+ * that they had not bought before. No future data leaks into training or into "popular right now".
+ */
+export function splitGlobalCutoff(load: RetailLoad, testDays = 30): Split {
+  let lastDayAll = -Infinity;
+  const titles = new Map<string, string>();
+  for (const p of load.purchases) {
+    lastDayAll = Math.max(lastDayAll, dayOf(p.at));
+    if (!titles.has(p.stockCode) && p.description) titles.set(p.stockCode, p.description);
+  }
+  const cutoffDay = lastDayAll - testDays;
+  const train: Interaction[] = [];
+  const bought = new Map<string, Set<string>>();
+  const firstTestDay = new Map<string, number>();
+  for (const p of load.purchases) {
+    const d = dayOf(p.at);
+    if (d <= cutoffDay) {
+      train.push({ customerId: p.customerId, itemId: p.stockCode, kind: 'purchase', at: p.at });
+      const s = bought.get(p.customerId) ?? new Set<string>();
+      s.add(p.stockCode);
+      bought.set(p.customerId, s);
+    } else if (d < (firstTestDay.get(p.customerId) ?? Infinity)) firstTestDay.set(p.customerId, d);
+  }
+  const targets = new Map<string, Set<string>>();
+  for (const p of load.purchases) {
+    const before = bought.get(p.customerId);
+    if (!before || dayOf(p.at) !== firstTestDay.get(p.customerId) || before.has(p.stockCode)) continue;
+    const s = targets.get(p.customerId) ?? new Set<string>();
+    s.add(p.stockCode);
+    targets.set(p.customerId, s);
+  }
+  const sorted = new Map([...targets].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+  return { train, targets: sorted, titles };
+}
+
 export interface TopKMetrics {
   hitRate: number;
   ndcg: number;

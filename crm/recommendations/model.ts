@@ -174,7 +174,11 @@ class TrainedRecommender implements Recommender {
       const scores = new Float64Array(this.m.itemIds.length);
       this.scorer.scoreUser(history.row, scores);
       // Candidates are what the algorithm itself supports; the popularity blend only re-orders them.
-      const supported = this.scorer.positiveScoresOnly ? scores.map((x) => (x > 0 ? 1 : 0)) : null;
+      let supported: Uint8Array | null = null;
+      if (this.scorer.positiveScoresOnly) {
+        supported = new Uint8Array(scores.length);
+        for (let i = 0; i < scores.length; i++) if (scores[i] > 0) supported[i] = 1;
+      }
       this.blendPopularity(scores);
       const best = topKIndices(scores, k, (i) => (supported === null || supported[i] === 1) && !blocked(this.m.itemIds[i]));
       for (const i of best) {

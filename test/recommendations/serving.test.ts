@@ -122,3 +122,23 @@ describe('serving latency', () => {
     }
   });
 });
+
+describe('history cap', () => {
+  it('scores only the most recent maxHistoryItems items but still filters the whole history', () => {
+    const day = 86_400_000;
+    const events: Interaction[] = [];
+    // Old purchase: A (cluster A→C); recent purchase: X (cluster X→Y).
+    for (let u = 0; u < 3; u++) {
+      events.push({ customerId: `a${u}`, itemId: 'A', at: 0 }, { customerId: `a${u}`, itemId: 'C', at: 0 });
+      events.push({ customerId: `x${u}`, itemId: 'X', at: 0 }, { customerId: `x${u}`, itemId: 'Y', at: 0 });
+    }
+    events.push({ customerId: 'me', itemId: 'A', at: day }, { customerId: 'me', itemId: 'X', at: 10 * day });
+    const capped = trainRecommender(events, { algorithm: 'item-knn', maxHistoryItems: 1, popularityBlend: 0 });
+    const personal = capped.recommend('me', { k: 5, fallback: false });
+    expect(personal.map((r) => r.itemId)).toEqual(['Y']);
+    const all = capped.recommend('me', { k: 5 }).map((r) => r.itemId);
+    expect(all).not.toContain('A');
+    expect(all).not.toContain('X');
+    expect(all).toContain('C'); // reachable through the popularity fallback
+  });
+});
