@@ -8,7 +8,12 @@ import type { Activity } from 'botbuilder';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import { createCrm, openDatabase, type Crm, type Database } from '../crm';
-import { KeywordRecognizer, MainDialog, textsFor, languageOf, type Recognizer } from '../dialogs';
+import { MainDialog, textsFor, languageOf, type ConversationFacts, type Recognizer } from '../dialogs';
+import { createSupport, loadRoutingConfig, RedisLiveEvents, type Support } from '../crm/support';
+import { loadDefaultNlpEngine } from '../nlp';
+import { NlpRecognizer } from './nlpRecognizer';
+import { Delivery } from './delivery';
+import { HandoffBridge } from './handoff';
 import { startWorkers, type WorkerHost } from '../workers';
 import type { Logger } from './logger';
 import { ensureRedis, redisClient, type RedisEndpoint } from './redis';
@@ -23,6 +28,7 @@ import { DirectLineStream } from './directline/stream';
 import { DirectLineTokens } from './directline/tokens';
 import { channelRoutes, createChannelAdapter } from './teams';
 import { createHttpApp } from './server';
+import { consoleRoutes } from './api';
 
 export type ProcessRole = 'all' | 'web' | 'workers';
 
@@ -30,7 +36,10 @@ export interface Application {
   /** The address customers open (web roles only). */
   url?: string;
   crm: Crm;
+  support: Support;
   database: Database;
+  /** Web roles only: the bridge between the bot and agents. */
+  handoff?: HandoffBridge;
   stop(): Promise<void>;
 }
 
@@ -78,6 +87,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: config.DATABASE_POOL_SIZE });
     cleanups.push(() => database.close());
     const crm = createCrm(database.db);
+    const routing = loadRoutingConfig(config.ROUTING_CONFIG_FILE);
 
     const redisEndpoint: RedisEndpoint = await ensureRedis({ url: config.redisUrl, defaulted: config.redisDefaulted, dataDir: config.dataDir, log });
     if (redisEndpoint.launched) {
@@ -93,6 +103,11 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     }
     const redis: Redis = redisClient(redisEndpoint.url);
     cleanups.push(() => redis.quit());
+    const liveSubscriber = redisClient(redisEndpoint.url);
+    cleanups.push(() => liveSubscriber.quit());
+    const live = new RedisLiveEvents(redis, liveSubscriber);
+    const support = createSupport({ db: database.db, config: routing, live });
+    await support.queues.sync(routing);
 
     let workers: WorkerHost | undefined;
     if (role === 'all' || role === 'workers') {
@@ -101,17 +116,26 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     }
 
     if (role === 'workers') {
-      return { crm, database, stop: stopAll };
+      return { crm, support, database, stop: stopAll };
     }
 
     const subscriber = redisClient(redisEndpoint.url);
     cleanups.push(() => subscriber.quit());
     const bus = new TranscriptBus(redis, subscriber);
 
+    const recognizer =
+      options.recognizer ??
+      new NlpRecognizer(
+        await loadDefaultNlpEngine({
+          cacheDir: config.NLP_CACHE_DIR ?? path.join(config.dataDir, 'nlp'),
+          modelDir: config.NLP_MODEL_DIR,
+          modelsDir: config.NLP_MODELS_DIR,
+          onWarning: (message) => log.warn({ part: 'nlp' }, message),
+        }),
+      );
     const storage = new PostgresStorage(crm.state);
     const conversationState = new ConversationState(storage);
-    const dialog = new MainDialog(options.recognizer ?? new KeywordRecognizer());
-    const bot = new ConciergeBot(conversationState, dialog);
+    const facts = conversationState.createProperty<ConversationFacts>('facts');
     const botIdentity = { id: config.MicrosoftAppId || 'concierge-bot', name: 'Concierge' };
 
     const server = http.createServer();
@@ -142,6 +166,11 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     channelAdapter.use(middleware);
     channelAdapter.onTurnError = onTurnError;
 
+    const delivery = new Delivery({ directLine: directLineAdapter, channel: channelAdapter, appId: config.MicrosoftAppId });
+    const handoff = new HandoffBridge({ crm, support, recognizer, delivery });
+    const dialog = new MainDialog({ recognizer, facts, handoff });
+    const bot = new ConciergeBot(conversationState, dialog, handoff);
+
     const tokens = new DirectLineTokens(directLineSigningKey(config), config.DIRECTLINE_TOKEN_TTL_SECONDS);
     const directLine = new DirectLineService({
       transcripts: crm.transcripts,
@@ -154,6 +183,8 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const stream = new DirectLineStream({ service: directLine, tokens, transcripts: crm.transcripts, bus, log });
 
     let stopping = false;
+    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
+    cleanups.push(() => consoleApi.close());
     const app = createHttpApp({
       log,
       isStopping: () => stopping,
@@ -174,6 +205,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
           allowUnauthenticated: config.BOT_ALLOW_UNAUTHENTICATED && config.NODE_ENV !== 'production',
           logic: (ctx) => bot.run(ctx),
         }),
+        consoleApi,
       ],
     });
     server.on('request', app);
@@ -193,7 +225,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // Customer messages stored but never answered (the process died mid-turn) are answered now.
     void recoverUnansweredTurns(crm, directLine, log);
 
-    return { url: localUrl, crm, database, stop: stopAll };
+    return { url: localUrl, crm, support, database, handoff, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -2,6 +2,7 @@ import { ActivityHandler, ConversationState } from 'botbuilder';
 import type { TurnContext } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { MainDialog, welcomeActivity } from '../dialogs';
+import type { HandoffBridge } from './handoff';
 
 /**
  * Thin bot: welcome on join, everything else to the dialog stack; state saved after each turn.
@@ -13,6 +14,7 @@ export class ConciergeBot extends ActivityHandler {
   constructor(
     private readonly conversationState: ConversationState,
     private readonly dialog: MainDialog,
+    private readonly handoff?: Pick<HandoffBridge, 'routeToPerson'>,
   ) {
     super();
     this.dialogState = conversationState.createProperty<DialogState>('dialogState');
@@ -25,6 +27,8 @@ export class ConciergeBot extends ActivityHandler {
     });
 
     this.onMessage(async (context, next) => {
+      // While a person owns the conversation the bot stays quiet.
+      if (this.handoff && (await this.handoff.routeToPerson(context))) return next();
       await this.dialog.run(context, this.dialogState);
       await next();
     });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ActivityTypes, TurnContext } from 'botbuilder';
 import type { Activity, Middleware } from 'botbuilder';
 import type { Crm, CustomerRecord } from '../crm';
@@ -40,9 +41,12 @@ export class TimelineMiddleware implements Middleware {
     const identity = channelIdentity(activity);
     const conversationId = activity.conversation?.id;
     let customer: CustomerRecord | undefined;
-    if (identity && conversationId && activity.type !== ActivityTypes.Event) {
+    if (identity && conversationId) {
       customer = await this.crm.customers.resolve({ ...identity, language: activity.locale });
       context.turnState.set(CUSTOMER_KEY, customer);
+    }
+    // Proactive turns (agent replies, follow-ups) are events: their replies are recorded, nothing else.
+    if (customer && conversationId && activity.type !== ActivityTypes.Event) {
       if (activity.type === ActivityTypes.Message) {
         await this.crm.timeline.record({
           customerId: customer.id,
@@ -57,6 +61,8 @@ export class TimelineMiddleware implements Middleware {
       await this.saveReference(activity.channelId, conversationId, activity, customer.id);
     }
     let sent = 0;
+    // Proactive turns (agent replies) have no activity id: give each its own.
+    const turnId = activity.id ?? `proactive-${randomUUID()}`;
     context.onSendActivities(async (ctx, activities, sendNext) => {
       const target = (ctx.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined) ?? customer;
       if (target && conversationId) {
@@ -71,7 +77,7 @@ export class TimelineMiddleware implements Middleware {
             author: (out.channelData as { author?: string } | undefined)?.author ?? 'bot',
             text: out.text ?? summarizeAttachments(out),
             // Deterministic per turn, so a turn re-run after a crash records its replies once.
-            activityId: `${activity.id ?? 'turn'}:out:${sent}`,
+            activityId: `${turnId}:out:${sent}`,
           });
         }
       }

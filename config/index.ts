@@ -33,6 +33,12 @@ export const configSchema = z.object({
   BOT_ALLOW_UNAUTHENTICATED: boolFromEnv.default(false),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   NLP_MODELS_DIR: z.string().optional(),
+  /** An active intent model directory (from `npm run nlp -- train`); default: the built-in model. */
+  NLP_MODEL_DIR: z.string().optional(),
+  /** Where the default model is cached once trained; default DATA_DIR/nlp. */
+  NLP_CACHE_DIR: z.string().optional(),
+  /** JSON file with routing rules (queues, SLA targets, priority weights); default: built-in rules. */
+  ROUTING_CONFIG_FILE: z.string().optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -18,6 +18,39 @@ export const content = {
     fallback: "Sorry, I didn't quite get that. Could you say it another way? You can also type 'help'.",
     handoff: 'I will connect you with a member of our team.',
     error: 'Sorry, something went wrong on our side. Please try again in a moment.',
+    handoffQueued: 'I am connecting you with a member of our team (ticket #{ticket}). You are number {position} in the queue; someone will be with you shortly.',
+    handoffAssigned: 'I am connecting you with a member of our team (ticket #{ticket}). {agent} will be with you in a moment.',
+    stillQueued: 'Thanks, I have added that to your ticket. You are number {position} in the queue; someone will be with you shortly.',
+    handedBack: 'You are back with the virtual assistant. Write here if you need anything else.',
+    resolved: 'Your request has been marked as resolved. If you need anything else, just write here.',
+    didYouMean: 'Did you mean {a} or {b}?',
+    neither: 'Neither',
+    askOrderNumber: 'Sure. What is your order number? (for example #A12345)',
+    orderNumberRetry: 'I could not find an order number in that. It looks like #A12345; what is yours?',
+    orderFound: 'Order {order}: {status}{eta}.',
+    orderNotFound: 'I could not find order {order}. Please check the number, or I can connect you with a person.',
+    orderLookupUnavailable: 'Thanks, order {order} is noted. I cannot look orders up right now, so I will connect you with a person if you need more.',
+    intentNames: {
+      order_status: 'checking an order', cancel_order: 'cancelling an order', return_refund: 'a return or refund', billing: 'a billing question',
+      account_access: 'signing in to your account', update_details: 'updating your details', technical_issue: 'a technical problem',
+      product_question: 'a product question', recommendation: 'a recommendation', shipping_info: 'shipping', complaint: 'a complaint',
+      human_agent: 'talking to a person', subscription: 'your subscription', feedback: 'giving feedback', privacy_request: 'your personal data',
+      greeting: 'saying hello', goodbye: 'saying goodbye', thanks: 'saying thanks',
+    } as Record<string, string>,
+    answers: {
+      cancel_order: 'Orders can be cancelled until they ship. Tell me the order number, or open Orders > Cancel in your account.',
+      return_refund: 'You can return most items within 30 days of delivery. Start a return from Orders > Return in your account; refunds reach your card 3–5 business days after we receive the item.',
+      billing: 'You can see every charge and download invoices under Account > Billing. If something looks wrong, tell me and I will connect you with our billing team.',
+      account_access: 'To get back into your account, use "Forgot password" on the sign-in page; the reset link is valid for one hour. If the email does not arrive, check your spam folder.',
+      update_details: 'You can change your name, email, phone and addresses under Account > Details. Email changes are confirmed by a link sent to the new address.',
+      technical_issue: 'Sorry about that. Please try refreshing the page or updating the app; if it still fails, tell me what you see and I will connect you with our technical team.',
+      product_question: 'Every product page lists sizes, materials and care instructions. Tell me which product you mean and what you would like to know.',
+      recommendation: 'I can suggest products you might like. Tell me what you are looking for, or browse our bestsellers.',
+      shipping_info: 'Standard delivery takes 3–5 business days and is free over 50 EUR; express delivery takes 1–2 days. We ship to the EU, the UK and Switzerland.',
+      subscription: 'You can pause, change or cancel your subscription any time under Account > Subscription; changes apply from the next billing date.',
+      feedback: 'Thank you for your feedback: it goes straight to our team.',
+      privacy_request: 'You can download or delete your personal data under Account > Privacy. Deletion requests are completed within 30 days, as the GDPR requires.',
+    } as Record<string, string>,
   },
   zh: {
     welcome: '您好，我是 Concierge 智能助手。我可以帮您处理订单、退货、账户和产品问题。输入“帮助”查看我能做什么。',
@@ -35,10 +68,47 @@ export const content = {
     fallback: '抱歉，我没有完全理解。可以换个说法吗？也可以输入“帮助”。',
     handoff: '我将为您转接人工客服。',
     error: '抱歉，我们这边出了点问题，请稍后再试。',
+    handoffQueued: '正在为您转接人工客服（工单 #{ticket}）。您前面还有 {position} 位（含您），客服会尽快为您服务。',
+    handoffAssigned: '正在为您转接人工客服（工单 #{ticket}）。{agent} 马上为您服务。',
+    stillQueued: '好的，已补充到您的工单。您目前排在第 {position} 位，客服会尽快为您服务。',
+    handedBack: '您已回到智能助手。如有其他需要，请随时留言。',
+    resolved: '您的问题已标记为已解决。如有其他需要，请随时留言。',
+    didYouMean: '您是想问{a}，还是{b}？',
+    neither: '都不是',
+    askOrderNumber: '好的，请问您的订单号是多少？（例如 #A12345）',
+    orderNumberRetry: '没有找到订单号。订单号类似 #A12345，请问您的是？',
+    orderFound: '订单 {order}：{status}{eta}。',
+    orderNotFound: '没有找到订单 {order}。请核对订单号，或者我可以为您转接人工客服。',
+    orderLookupUnavailable: '已记录订单 {order}。目前无法查询订单，如需进一步帮助我可以为您转接人工客服。',
+    intentNames: {
+      order_status: '查询订单', cancel_order: '取消订单', return_refund: '退货退款', billing: '账单问题', account_access: '登录账户',
+      update_details: '修改资料', technical_issue: '技术问题', product_question: '产品咨询', recommendation: '商品推荐', shipping_info: '配送信息',
+      complaint: '投诉', human_agent: '人工客服', subscription: '订阅', feedback: '意见反馈', privacy_request: '个人数据',
+      greeting: '打招呼', goodbye: '告别', thanks: '致谢',
+    } as Record<string, string>,
+    answers: {
+      cancel_order: '订单在发货前都可以取消。请告诉我订单号，或在账户的“订单 > 取消”中操作。',
+      return_refund: '大多数商品在签收后 30 天内可以退货。请在账户的“订单 > 退货”中发起；我们收到商品后 3–5 个工作日内退款到原支付方式。',
+      billing: '您可以在“账户 > 账单”中查看所有扣款并下载发票。如果有异常，请告诉我，我为您转接账单团队。',
+      account_access: '如无法登录，请在登录页点击“忘记密码”，重置链接一小时内有效。如未收到邮件，请检查垃圾邮件箱。',
+      update_details: '您可以在“账户 > 资料”中修改姓名、邮箱、电话和地址。修改邮箱需点击发送到新邮箱的确认链接。',
+      technical_issue: '很抱歉给您带来不便。请刷新页面或更新应用；如果仍有问题，请描述您看到的情况，我为您转接技术团队。',
+      product_question: '每个商品页面都有尺寸、材质和保养说明。请告诉我是哪件商品，以及您想了解什么。',
+      recommendation: '我可以为您推荐商品。请告诉我您在找什么，或者看看我们的热销商品。',
+      shipping_info: '标准配送需 3–5 个工作日，满 50 欧元包邮；加急配送 1–2 天。我们配送至欧盟、英国和瑞士。',
+      subscription: '您可以随时在“账户 > 订阅”中暂停、修改或取消订阅，变更从下一个扣费日起生效。',
+      feedback: '感谢您的反馈，我们会转达给团队。',
+      privacy_request: '您可以在“账户 > 隐私”中下载或删除个人数据。删除请求将在 30 天内完成。',
+    } as Record<string, string>,
   },
 } satisfies Record<Language, unknown>;
 
 export type Content = (typeof content)['en'];
+
+/** Fills {placeholders}. */
+export function fill(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m));
+}
 
 export function textsFor(language: Language | undefined): Content {
   return language === 'zh' ? (content.zh as unknown as Content) : content.en;

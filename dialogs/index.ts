@@ -1,6 +1,10 @@
-/** dialogs/: conversation flows. Uses botbuilder-dialogs only; reaches the NLP through the Recognizer port. */
+/** dialogs/: conversation flows. Uses botbuilder-dialogs; reaches the NLP, tickets and orders through ports. */
 export { MainDialog, MAIN_DIALOG, welcomeActivity } from './mainDialog';
+export type { MainDialogOptions, ConversationFacts } from './mainDialog';
 export { HelpDialog, HELP_DIALOG } from './helpDialog';
+export { OrderStatusDialog, ORDER_STATUS_DIALOG } from './orderStatusDialog';
+export type { OrderLookupPort, OrderSummary } from './orderStatusDialog';
+export type { HandoffPort, HandoffOutcome, HandoffTrigger } from './handoffPort';
 export { KeywordRecognizer, languageOf } from './recognizer';
 export type { Recognizer, Understanding, Language } from './recognizer';
-export { content, textsFor } from './content';
+export { content, textsFor, fill } from './content';

@@ -1,20 +1,56 @@
 import { ActivityTypes, MessageFactory } from 'botbuilder-core';
 import type { Activity, StatePropertyAccessor, TurnContext } from 'botbuilder-core';
-import { ComponentDialog, DialogSet, DialogTurnStatus, WaterfallDialog } from 'botbuilder-dialogs';
-import type { DialogState, WaterfallStepContext } from 'botbuilder-dialogs';
-import { textsFor } from './content';
+import { ChoiceFactory, ChoicePrompt, ComponentDialog, DialogSet, DialogTurnStatus, ListStyle, WaterfallDialog } from 'botbuilder-dialogs';
+import type { DialogState, FoundChoice, WaterfallStepContext } from 'botbuilder-dialogs';
+import { fill, textsFor } from './content';
+import type { HandoffPort, HandoffTrigger } from './handoffPort';
 import { HelpDialog, HELP_DIALOG } from './helpDialog';
+import { OrderStatusDialog, ORDER_STATUS_DIALOG, type OrderLookupPort } from './orderStatusDialog';
 import { languageOf } from './recognizer';
-import type { Recognizer, Understanding } from './recognizer';
+import type { Language, Recognizer, Understanding } from './recognizer';
 
 export const MAIN_DIALOG = 'main';
+const CLARIFY_PROMPT = 'clarify';
 
-/** Routes each message to the dialog for its intent; anything not understood gets a polite fallback. */
+/** What the main dialog remembers between turns of a conversation. */
+export interface ConversationFacts {
+  /** Messages in a row the bot did not understand. */
+  misunderstandings: number;
+  /** The last thing the customer wanted help with (the ticket category if they ask for a person). */
+  lastTopic?: string;
+}
+
+export interface MainDialogOptions {
+  recognizer: Recognizer;
+  facts: StatePropertyAccessor<ConversationFacts>;
+  handoff?: HandoffPort;
+  orders?: OrderLookupPort;
+  /** A customer is handed over after this many misunderstood messages in a row. */
+  misunderstandingsBeforeHandoff?: number;
+  /** At or below this sentiment score the bot hands over instead of answering. */
+  handoffSentiment?: number;
+  /** "Did you mean A or B?" when the top two intents are within this margin (and the top one is unsure). */
+  clarifyMargin?: number;
+}
+
+/** Intents that name what the customer needs (a ticket's category), as opposed to small talk. */
+const TOPIC_INTENTS = new Set([
+  'order_status', 'cancel_order', 'return_refund', 'billing', 'account_access', 'update_details', 'technical_issue',
+  'product_question', 'recommendation', 'shipping_info', 'subscription', 'feedback', 'privacy_request',
+]);
+const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'help']);
+
+/** Routes each message to the dialog for its intent; hands over to a person when it should. */
 export class MainDialog extends ComponentDialog {
-  constructor(private readonly recognizer: Recognizer) {
+  private readonly o: Required<Pick<MainDialogOptions, 'misunderstandingsBeforeHandoff' | 'handoffSentiment' | 'clarifyMargin'>> & MainDialogOptions;
+
+  constructor(options: MainDialogOptions) {
     super(MAIN_DIALOG);
+    this.o = { misunderstandingsBeforeHandoff: 2, handoffSentiment: -0.6, clarifyMargin: 0.12, ...options };
     this.addDialog(new HelpDialog());
-    this.addDialog(new WaterfallDialog('mainSteps', [this.route.bind(this), this.done.bind(this)]));
+    this.addDialog(new OrderStatusDialog(options.recognizer, options.orders));
+    this.addDialog(new ChoicePrompt(CLARIFY_PROMPT));
+    this.addDialog(new WaterfallDialog('mainSteps', [this.route.bind(this), this.clarified.bind(this), this.done.bind(this)]));
     this.initialDialogId = 'mainSteps';
   }
 
@@ -29,11 +65,63 @@ export class MainDialog extends ComponentDialog {
 
   private async route(step: WaterfallStepContext) {
     const text = step.context.activity.text ?? '';
-    const understanding: Understanding = await this.recognizer.recognize(text, { locale: step.context.activity.locale });
-    const t = textsFor(understanding.language);
-    switch (understanding.intent) {
+    const u = await this.o.recognizer.recognize(text, { locale: step.context.activity.locale });
+    (step.values as { u: Understanding }).u = u;
+    const facts = await this.o.facts.get(step.context, { misunderstandings: 0 });
+    const t = textsFor(u.language);
+
+    const notUnderstood = u.outOfScope || u.intent === 'none';
+    facts.misunderstandings = notUnderstood ? facts.misunderstandings + 1 : 0;
+    const topic = this.topicOf(u);
+    if (topic) facts.lastTopic = topic;
+
+    if (u.intent === 'human_agent') return this.handOff(step, u, 'asked_for_person');
+    if (u.intent === 'complaint') return this.handOff(step, u, 'complaint');
+    if (u.sentiment.score <= this.o.handoffSentiment && !SMALL_TALK.has(u.intent)) return this.handOff(step, u, 'negative_sentiment');
+    if (notUnderstood) {
+      if (facts.misunderstandings >= this.o.misunderstandingsBeforeHandoff) return this.handOff(step, u, 'unresolved');
+      await step.context.sendActivity(t.fallback);
+      return step.next();
+    }
+    const [first, second] = u.ranking;
+    if (
+      first && second && first.confidence < 0.7 && first.confidence - second.confidence < this.o.clarifyMargin &&
+      TOPIC_INTENTS.has(first.name) && TOPIC_INTENTS.has(second.name)
+    ) {
+      (step.values as { options: string[] }).options = [first.name, second.name];
+      const names = [t.intentNames[first.name] ?? first.name, t.intentNames[second.name] ?? second.name];
+      return step.prompt(CLARIFY_PROMPT, {
+        prompt: fill(t.didYouMean, { a: names[0], b: names[1] }),
+        choices: ChoiceFactory.toChoices([...names, t.neither]),
+        style: ListStyle.suggestedAction,
+      });
+    }
+    return this.dispatch(step, u.intent, u);
+  }
+
+  private async clarified(step: WaterfallStepContext) {
+    const options = (step.values as { options?: string[] }).options;
+    if (!options) return step.next(step.result);
+    const u = (step.values as { u: Understanding }).u;
+    const index = (step.result as FoundChoice).index;
+    if (index >= options.length) {
+      await step.context.sendActivity(textsFor(u.language).fallback);
+      return step.next();
+    }
+    const facts = await this.o.facts.get(step.context, { misunderstandings: 0 });
+    facts.lastTopic = options[index];
+    return this.dispatch(step, options[index], u);
+  }
+
+  private async dispatch(step: WaterfallStepContext, intent: string, u: Understanding) {
+    const t = textsFor(u.language);
+    switch (intent) {
       case 'help':
-        return step.beginDialog(HELP_DIALOG, { language: understanding.language });
+        return step.beginDialog(HELP_DIALOG, { language: u.language });
+      case 'order_status': {
+        const order = u.entities.find((e) => e.type === 'order_number');
+        return step.beginDialog(ORDER_STATUS_DIALOG, { language: u.language, orderNumber: order ? String(order.value ?? order.text) : undefined });
+      }
       case 'greeting':
         await step.context.sendActivity(t.greeting);
         break;
@@ -43,13 +131,33 @@ export class MainDialog extends ComponentDialog {
       case 'goodbye':
         await step.context.sendActivity(t.goodbye);
         break;
-      case 'human_agent':
-        await step.context.sendActivity(t.handoff);
-        break;
       default:
-        await step.context.sendActivity(t.fallback);
+        await step.context.sendActivity(t.answers[intent] ?? t.fallback);
     }
     return step.next();
+  }
+
+  private async handOff(step: WaterfallStepContext, u: Understanding, trigger: HandoffTrigger) {
+    const t = textsFor(u.language);
+    if (!this.o.handoff) {
+      await step.context.sendActivity(t.handoff);
+      return step.next();
+    }
+    const facts = await this.o.facts.get(step.context, { misunderstandings: 0 });
+    const topic = this.topicOf(u) ?? facts.lastTopic ?? (u.intent === 'complaint' ? 'complaint' : 'general');
+    const outcome = await this.o.handoff.requestHandoff(step.context, { understanding: u, trigger, topic });
+    facts.misunderstandings = 0;
+    const message = outcome.agentName
+      ? fill(t.handoffAssigned, { ticket: outcome.ticketNumber, agent: outcome.agentName })
+      : fill(t.handoffQueued, { ticket: outcome.ticketNumber, position: outcome.position ?? 1 });
+    await step.context.sendActivity(message);
+    return step.next();
+  }
+
+  /** The best-ranked intent that names a need (not small talk), if the recognizer gives it some weight. */
+  private topicOf(u: Understanding): string | undefined {
+    if (TOPIC_INTENTS.has(u.intent)) return u.intent;
+    return u.ranking.find((r) => TOPIC_INTENTS.has(r.name) && r.confidence >= 0.05)?.name;
   }
 
   private async done(step: WaterfallStepContext) {
@@ -59,5 +167,5 @@ export class MainDialog extends ComponentDialog {
 
 /** The greeting sent when a customer joins a conversation. */
 export function welcomeActivity(locale?: string): Partial<Activity> {
-  return { ...MessageFactory.text(textsFor(languageOf(locale)).welcome), type: ActivityTypes.Message };
+  return { ...MessageFactory.text(textsFor(languageOf(locale) as Language).welcome), type: ActivityTypes.Message };
 }

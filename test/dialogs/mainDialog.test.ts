@@ -1,17 +1,25 @@
 import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
-import { KeywordRecognizer, MainDialog, welcomeActivity, type Recognizer, type Understanding } from '../../dialogs';
+import { MainDialog, welcomeActivity, type ConversationFacts } from '../../dialogs';
+import { loadDefaultNlpEngine, type NlpEngine } from '../../nlp';
+import { NlpRecognizer } from '../../bot/nlpRecognizer';
+import { sharedNlpCache } from '../support/apps';
 
 /** An assertReply inspector that really checks the text against a pattern. */
 const textMatching = (pattern: RegExp) => (activity: Partial<Activity>) => {
   expect(activity.text).toMatch(pattern);
 };
 
-/** The main dialog's routing, in memory (unit level: no servers). */
-function harness(recognizer: Recognizer = new KeywordRecognizer()) {
+let engine: NlpEngine;
+beforeAll(async () => {
+  engine = await loadDefaultNlpEngine({ cacheDir: sharedNlpCache });
+});
+
+/** The main dialog with the real trained NLP model, in memory (no handoff port wired: it says it would connect). */
+function harness() {
   const state = new ConversationState(new MemoryStorage());
   const accessor = state.createProperty<DialogState>('dialogState');
-  const dialog = new MainDialog(recognizer);
+  const dialog = new MainDialog({ recognizer: new NlpRecognizer(engine), facts: state.createProperty<ConversationFacts>('facts') });
   return new TestAdapter(async (context) => {
     if (context.activity.type === ActivityTypes.Message) await dialog.run(context, accessor);
     await state.saveChanges(context);
@@ -25,7 +33,7 @@ describe('MainDialog', () => {
       .assertReply('Hello! How can I help you today?')
       .send('thanks a lot')
       .assertReply("You're welcome! Is there anything else I can do?")
-      .send('bye')
+      .send('bye, have a nice day')
       .assertReply('Goodbye, and thanks for visiting!')
       .startTest();
   });
@@ -48,25 +56,41 @@ describe('MainDialog', () => {
       .startTest();
   });
 
-  it('falls back politely on anything it does not understand', async () => {
-    await harness().send('qwerty asdf').assertReply(textMatching(/Sorry, I didn't quite get that/)).startTest();
+  it('asks for the order number when it is missing, and keeps asking until it gets one', async () => {
+    await harness()
+      .send('where is my order?')
+      .assertReply(textMatching(/What is your order number/))
+      .send('I do not remember')
+      .assertReply(textMatching(/It looks like #A12345/))
+      .send('it is #B77881')
+      .assertReply(textMatching(/order B77881 is noted/))
+      .startTest();
+  });
+
+  it('asks for the order number in Chinese', async () => {
+    await harness().send('我的订单到哪里了？').assertReply(textMatching(/请问您的订单号是多少/)).startTest();
+  });
+
+  it('falls back politely, then offers a person after repeated misunderstanding', async () => {
+    await harness()
+      .send('what is the capital of france')
+      .assertReply(textMatching(/Sorry, I didn't quite get that/))
+      .send('asdkjh qwe zzz')
+      .assertReply('I will connect you with a member of our team.')
+      .startTest();
+  });
+
+  it('hands over when asked for a person, on a complaint, and on strong negative sentiment', async () => {
+    await harness()
+      .send('I want to talk to a real person')
+      .assertReply('I will connect you with a member of our team.')
+      .send('this is the worst service ever, I am furious')
+      .assertReply('I will connect you with a member of our team.')
+      .startTest();
   });
 
   it('replies in Chinese to a Chinese message', async () => {
     await harness().send('你好').assertReply('您好！今天有什么可以帮您？').send('帮助').assertReply('请问需要什么帮助？').startTest();
-  });
-
-  it('routes by whatever recognizer is wired in', async () => {
-    const fixed: Understanding = {
-      intent: 'human_agent',
-      confidence: 0.9,
-      ranking: [{ name: 'human_agent', confidence: 0.9 }],
-      outOfScope: false,
-      language: 'en',
-      sentiment: { label: 'negative', score: -0.6 },
-      entities: [],
-    };
-    await harness({ recognize: async () => fixed }).send('anything').assertReply('I will connect you with a member of our team.').startTest();
   });
 
   it('welcomes in the customer locale', () => {

@@ -12,6 +12,9 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `concierge-${prefix}-`));
 }
 
+/** The trained default NLP model is cached once per machine for tests (training takes seconds). */
+export const sharedNlpCache = path.join(os.tmpdir(), 'concierge-test-nlp-cache');
+
 export function testDatabaseUrl(): string {
   const url = process.env.TEST_DATABASE_URL;
   if (!url) throw new Error('TEST_DATABASE_URL is not set (jest globalSetup creates it)');
@@ -26,6 +29,7 @@ export async function startInProcessApp(env: Record<string, string> = {}, role: 
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     DATA_DIR: tempDir('data'),
     DIRECTLINE_SECRET: 'test-directline-secret-0123456789abcdef',
+    NLP_CACHE_DIR: sharedNlpCache,
     ...env,
   });
   const app = await startApplication({ config, log: createLogger(config.LOG_LEVEL), role });
@@ -42,7 +46,7 @@ export interface ChildApp {
 
 /** The application as `npm start` runs it, in a child process; resolves once it prints its address. */
 export async function spawnApp(env: Record<string, string | undefined>, role: ProcessRole = 'all'): Promise<ChildApp> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'warn', ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'warn', NLP_CACHE_DIR: sharedNlpCache, ...env };
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
   const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bot/main.ts', role], {
     cwd: repoRoot,

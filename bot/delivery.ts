@@ -1,0 +1,24 @@
+import type { Activity, ConversationReference, TurnContext } from 'botbuilder';
+import type { ConversationReferenceDocument } from '../crm';
+import type { DirectLineAdapter } from './directline/adapter';
+import type { ChannelAdapter } from './teams';
+
+/**
+ * The delivery port: one way to reach a customer wherever they are. Website conversations go through
+ * our Direct Line adapter (transcript + Redis push, so any instance's browser gets it), Teams and other
+ * channels through the Bot Connector as proactive messages.
+ */
+export class Delivery {
+  constructor(
+    private readonly o: { directLine: DirectLineAdapter; channel: ChannelAdapter; appId: string },
+  ) {}
+
+  async send(reference: ConversationReferenceDocument, activities: Array<Partial<Activity>>): Promise<void> {
+    const ref = reference as unknown as Partial<ConversationReference>;
+    const logic = async (context: TurnContext) => {
+      await context.sendActivities(activities);
+    };
+    if (ref.channelId === 'directline') await this.o.directLine.continueConversation(ref, logic);
+    else await this.o.channel.continueConversationAsync(this.o.appId, ref, logic);
+  }
+}

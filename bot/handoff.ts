@@ -1,0 +1,95 @@
+import type { TurnContext } from 'botbuilder';
+import type { Crm, CustomerRecord } from '../crm';
+import type { Support, TicketView } from '../crm/support';
+import { fill, textsFor, type HandoffOutcome, type HandoffPort, type HandoffTrigger, type Language, type Recognizer, type Understanding } from '../dialogs';
+import { forbidden, HttpError } from './errors';
+import type { Delivery } from './delivery';
+import { CUSTOMER_KEY } from './timelineMiddleware';
+
+export interface HandoffBridgeOptions {
+  crm: Crm;
+  support: Support;
+  recognizer: Recognizer;
+  delivery: Delivery;
+}
+
+const lang = (t: { language: string }): Language => (t.language === 'zh' ? 'zh' : 'en');
+
+/**
+ * Between the bot and the agents: opens tickets when the dialogs ask for a person, keeps the bot quiet
+ * while a person owns the conversation (the customer's messages go to the agent live), and delivers
+ * agents' replies on the customer's channel.
+ */
+export class HandoffBridge implements HandoffPort {
+  constructor(private readonly o: HandoffBridgeOptions) {}
+
+  async requestHandoff(context: TurnContext, request: { understanding: Understanding; trigger: HandoffTrigger; topic: string }): Promise<HandoffOutcome> {
+    const customer = context.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined;
+    if (!customer) throw new Error('handoff without a resolved customer');
+    const { channelId, conversation } = context.activity;
+    const history = await this.o.crm.timeline.forConversation(channelId, conversation.id);
+    const recentMessages = history.filter((m) => m.direction === 'inbound').slice(-5).map((m) => m.text);
+    const { ticket, created, position } = await this.o.support.tickets.open({
+      customerId: customer.id,
+      channel: channelId,
+      conversationId: conversation.id,
+      intent: request.topic,
+      language: request.understanding.language,
+      sentiment: request.understanding.sentiment.score,
+      recentMessages,
+      entities: request.understanding.entities,
+      trigger: request.trigger,
+    });
+    if (created) await this.o.support.tickets.recordCustomerMessage(ticket.id, { text: context.activity.text ?? '', sentiment: request.understanding.sentiment.score });
+    const agent = ticket.assignedAgentId ? await this.o.support.agents.get(ticket.assignedAgentId) : null;
+    return { ticketNumber: ticket.number, position, agentName: agent?.displayName ?? null, alreadyOpen: !created };
+  }
+
+  /**
+   * When a person owns this conversation: hands the customer's message to the ticket (and the agent,
+   * live) and returns true, so the bot stays quiet. While the ticket still waits, the customer is told
+   * their place in the queue.
+   */
+  async routeToPerson(context: TurnContext): Promise<boolean> {
+    const { channelId, conversation } = context.activity;
+    const ticket = await this.o.support.tickets.findOpenForConversation(channelId, conversation.id);
+    if (!ticket) return false;
+    const text = context.activity.text ?? '';
+    const u = text.trim() ? await this.o.recognizer.recognize(text, { locale: context.activity.locale }) : undefined;
+    await this.o.support.tickets.recordCustomerMessage(ticket.id, { text, sentiment: u?.sentiment.score });
+    if (!ticket.assignedAgentId) {
+      const position = await this.o.support.tickets.positionInQueue(ticket.id);
+      await context.sendActivity(fill(textsFor(lang(ticket)).stillQueued, { position: position ?? 1 }));
+    }
+    return true;
+  }
+
+  /** An agent's reply, delivered to the customer on their channel. */
+  async agentReply(ticketId: string, user: { id: string; role: string }, text: string): Promise<TicketView> {
+    const ticket = await this.o.support.tickets.require(ticketId);
+    if (user.role === 'agent' && ticket.assignedAgentId !== user.id) throw forbidden('only the assigned agent can reply to this ticket');
+    if (!['assigned', 'pending_customer', 'reopened', 'new'].includes(ticket.status)) throw new HttpError(409, 'ticket_closed', `ticket is ${ticket.status}`);
+    await this.deliver(ticket, text, `agent:${user.id}`);
+    return this.o.support.tickets.recordAgentMessage(ticketId, user.id, text);
+  }
+
+  /** Resolves the ticket and tells the customer; the bot answers their next message. */
+  async resolve(ticketId: string, actor: string): Promise<TicketView> {
+    const ticket = await this.o.support.tickets.resolve(ticketId, actor);
+    await this.deliver(ticket, textsFor(lang(ticket)).resolved, 'system');
+    return ticket;
+  }
+
+  /** The agent hands the conversation back to the bot. */
+  async handBack(ticketId: string, actor: string): Promise<TicketView> {
+    const ticket = await this.o.support.tickets.resolve(ticketId, actor, { reason: 'handback' });
+    await this.deliver(ticket, textsFor(lang(ticket)).handedBack, 'system');
+    return ticket;
+  }
+
+  private async deliver(ticket: TicketView, text: string, author: string): Promise<void> {
+    const reference = await this.o.crm.references.get(ticket.channel, ticket.conversationId);
+    if (!reference) throw new HttpError(409, 'no_conversation', 'the customer conversation cannot be reached');
+    await this.o.delivery.send(reference, [{ type: 'message', text, channelData: { author } }]);
+  }
+}

@@ -1,0 +1,38 @@
+import type { AnalyzeHints, NlpEngine } from '../nlp';
+import type { Language, Recognizer, Understanding } from '../dialogs';
+
+/** Menu commands are not intents of the model: a customer typing exactly these wants the help menu. */
+const HELP_COMMAND = /^\s*(help|menu|options|\?|帮助|菜单|帮忙)\s*[.!?？！。]*\s*$/i;
+
+/**
+ * An explicit request for a person, whatever else the message is about ("I need a human, the app keeps
+ * crashing"). A single-label classifier picks the topic there; the request must win, the topic stays.
+ */
+const ASKS_FOR_PERSON =
+  /\b(human|real person|live (agent|person|chat)|representative|(talk|speak|chat) (to|with) (a |an |some)?(one|body|person|agent|operator|staff|manager)|transfer me)\b|转人工|人工客服|人工服务|真人|找客服|接人工/i;
+
+/** Adapts the NLP engine to the dialogs' Recognizer port. */
+export class NlpRecognizer implements Recognizer {
+  constructor(
+    private readonly engine: NlpEngine,
+    private readonly hints: () => Omit<AnalyzeHints, 'language'> = () => ({ now: new Date() }),
+  ) {}
+
+  async recognize(text: string, context: { locale?: string }): Promise<Understanding> {
+    const hints: AnalyzeHints = { ...this.hints() };
+    // The locale only breaks ties: the text's own script decides the language.
+    if (context.locale && /^zh/i.test(context.locale) && !/[a-z]{3,}/i.test(text)) hints.language = 'zh';
+    const a = await this.engine.analyze(text, hints);
+    const help = HELP_COMMAND.test(text);
+    const person = !help && a.intent.name !== 'human_agent' && ASKS_FOR_PERSON.test(text);
+    return {
+      intent: help ? 'help' : person ? 'human_agent' : a.intent.name,
+      confidence: help || person ? 1 : a.intent.confidence,
+      ranking: help ? [{ name: 'help', confidence: 1 }] : a.ranking,
+      outOfScope: help ? false : a.outOfScope,
+      language: a.language as Language,
+      sentiment: a.sentiment,
+      entities: a.entities.map((e) => ({ type: e.type, text: e.text, value: e.value })),
+    };
+  }
+}

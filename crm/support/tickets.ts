@@ -1,0 +1,273 @@
+import { and, asc, desc, eq, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db';
+import { NotFoundError, CrmError } from '../errors';
+import { agents, OPEN_TICKET_STATUSES, outbox, ticketEvents, tickets, type TicketPriority, type TicketStatus } from '../schema';
+import { decidePriority, queueForCategory, slaDueTimes } from './policy';
+import type { RoutingConfig } from './routingConfig';
+import type { AssignmentService } from './assignment';
+import type { HandoffRequest, LiveEventPublisher, TicketView } from './types';
+import { toTicketView, withRetry } from './views';
+
+export class InvalidTicketTransitionError extends CrmError {
+  constructor(message: string) {
+    super(message, 'invalid_transition');
+  }
+}
+
+export interface TicketFilter {
+  queueIds?: string[];
+  statuses?: TicketStatus[];
+  assignedAgentId?: string;
+  customerId?: string;
+  limit?: number;
+}
+
+export interface TicketServiceOptions {
+  db: Db;
+  config: RoutingConfig;
+  assignment: AssignmentService;
+  live?: LiveEventPublisher;
+  /** The customer's value segment (RFM), when known: valued customers get a higher priority. */
+  customerSegment?: (customerId: string) => Promise<string | null>;
+}
+
+function subjectFrom(messages: string[]): string {
+  const last = [...messages].reverse().find((m) => m.trim().length > 0) ?? '';
+  const line = last.replace(/\s+/g, ' ').trim();
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line || '(no message)';
+}
+
+function summaryFrom(req: HandoffRequest, reasons: string[]): string {
+  const why = { asked_for_person: 'asked for a person', complaint: 'complained', negative_sentiment: 'is upset', unresolved: 'was not helped by the bot' }[req.trigger];
+  const details = req.entities.map((e) => `${e.type.replace('_', ' ')} ${e.text}`).slice(0, 6);
+  return [`Customer ${why} (${req.intent.replace(/_/g, ' ')}, ${req.language}).`, details.length ? `Key details: ${details.join(', ')}.` : '', `Priority: ${reasons.join('; ')}.`]
+    .filter(Boolean)
+    .join(' ');
+}
+
+/** Tickets: opened by the bot, worked by agents. Every change writes a ticket event in the same transaction. */
+export class TicketService {
+  constructor(private readonly o: TicketServiceOptions) {}
+
+  /** Opens a ticket for the conversation (or returns the one already open) and routes it at once. */
+  async open(req: HandoffRequest): Promise<{ ticket: TicketView; created: boolean; position: number | null }> {
+    const existing = await this.findOpenForConversation(req.channel, req.conversationId);
+    if (existing) return { ticket: existing, created: false, position: await this.positionInQueue(existing.id) };
+    const category = req.intent && req.intent !== 'out_of_scope' && req.intent !== 'human_agent' ? req.intent : 'general';
+    const segment = this.o.customerSegment ? await this.o.customerSegment(req.customerId) : null;
+    const decision = decidePriority({ category, sentiment: req.sentiment, texts: req.recentMessages, customerSegment: segment }, this.o.config);
+    const queueId = queueForCategory(category, this.o.config);
+    const now = new Date();
+    const due = slaDueTimes(decision.priority, now, this.o.config);
+    const created = await this.o.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(tickets)
+        .values({
+          customerId: req.customerId,
+          channel: req.channel,
+          conversationId: req.conversationId,
+          queueId,
+          category,
+          priority: decision.priority,
+          priorityScore: decision.score,
+          language: req.language,
+          sentiment: req.sentiment,
+          subject: subjectFrom(req.recentMessages),
+          summary: summaryFrom(req, decision.reasons),
+          entities: req.entities as Array<Record<string, unknown>>,
+          routing: { reason: `queued in ${queueId}: category ${category}`, priority: decision.reasons },
+          createdAt: now,
+          updatedAt: now,
+          ...due,
+        })
+        .returning();
+      await tx.insert(ticketEvents).values({ ticketId: row.id, type: 'created', actor: 'bot', data: { trigger: req.trigger, priority: decision.priority, reasons: decision.reasons }, at: now });
+      // SLA timers, in the same transaction as the ticket (relayed to the job queue by the outbox relay).
+      await tx.insert(outbox).values([
+        { topic: 'ticket.sla', payload: { ticketId: row.id, kind: 'first_response' }, dedupeKey: `sla:first_response:${row.id}`, runAt: due.firstResponseDueAt },
+        { topic: 'ticket.sla', payload: { ticketId: row.id, kind: 'resolution' }, dedupeKey: `sla:resolution:${row.id}`, runAt: due.resolutionDueAt },
+      ]);
+      return row;
+    });
+    await this.o.live?.publish({ type: 'ticket.changed', ticketId: created.id, queueId, assignedAgentId: null, status: 'new' });
+    await this.o.assignment.drain(queueId);
+    const ticket = (await this.get(created.id))!;
+    return { ticket, created: true, position: await this.positionInQueue(ticket.id) };
+  }
+
+  async get(id: string): Promise<TicketView | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+    const rows = await this.o.db.select().from(tickets).where(eq(tickets.id, id)).limit(1);
+    return rows[0] ? toTicketView(rows[0]) : null;
+  }
+
+  async require(id: string): Promise<TicketView> {
+    const t = await this.get(id);
+    if (!t) throw new NotFoundError('ticket');
+    return t;
+  }
+
+  async list(filter: TicketFilter = {}): Promise<TicketView[]> {
+    const where: SQL[] = [];
+    if (filter.queueIds) where.push(filter.queueIds.length ? inArray(tickets.queueId, filter.queueIds) : sql`false`);
+    if (filter.statuses?.length) where.push(inArray(tickets.status, filter.statuses));
+    if (filter.assignedAgentId) where.push(eq(tickets.assignedAgentId, filter.assignedAgentId));
+    if (filter.customerId) where.push(eq(tickets.customerId, filter.customerId));
+    const rows = await this.o.db
+      .select()
+      .from(tickets)
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(tickets.createdAt))
+      .limit(Math.min(filter.limit ?? 200, 1000));
+    return rows.map(toTicketView);
+  }
+
+  /** The ticket that owns this conversation now (a person, not the bot, is answering), if any. */
+  async findOpenForConversation(channel: string, conversationId: string): Promise<TicketView | null> {
+    const rows = await this.o.db
+      .select()
+      .from(tickets)
+      .where(and(eq(tickets.channel, channel), eq(tickets.conversationId, conversationId), inArray(tickets.status, [...OPEN_TICKET_STATUSES])))
+      .orderBy(desc(tickets.createdAt))
+      .limit(1);
+    return rows[0] ? toTicketView(rows[0]) : null;
+  }
+
+  /** 1-based place in the queue for a waiting ticket; null once assigned. */
+  async positionInQueue(ticketId: string): Promise<number | null> {
+    const t = await this.get(ticketId);
+    if (!t || t.assignedAgentId || !['new', 'reopened'].includes(t.status)) return null;
+    const [{ ahead }] = await this.o.db
+      .select({ ahead: sql<number>`count(*)::int` })
+      .from(tickets)
+      .where(
+        and(
+          eq(tickets.queueId, t.queueId),
+          inArray(tickets.status, ['new', 'reopened']),
+          isNull(tickets.assignedAgentId),
+          or(gt(tickets.priorityScore, t.priorityScore), and(eq(tickets.priorityScore, t.priorityScore), sql`(${tickets.createdAt}, ${tickets.number}) < (${t.createdAt}, ${t.number})`)),
+        ),
+      );
+    return ahead + 1;
+  }
+
+  async recordCustomerMessage(ticketId: string, message: { text: string; sentiment?: number; at?: Date }): Promise<void> {
+    const at = message.at ?? new Date();
+    const ticket = await this.require(ticketId);
+    await this.o.db.transaction(async (tx) => {
+      await tx.insert(ticketEvents).values({ ticketId, type: 'customer_message', actor: 'customer', data: { sentiment: message.sentiment ?? null }, at });
+      if (ticket.status === 'pending_customer') {
+        await tx.update(tickets).set({ status: 'assigned', updatedAt: at }).where(and(eq(tickets.id, ticketId), eq(tickets.status, 'pending_customer')));
+        await tx.insert(ticketEvents).values({ ticketId, type: 'status_changed', actor: 'customer', data: { from: 'pending_customer', to: 'assigned' }, at });
+      }
+    });
+    await this.o.live?.publish({ type: 'ticket.message', ticketId, queueId: ticket.queueId, assignedAgentId: ticket.assignedAgentId, direction: 'inbound', author: 'customer', text: message.text, at: at.toISOString() });
+  }
+
+  /** An agent's reply (delivered by the caller); the first one sets the first-response time. */
+  async recordAgentMessage(ticketId: string, agentId: string, text: string, options: { awaitingCustomer?: boolean } = {}): Promise<TicketView> {
+    const at = new Date();
+    const ticket = await this.require(ticketId);
+    if (!['assigned', 'pending_customer', 'reopened', 'new'].includes(ticket.status)) throw new InvalidTicketTransitionError(`ticket is ${ticket.status}`);
+    await this.o.db.transaction(async (tx) => {
+      await tx.insert(ticketEvents).values({ ticketId, type: 'agent_message', actor: agentId, data: { agentId }, at });
+      await tx
+        .update(tickets)
+        .set({ firstResponseAt: sql`coalesce(${tickets.firstResponseAt}, ${at})`, updatedAt: at, ...(options.awaitingCustomer ? { status: 'pending_customer' as const } : {}) })
+        .where(eq(tickets.id, ticketId));
+    });
+    await this.o.live?.publish({ type: 'ticket.message', ticketId, queueId: ticket.queueId, assignedAgentId: ticket.assignedAgentId, direction: 'outbound', author: agentId, text, at: at.toISOString() });
+    return this.require(ticketId);
+  }
+
+  /** Resolves the ticket (the conversation returns to the bot) and frees the agent for the next one. */
+  async resolve(ticketId: string, actor: string, options: { reason?: 'resolved' | 'handback' } = {}): Promise<TicketView> {
+    const at = new Date();
+    const before = await withRetry(() =>
+      this.o.db.transaction(async (tx) => {
+        const [t] = await tx.select().from(tickets).where(eq(tickets.id, ticketId)).for('update');
+        if (!t) throw new NotFoundError('ticket');
+        if (!(OPEN_TICKET_STATUSES as readonly string[]).includes(t.status)) throw new InvalidTicketTransitionError(`ticket is already ${t.status}`);
+        if (t.assignedAgentId) {
+          await tx.update(agents).set({ activeTickets: sql`greatest(${agents.activeTickets} - 1, 0)` }).where(eq(agents.userId, t.assignedAgentId));
+        }
+        await tx.update(tickets).set({ status: 'resolved', resolvedAt: at, updatedAt: at }).where(eq(tickets.id, ticketId));
+        if (options.reason === 'handback') {
+          await tx.insert(ticketEvents).values({ ticketId, type: 'released', actor, data: { agentId: t.assignedAgentId, reason: 'handback' }, at });
+        }
+        await tx.insert(ticketEvents).values({ ticketId, type: 'resolved', actor, data: { agentId: t.assignedAgentId }, at });
+        await tx.insert(ticketEvents).values({ ticketId, type: 'status_changed', actor, data: { from: t.status, to: 'resolved' }, at });
+        return t;
+      }),
+    );
+    await this.o.live?.publish({ type: 'ticket.changed', ticketId, queueId: before.queueId, assignedAgentId: before.assignedAgentId, status: 'resolved' });
+    if (before.assignedAgentId) await this.o.assignment.drainForAgent(before.assignedAgentId);
+    return this.require(ticketId);
+  }
+
+  /** Moves the ticket to another agent (who may exceed capacity only if `force`), or back to the queue (null). */
+  async reassign(ticketId: string, toAgentId: string | null, actor: string): Promise<TicketView> {
+    const at = new Date();
+    const before = await withRetry(() =>
+      this.o.db.transaction(async (tx) => {
+        const [t] = await tx.select().from(tickets).where(eq(tickets.id, ticketId)).for('update');
+        if (!t) throw new NotFoundError('ticket');
+        if (!(OPEN_TICKET_STATUSES as readonly string[]).includes(t.status)) throw new InvalidTicketTransitionError(`ticket is ${t.status}`);
+        if (t.assignedAgentId === toAgentId) return t;
+        // Lock agents in id order (as the assignment service does) so this never deadlocks with it.
+        const ids = [t.assignedAgentId, toAgentId].filter((x): x is string => !!x).sort();
+        const locked = ids.length ? await tx.select().from(agents).where(inArray(agents.userId, ids)).orderBy(asc(agents.userId)).for('update') : [];
+        const target = toAgentId ? locked.find((a) => a.userId === toAgentId) : undefined;
+        if (toAgentId && !target) throw new NotFoundError('agent');
+        if (target && target.activeTickets >= target.maxConcurrent) throw new InvalidTicketTransitionError('that agent has no spare capacity');
+        if (t.assignedAgentId) {
+          await tx.update(agents).set({ activeTickets: sql`greatest(${agents.activeTickets} - 1, 0)` }).where(eq(agents.userId, t.assignedAgentId));
+          await tx.insert(ticketEvents).values({ ticketId, type: 'released', actor, data: { agentId: t.assignedAgentId, reason: 'reassigned' }, at });
+        }
+        if (target) {
+          await tx.update(agents).set({ activeTickets: sql`${agents.activeTickets} + 1`, lastAssignedAt: at }).where(eq(agents.userId, target.userId));
+          await tx
+            .update(tickets)
+            .set({ assignedAgentId: target.userId, status: 'assigned', assignedAt: at, updatedAt: at, routing: sql`${tickets.routing} || jsonb_build_object('reason', ${`reassigned by ${actor}`}::text, 'agentId', ${target.userId}::text)` })
+            .where(eq(tickets.id, ticketId));
+          await tx.insert(ticketEvents).values({ ticketId, type: 'transferred', actor, data: { fromAgentId: t.assignedAgentId, toAgentId: target.userId }, at });
+        } else {
+          await tx.update(tickets).set({ assignedAgentId: null, status: 'new', updatedAt: at, routing: sql`${tickets.routing} || jsonb_build_object('reason', ${`returned to the queue by ${actor}`}::text)` }).where(eq(tickets.id, ticketId));
+        }
+        return t;
+      }),
+    );
+    await this.o.live?.publish({ type: 'ticket.changed', ticketId, queueId: before.queueId, assignedAgentId: toAgentId, status: toAgentId ? 'assigned' : 'new' });
+    if (!toAgentId) await this.o.assignment.drain(before.queueId);
+    if (before.assignedAgentId) await this.o.assignment.drainForAgent(before.assignedAgentId);
+    return this.require(ticketId);
+  }
+
+  async setPriority(ticketId: string, priority: TicketPriority, actor: string): Promise<TicketView> {
+    const at = new Date();
+    const t = await this.require(ticketId);
+    if (t.priority !== priority) {
+      const delta = this.o.config.priority.weights.base[priority] - this.o.config.priority.weights.base[t.priority];
+      await this.o.db.transaction(async (tx) => {
+        await tx.update(tickets).set({ priority, priorityScore: sql`${tickets.priorityScore} + ${delta}`, updatedAt: at }).where(eq(tickets.id, ticketId));
+        await tx.insert(ticketEvents).values({ ticketId, type: 'priority_changed', actor, data: { from: t.priority, to: priority }, at });
+      });
+      await this.o.live?.publish({ type: 'ticket.changed', ticketId, queueId: t.queueId, assignedAgentId: t.assignedAgentId, status: t.status });
+    }
+    return this.require(ticketId);
+  }
+
+  async events(ticketId: string) {
+    return this.o.db.select().from(ticketEvents).where(eq(ticketEvents.ticketId, ticketId)).orderBy(asc(ticketEvents.id));
+  }
+
+  /** Sentiment of the customer's tickets over time (for the console's side panel). */
+  async sentimentTrend(customerId: string): Promise<Array<{ at: Date; sentiment: number; ticketNumber: number }>> {
+    const rows = await this.o.db
+      .select({ at: tickets.createdAt, sentiment: tickets.sentiment, ticketNumber: tickets.number })
+      .from(tickets)
+      .where(eq(tickets.customerId, customerId))
+      .orderBy(asc(tickets.createdAt));
+    return rows;
+  }
+}

@@ -1,0 +1,72 @@
+import type { AgentStatus, TicketPriority, TicketStatus, UserRole } from '../schema';
+
+export type { AgentStatus, TicketPriority, TicketStatus, UserRole };
+
+/** What the bot knows when it asks for a person. */
+export interface HandoffRequest {
+  customerId: string;
+  channel: string;
+  conversationId: string;
+  /** NLP intent that led here (becomes the category), e.g. `billing`; `general` if unknown. */
+  intent: string;
+  language: string;
+  /** Customer sentiment in [-1, 1]. */
+  sentiment: number;
+  /** The customer's recent words, newest last (used for the subject, summary and urgency cues). */
+  recentMessages: string[];
+  entities: Array<{ type: string; text: string; value?: unknown }>;
+  /** Why the bot hands over: asked for a person, complaint, strong negative sentiment, unresolved. */
+  trigger: 'asked_for_person' | 'complaint' | 'negative_sentiment' | 'unresolved';
+}
+
+export interface TicketView {
+  id: string;
+  number: number;
+  customerId: string;
+  channel: string;
+  conversationId: string;
+  queueId: string;
+  category: string;
+  priority: TicketPriority;
+  priorityScore: number;
+  language: string;
+  sentiment: number;
+  subject: string;
+  summary: string;
+  entities: Array<Record<string, unknown>>;
+  status: TicketStatus;
+  assignedAgentId: string | null;
+  routing: { reason: string; [k: string]: unknown };
+  createdAt: Date;
+  updatedAt: Date;
+  assignedAt: Date | null;
+  firstResponseAt: Date | null;
+  firstResponseDueAt: Date;
+  resolutionDueAt: Date;
+  resolvedAt: Date | null;
+  closedAt: Date | null;
+  reopenCount: number;
+}
+
+export interface AgentView {
+  userId: string;
+  displayName: string;
+  email: string;
+  skills: string[];
+  languages: string[];
+  maxConcurrent: number;
+  status: AgentStatus;
+  activeTickets: number;
+  queues: string[];
+}
+
+/** Live events for consoles (fanned out to every instance through Redis). */
+export type LiveEvent =
+  | { type: 'ticket.changed'; ticketId: string; queueId: string; assignedAgentId: string | null; status: TicketStatus }
+  | { type: 'ticket.message'; ticketId: string; queueId: string; assignedAgentId: string | null; direction: 'inbound' | 'outbound'; author: string; text: string; at: string }
+  | { type: 'agent.changed'; userId: string; status: AgentStatus; activeTickets: number };
+
+/** Publishes live events; the bot edge and workers implement it on Redis. */
+export interface LiveEventPublisher {
+  publish(event: LiveEvent): Promise<void>;
+}

@@ -1,0 +1,74 @@
+import { ComponentDialog, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs';
+import type { PromptValidatorContext, WaterfallStepContext } from 'botbuilder-dialogs';
+import { fill, textsFor } from './content';
+import type { Language, Recognizer } from './recognizer';
+
+export const ORDER_STATUS_DIALOG = 'orderStatus';
+const ORDER_NUMBER_PROMPT = 'orderNumber';
+
+export interface OrderSummary {
+  orderNumber: string;
+  /** Human sentence in the customer's language, e.g. "shipped on 3 March". */
+  status: string;
+  eta?: string;
+}
+
+/** Looks orders up for the bot (the commerce part of crm/ implements it). */
+export interface OrderLookupPort {
+  findOrder(orderNumber: string, context: { customerId?: string; language: Language }): Promise<OrderSummary | null>;
+}
+
+export interface OrderStatusOptions {
+  language: Language;
+  orderNumber?: string;
+  customerId?: string;
+}
+
+/** "Where is my order?": asks for the order number when it is missing, then looks it up. */
+export class OrderStatusDialog extends ComponentDialog {
+  constructor(
+    private readonly recognizer: Recognizer,
+    private readonly orders?: OrderLookupPort,
+  ) {
+    super(ORDER_STATUS_DIALOG);
+    this.addDialog(new TextPrompt(ORDER_NUMBER_PROMPT, this.hasOrderNumber.bind(this)));
+    this.addDialog(new WaterfallDialog('orderStatusSteps', [this.askNumber.bind(this), this.answer.bind(this)]));
+    this.initialDialogId = 'orderStatusSteps';
+  }
+
+  private async hasOrderNumber(prompt: PromptValidatorContext<string>): Promise<boolean> {
+    const text = prompt.recognized.value ?? '';
+    return (await this.orderNumberIn(text)) !== undefined;
+  }
+
+  private async orderNumberIn(text: string): Promise<string | undefined> {
+    const u = await this.recognizer.recognize(text, {});
+    const entity = u.entities.find((e) => e.type === 'order_number');
+    return entity ? String(entity.value ?? entity.text) : undefined;
+  }
+
+  private async askNumber(step: WaterfallStepContext) {
+    const o = step.options as OrderStatusOptions;
+    (step.values as { o: OrderStatusOptions }).o = o;
+    if (o.orderNumber) return step.next(o.orderNumber);
+    const t = textsFor(o.language);
+    return step.prompt(ORDER_NUMBER_PROMPT, { prompt: t.askOrderNumber, retryPrompt: t.orderNumberRetry });
+  }
+
+  private async answer(step: WaterfallStepContext) {
+    const o = (step.values as { o: OrderStatusOptions }).o;
+    const t = textsFor(o.language);
+    const orderNumber = o.orderNumber ?? (await this.orderNumberIn(step.result as string))!;
+    if (!this.orders) {
+      await step.context.sendActivity(fill(t.orderLookupUnavailable, { order: orderNumber }));
+      return step.endDialog({ orderNumber, found: false });
+    }
+    const order = await this.orders.findOrder(orderNumber, { customerId: o.customerId, language: o.language });
+    if (!order) {
+      await step.context.sendActivity(fill(t.orderNotFound, { order: orderNumber }));
+      return step.endDialog({ orderNumber, found: false });
+    }
+    await step.context.sendActivity(fill(t.orderFound, { order: order.orderNumber, status: order.status, eta: order.eta ? ` (${order.eta})` : '' }));
+    return step.endDialog({ orderNumber, found: true });
+  }
+}
