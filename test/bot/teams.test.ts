@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { startInProcessApp } from '../support/apps';
 import type { Application } from '../../bot/application';
+import { users } from '../../crm/schema';
 
 /**
  * The Teams path: Bot Framework authentication on /api/messages and replies through the Bot Connector.
@@ -132,6 +133,42 @@ describe('Teams through the Bot Connector', () => {
       ['msteams', 'inbound', 'hello'],
       ['msteams', 'outbound', 'Hello! How can I help you today?'],
     ]);
+  });
+
+  it('hands a Teams customer to an agent, whose reply goes out through the Bot Connector with the bot token', async () => {
+    const [user] = await app.database.db.insert(users).values({ email: 'teams.agent@agents.test', displayName: 'Tess Billing', role: 'agent', passwordHash: 'x' }).returning();
+    await app.support.agents.upsert({ userId: user.id, skills: ['billing'], languages: ['en'], maxConcurrent: 3, queues: ['billing'] });
+    await app.support.agents.setStatus(user.id, 'online');
+
+    const outgoing: Array<{ path: string; auth?: string; body: { text?: string; replyToId?: string } }> = [];
+    let notify: () => void = () => undefined;
+    nock('https://smba.trafficmanager.net')
+      .persist()
+      .post(/\/teams\/v3\/conversations\/.+\/activities/)
+      .reply(function (path, body) {
+        outgoing.push({ path, auth: this.req.headers.authorization as string | undefined, body: body as { text?: string } });
+        notify();
+        return [200, { id: `teams-out-${outgoing.length}` }];
+      });
+    const sentCount = (n: number) => new Promise<void>((resolve) => {
+      notify = () => outgoing.length >= n && resolve();
+      notify();
+    });
+
+    const message = { ...teamsMessage('I want to talk to a person about my bill'), conversation: { id: 'a:teams-conversation-handoff', conversationType: 'personal', tenantId: TENANT } };
+    expect((await post(message, `Bearer ${channelToken(key.privateKey)}`)).status).toBe(200);
+    await sentCount(1);
+    expect(outgoing[0].body.text).toMatch(/Tess Billing will be with you/);
+    const ticket = (await app.support.tickets.findOpenForConversation('msteams', 'a:teams-conversation-handoff'))!;
+    expect(ticket).toMatchObject({ category: 'billing', assignedAgentId: user.id, channel: 'msteams' });
+
+    await app.handoff!.agentReply(ticket.id, { id: user.id, role: 'agent' }, 'Hello from Tess, I am looking at your bill.');
+    await sentCount(2);
+    expect(outgoing[1].path).toContain(encodeURIComponent('a:teams-conversation-handoff'));
+    expect(outgoing[1].auth).toBe('Bearer bot-access-token-from-entra');
+    expect(outgoing[1].body.text).toBe('Hello from Tess, I am looking at your bill.');
+    const timeline = await app.crm.timeline.forConversation('msteams', 'a:teams-conversation-handoff');
+    expect(timeline.map((m) => m.author)).toEqual(['customer', 'bot', `agent:${user.id}`]);
   });
 
   it('rejects a malformed activity with a valid token (400)', async () => {
