@@ -1,0 +1,126 @@
+/** Request and response schemas of the console API (zod 4); the OpenAPI document is built from them. */
+import { z } from 'zod';
+import { AGENT_STATUSES, TICKET_PRIORITIES, TICKET_STATUSES, USER_ROLES } from '../../crm/schema';
+
+const isoDate = z.iso.datetime({ offset: true });
+const uuid = z.uuid();
+
+export const idParams = z.object({ id: uuid.describe('ticket id') });
+export const userIdParams = z.object({ id: uuid.describe('user id') });
+export const customerParams = z.object({ id: uuid.describe('customer id') });
+
+/** `a,b` or repeated `?x=a&x=b` into a list. */
+const listOf = <T extends z.ZodType>(item: T) =>
+  z.preprocess((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean)), z.array(item).max(20).optional());
+
+export const ticketListQuery = z.strictObject({
+  status: listOf(z.enum(TICKET_STATUSES)).describe('statuses, comma-separated; `open` for every open status is accepted too'),
+  open: z.enum(['true', 'false']).optional().describe('true: only open tickets (new, assigned, pending_customer, reopened)'),
+  queue: listOf(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/)).describe('queue ids, comma-separated'),
+  priority: listOf(z.enum(TICKET_PRIORITIES)),
+  assigned: z.union([z.enum(['me', 'unassigned']), uuid]).optional().describe('`me`, `unassigned` or an agent id'),
+  customerId: uuid.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(200),
+});
+
+export const signInBody = z.strictObject({ email: z.email().max(320), password: z.string().min(1).max(1024) });
+export const replyBody = z.strictObject({ text: z.string().trim().min(1, 'write something').max(4000) });
+export const reassignBody = z.strictObject({ agentId: uuid.nullable().describe('the new agent, or null to return the ticket to its queue') });
+export const priorityBody = z.strictObject({ priority: z.enum(TICKET_PRIORITIES) });
+export const statusBody = z.strictObject({ status: z.enum(AGENT_STATUSES) });
+export const agentUpsertBody = z.strictObject({
+  skills: z.array(z.string().min(1).max(60)).max(50).default([]),
+  languages: z.array(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/)).min(1).max(20).default(['en']),
+  maxConcurrent: z.number().int().min(1).max(50).default(3),
+  queues: z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/)).max(50),
+});
+export const newUserBody = z.strictObject({
+  email: z.email().max(320),
+  displayName: z.string().trim().min(1).max(120),
+  role: z.enum(USER_ROLES),
+  password: z.string().min(8, 'at least 8 characters').max(1024),
+});
+
+export const userSchema = z
+  .object({ id: uuid, email: z.string(), displayName: z.string(), role: z.enum(USER_ROLES), createdAt: isoDate, disabled: z.boolean() })
+  .meta({ id: 'User' });
+
+export const agentSchema = z
+  .object({
+    userId: uuid,
+    displayName: z.string(),
+    email: z.string(),
+    skills: z.array(z.string()),
+    languages: z.array(z.string()),
+    maxConcurrent: z.number().int(),
+    status: z.enum(AGENT_STATUSES),
+    activeTickets: z.number().int(),
+    queues: z.array(z.string()),
+  })
+  .meta({ id: 'Agent' });
+
+export const ticketSchema = z
+  .object({
+    id: uuid,
+    number: z.number().int(),
+    customerId: uuid,
+    customerName: z.string().describe('display name, or a short anonymous label'),
+    channel: z.string(),
+    conversationId: z.string(),
+    queueId: z.string(),
+    category: z.string(),
+    priority: z.enum(TICKET_PRIORITIES),
+    priorityScore: z.number().int(),
+    language: z.string(),
+    sentiment: z.number().min(-1).max(1),
+    subject: z.string(),
+    summary: z.string(),
+    entities: z.array(z.record(z.string(), z.unknown())),
+    status: z.enum(TICKET_STATUSES),
+    assignedAgentId: uuid.nullable(),
+    assignedAgentName: z.string().nullable(),
+    routing: z.object({ reason: z.string() }).catchall(z.unknown()),
+    createdAt: isoDate,
+    updatedAt: isoDate,
+    assignedAt: isoDate.nullable(),
+    firstResponseAt: isoDate.nullable(),
+    firstResponseDueAt: isoDate,
+    resolutionDueAt: isoDate,
+    resolvedAt: isoDate.nullable(),
+    closedAt: isoDate.nullable(),
+    reopenCount: z.number().int(),
+  })
+  .meta({ id: 'Ticket' });
+
+export const ticketEventSchema = z
+  .object({ id: z.number().int(), type: z.string(), actor: z.string(), data: z.record(z.string(), z.unknown()), at: isoDate })
+  .meta({ id: 'TicketEvent' });
+
+export const messageSchema = z
+  .object({
+    id: uuid,
+    direction: z.enum(['inbound', 'outbound']),
+    author: z.string().describe('`customer`, `bot` or an agent id'),
+    authorName: z.string(),
+    text: z.string(),
+    at: isoDate,
+  })
+  .meta({ id: 'Message' });
+
+export const queueSchema = z
+  .object({ id: z.string(), name: z.string(), categories: z.array(z.string()), isDefault: z.boolean(), waiting: z.number().int(), open: z.number().int() })
+  .meta({ id: 'Queue' });
+
+export const customerPanelSchema = z
+  .object({
+    customer: z.object({ id: uuid, displayName: z.string().nullable(), email: z.string().nullable(), language: z.string().nullable() }),
+    tickets: z.array(ticketSchema),
+    sentimentTrend: z.array(z.object({ at: isoDate, sentiment: z.number(), ticketNumber: z.number().int(), source: z.enum(['ticket_opened', 'customer_message']) })),
+    messageCount: z.number().int(),
+    firstContactAt: isoDate.nullable(),
+  })
+  .meta({ id: 'CustomerPanel' });
+
+export const meSchema = z
+  .object({ user: userSchema, agent: agentSchema.nullable(), queues: z.array(z.string()), seesAllQueues: z.boolean() })
+  .meta({ id: 'Me' });

@@ -1,0 +1,540 @@
+// Concierge agent console: Preact + htm as plain ES modules (no build step), data from /api,
+// live updates from the Server-Sent Events stream at /api/events.
+import { h, render } from '/console/vendor/preact.mjs';
+import { useCallback, useEffect, useMemo, useRef, useState } from '/console/vendor/hooks.mjs';
+import htm from '/console/vendor/htm.mjs';
+
+const html = htm.bind(h);
+
+// ---------------------------------------------------------------------------------------------
+// API
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    credentials: 'same-origin',
+    headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (res.status === 204) return null;
+  const data = await res.json().catch(() => ({}));
+  if (!res.ok) throw new ApiError(res.status, data.error?.code ?? 'error', data.error?.message ?? `HTTP ${res.status}`);
+  return data;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+const PRIORITIES = ['urgent', 'high', 'normal', 'low'];
+const OPEN = new Set(['new', 'assigned', 'pending_customer', 'reopened']);
+const STATUS_LABEL = { new: 'Waiting', assigned: 'Assigned', pending_customer: 'Awaiting customer', resolved: 'Resolved', closed: 'Closed', reopened: 'Reopened' };
+const AGENT_STATUS = [
+  { id: 'online', label: 'Online' },
+  { id: 'away', label: 'Away' },
+  { id: 'offline', label: 'Offline' },
+];
+
+function ago(iso) {
+  const s = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
+  if (s < 60) return 'just now';
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
+  return `${Math.floor(s / 86400)} d ago`;
+}
+const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+const dateTime = (iso) => new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
+const initials = (name) =>
+  (name || '?')
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0].toUpperCase())
+    .join('');
+function sentimentLabel(s) {
+  if (s <= -0.6) return { text: 'Very negative', cls: 'neg2' };
+  if (s <= -0.2) return { text: 'Negative', cls: 'neg' };
+  if (s < 0.2) return { text: 'Neutral', cls: 'neu' };
+  return { text: 'Positive', cls: 'pos' };
+}
+const byQueueOrder = (a, b) => PRIORITIES.indexOf(a.priority) - PRIORITIES.indexOf(b.priority) || b.priorityScore - a.priorityScore || new Date(a.createdAt) - new Date(b.createdAt);
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in
+function SignIn({ onSignedIn }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (e) => {
+    e.preventDefault();
+    setBusy(true);
+    setError('');
+    try {
+      await api('POST', '/api/auth/sign-in', { email, password });
+      onSignedIn();
+    } catch (err) {
+      setError(err.code === 'bad_credentials' ? 'Wrong email or password.' : err.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<main class="signin">
+    <form class="card" onSubmit=${submit} aria-labelledby="signin-title">
+      <div class="brand-mark" aria-hidden="true">C</div>
+      <h1 id="signin-title">Sign in to Concierge</h1>
+      <p class="muted">The agent console for your support team.</p>
+      <label for="email">Email</label>
+      <input id="email" name="email" type="email" autocomplete="username" required value=${email} onInput=${(e) => setEmail(e.currentTarget.value)} />
+      <label for="password">Password</label>
+      <input id="password" name="password" type="password" autocomplete="current-password" required value=${password} onInput=${(e) => setPassword(e.currentTarget.value)} />
+      ${error && html`<p class="error" role="alert">${error}</p>`}
+      <button class="primary wide" type="submit" disabled=${busy}>${busy ? 'Signing in…' : 'Sign in'}</button>
+    </form>
+  </main>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Top bar
+function TopBar({ me, onStatus, onSignOut, live }) {
+  const status = me.agent?.status;
+  return html`<header class="topbar">
+    <div class="brand"><span class="brand-mark small" aria-hidden="true">C</span><span>Concierge</span><span class="brand-sub">Agent console</span></div>
+    <div class="topbar-right">
+      <span class=${`live ${live ? 'on' : 'off'}`} role="status" aria-live="polite">${live ? 'Live' : 'Reconnecting…'}</span>
+      ${me.agent &&
+      html`<div class="segmented" role="radiogroup" aria-label="Your status">
+        ${AGENT_STATUS.map(
+          (s) => html`<button
+            type="button"
+            role="radio"
+            aria-checked=${status === s.id}
+            class=${`seg ${s.id} ${status === s.id ? 'checked' : ''}`}
+            onClick=${() => onStatus(s.id)}
+          >
+            <span class="dot" aria-hidden="true"></span>${s.label}
+          </button>`,
+        )}
+      </div>`}
+      <div class="me" title=${me.user.email}>
+        <span class="avatar" aria-hidden="true">${initials(me.user.displayName)}</span>
+        <span><strong>${me.user.displayName}</strong><span class="role">${me.user.role}</span></span>
+      </div>
+      <button type="button" class="ghost" onClick=${onSignOut}>Sign out</button>
+    </div>
+  </header>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inbox
+const VIEWS = [
+  { id: 'mine', label: 'Mine' },
+  { id: 'open', label: 'All open' },
+  { id: 'waiting', label: 'Waiting' },
+  { id: 'done', label: 'Resolved' },
+];
+
+function Inbox({ me, tickets, selectedId, onSelect, view, setView, unread, queues }) {
+  const shown = useMemo(() => {
+    let list = tickets;
+    if (view === 'mine') list = list.filter((t) => t.assignedAgentId === me.user.id && OPEN.has(t.status));
+    else if (view === 'open') list = list.filter((t) => OPEN.has(t.status));
+    else if (view === 'waiting') list = list.filter((t) => OPEN.has(t.status) && !t.assignedAgentId);
+    else list = list.filter((t) => !OPEN.has(t.status));
+    return view === 'done' ? list : [...list].sort(byQueueOrder);
+  }, [tickets, view, me.user.id]);
+  const count = (id) =>
+    tickets.filter((t) => (id === 'mine' ? t.assignedAgentId === me.user.id && OPEN.has(t.status) : id === 'open' ? OPEN.has(t.status) : id === 'waiting' ? OPEN.has(t.status) && !t.assignedAgentId : !OPEN.has(t.status))).length;
+  return html`<nav class="inbox" aria-label="Tickets">
+    <div class="inbox-head">
+      <h2>Inbox</h2>
+      <span class="muted small">${me.seesAllQueues ? 'All queues' : `Queues: ${queues.filter((q) => me.queues.includes(q.id)).map((q) => q.name).join(', ') || 'none'}`}</span>
+    </div>
+    <div class="tabs" role="tablist" aria-label="Ticket views">
+      ${VIEWS.map(
+        (v) => html`<button type="button" role="tab" aria-selected=${view === v.id} class=${view === v.id ? 'tab active' : 'tab'} onClick=${() => setView(v.id)}>
+          ${v.label} <span class="count">${count(v.id)}</span>
+        </button>`,
+      )}
+    </div>
+    <ul class="ticket-list" aria-label=${`${VIEWS.find((v) => v.id === view).label} tickets`}>
+      ${shown.length === 0 && html`<li class="empty">No tickets here right now.</li>`}
+      ${shown.map(
+        (t) => html`<li key=${t.id}>
+          <button
+            type="button"
+            class=${`ticket-item ${t.id === selectedId ? 'selected' : ''}`}
+            aria-current=${t.id === selectedId ? 'true' : undefined}
+            onClick=${() => onSelect(t.id)}
+            data-ticket-number=${t.number}
+          >
+            <span class="ti-top">
+              <span class=${`prio ${t.priority}`}>${t.priority}</span>
+              <span class="ti-num">#${t.number}</span>
+              <span class="ti-cust">${t.customerName}</span>
+              ${unread.has(t.id) && html`<span class="unread" aria-label="new message">●</span>`}
+              <span class="ti-age">${ago(t.createdAt)}</span>
+            </span>
+            <span class="ti-subject">${t.subject}</span>
+            <span class="ti-meta">
+              <span class="chip">${t.queueId}</span>
+              <span class="chip">${t.category.replace(/_/g, ' ')}</span>
+              <span class=${`st ${t.status}`}>${STATUS_LABEL[t.status] ?? t.status}</span>
+              ${t.assignedAgentName && html`<span class="ti-agent">${t.assignedAgentId === me.user.id ? 'You' : t.assignedAgentName}</span>`}
+            </span>
+          </button>
+        </li>`,
+      )}
+    </ul>
+  </nav>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Conversation
+function Conversation({ me, ticket, messages, agents, onAction, busy, error }) {
+  const [text, setText] = useState('');
+  const logRef = useRef(null);
+  useEffect(() => {
+    if (logRef.current) logRef.current.scrollTop = logRef.current.scrollHeight;
+  }, [messages.length, ticket?.id]);
+  useEffect(() => setText(''), [ticket?.id]);
+  if (!ticket) {
+    return html`<main class="conversation empty-state" aria-label="Conversation">
+      <div><h2>No ticket selected</h2><p class="muted">Pick a ticket in the inbox. New tickets and messages appear as they arrive.</p></div>
+    </main>`;
+  }
+  const open = OPEN.has(ticket.status);
+  const mayAct = open && (me.seesAllQueues || !ticket.assignedAgentId || ticket.assignedAgentId === me.user.id);
+  const mayReply = open && (me.seesAllQueues || ticket.assignedAgentId === me.user.id);
+  const send = async (e) => {
+    e?.preventDefault();
+    const value = text.trim();
+    if (!value) return;
+    if (await onAction('reply', { text: value })) setText('');
+  };
+  const candidates = agents.filter((a) => a.userId !== ticket.assignedAgentId && (me.seesAllQueues || a.queues.includes(ticket.queueId)));
+  const s = sentimentLabel(ticket.sentiment);
+  return html`<main class="conversation" aria-labelledby="conv-title">
+    <div class="conv-head">
+      <div class="conv-title">
+        <h2 id="conv-title"><span class="muted">#${ticket.number}</span> ${ticket.subject}</h2>
+        <div class="conv-sub">
+          <span class=${`st ${ticket.status}`}>${STATUS_LABEL[ticket.status] ?? ticket.status}</span>
+          <span class="chip">${ticket.queueId}</span>
+          <span class="chip">${ticket.category.replace(/_/g, ' ')}</span>
+          <span class=${`sent ${s.cls}`}>Sentiment: ${s.text} (${ticket.sentiment.toFixed(2)})</span>
+          <span class="muted small">${ticket.assignedAgentName ? `Assigned to ${ticket.assignedAgentId === me.user.id ? 'you' : ticket.assignedAgentName}` : 'Unassigned'} · opened ${ago(ticket.createdAt)} on ${ticket.channel}</span>
+        </div>
+      </div>
+      <div class="conv-actions" role="toolbar" aria-label="Ticket actions">
+        <label class="inline">
+          <span>Priority</span>
+          <select aria-label="Priority" disabled=${!mayAct || busy} value=${ticket.priority} onChange=${(e) => onAction('priority', { priority: e.currentTarget.value })}>
+            ${PRIORITIES.map((p) => html`<option value=${p}>${p[0].toUpperCase() + p.slice(1)}</option>`)}
+          </select>
+        </label>
+        <label class="inline">
+          <span>Reassign</span>
+          <select
+            aria-label="Reassign to"
+            disabled=${!mayAct || busy}
+            value=""
+            onChange=${(e) => {
+              const v = e.currentTarget.value;
+              if (v) onAction('reassign', { agentId: v === 'queue' ? null : v });
+              e.currentTarget.value = '';
+            }}
+          >
+            <option value="">Choose…</option>
+            ${ticket.assignedAgentId && html`<option value="queue">Back to the ${ticket.queueId} queue</option>`}
+            ${candidates.map((a) => html`<option value=${a.userId}>${a.displayName} (${a.status}, ${a.activeTickets}/${a.maxConcurrent})</option>`)}
+          </select>
+        </label>
+        ${open && !ticket.assignedAgentId && me.agent && html`<button type="button" class="ghost" disabled=${busy} onClick=${() => onAction('reassign', { agentId: me.user.id })}>Take ticket</button>`}
+        <button type="button" class="ghost" disabled=${!mayAct || busy} onClick=${() => onAction('handback')} title="The bot answers the customer again">Hand back to bot</button>
+        <button type="button" class="primary" disabled=${!mayAct || busy} onClick=${() => onAction('resolve')}>Resolve</button>
+      </div>
+    </div>
+    ${ticket.summary && html`<p class="summary"><strong>Summary.</strong> ${ticket.summary}</p>`}
+    <div class="messages" role="log" aria-live="polite" aria-label="Messages" ref=${logRef} tabindex="0">
+      ${messages.map(
+        (m) => html`<div key=${m.id} class=${`msg ${m.author === 'customer' ? 'in' : m.author === 'bot' ? 'bot' : 'agent'}`}>
+          <div class="msg-meta"><strong>${m.author === me.user.id ? 'You' : m.authorName}</strong> <time datetime=${m.at}>${time(m.at)}</time></div>
+          <div class="bubble">${m.text}</div>
+        </div>`,
+      )}
+      ${messages.length === 0 && html`<p class="muted center">No messages yet.</p>`}
+    </div>
+    ${error && html`<p class="error banner" role="alert">${error}</p>`}
+    <form class="reply" onSubmit=${send}>
+      <label for="reply-text" class="sr-only">Reply to the customer</label>
+      <textarea
+        id="reply-text"
+        rows="3"
+        placeholder=${mayReply ? 'Write a reply… (Enter to send, Shift+Enter for a new line)' : !open ? 'This ticket is closed.' : ticket.assignedAgentId ? 'This ticket is assigned to another agent.' : 'Take the ticket to reply.'}
+        disabled=${!mayReply}
+        value=${text}
+        onInput=${(e) => setText(e.currentTarget.value)}
+        onKeyDown=${(e) => {
+          if (e.key === 'Enter' && !e.shiftKey) send(e);
+        }}
+      ></textarea>
+      <button class="primary" type="submit" disabled=${!mayReply || busy || !text.trim()}>Send</button>
+    </form>
+  </main>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Customer panel
+function Sparkline({ points }) {
+  if (points.length === 0) return html`<p class="muted small">No sentiment readings yet.</p>`;
+  const w = 260;
+  const hgt = 64;
+  const xs = points.map((_, i) => (points.length === 1 ? w / 2 : 8 + (i * (w - 16)) / (points.length - 1)));
+  const ys = points.map((p) => hgt / 2 - (p.sentiment * (hgt - 12)) / 2);
+  const path = xs.map((x, i) => `${i ? 'L' : 'M'}${x.toFixed(1)},${ys[i].toFixed(1)}`).join(' ');
+  const last = points[points.length - 1];
+  return html`<figure class="spark">
+    <svg viewBox=${`0 0 ${w} ${hgt}`} width="100%" height=${hgt} role="img" aria-label=${`Sentiment trend over ${points.length} readings, latest ${last.sentiment.toFixed(2)}`}>
+      <line x1="0" x2=${w} y1=${hgt / 2} y2=${hgt / 2} class="axis" />
+      <path d=${path} class="line" />
+      ${xs.map((x, i) => html`<circle cx=${x} cy=${ys[i]} r="3.5" class=${sentimentLabel(points[i].sentiment).cls}><title>${dateTime(points[i].at)}: ${points[i].sentiment.toFixed(2)}</title></circle>`)}
+    </svg>
+    <figcaption class="muted small">Latest: ${sentimentLabel(last.sentiment).text} (${last.sentiment.toFixed(2)}) · ${points.length} reading${points.length > 1 ? 's' : ''}</figcaption>
+  </figure>`;
+}
+
+function CustomerPanel({ panel, ticket, onSelect }) {
+  if (!ticket) return html`<aside class="customer" aria-label="Customer"></aside>`;
+  if (!panel) return html`<aside class="customer" aria-label="Customer"><p class="muted">Loading the customer…</p></aside>`;
+  const c = panel.customer;
+  const name = c.displayName || ticket.customerName;
+  return html`<aside class="customer" aria-label="Customer">
+    <section class="profile">
+      <span class="avatar big" aria-hidden="true">${initials(name)}</span>
+      <div>
+        <h2>${name}</h2>
+        <p class="muted small">${c.email || 'No email on file'}</p>
+      </div>
+    </section>
+    <dl class="facts">
+      <div><dt>Language</dt><dd>${c.language || ticket.language}</dd></div>
+      <div><dt>Customer since</dt><dd>${panel.firstContactAt ? dateTime(panel.firstContactAt) : '—'}</dd></div>
+      <div><dt>Messages</dt><dd>${panel.messageCount}</dd></div>
+      <div><dt>Tickets</dt><dd>${panel.tickets.length}</dd></div>
+    </dl>
+    <section>
+      <h3>Sentiment trend</h3>
+      <${Sparkline} points=${panel.sentimentTrend} />
+    </section>
+    <section>
+      <h3>Tickets</h3>
+      <ul class="past">
+        ${panel.tickets.map(
+          (t) => html`<li key=${t.id}>
+            <button type="button" class=${`past-item ${t.id === ticket.id ? 'current' : ''}`} onClick=${() => onSelect(t.id)} aria-current=${t.id === ticket.id ? 'true' : undefined}>
+              <span><span class="muted">#${t.number}</span> ${t.subject}</span>
+              <span class="small muted">${STATUS_LABEL[t.status] ?? t.status} · ${t.category.replace(/_/g, ' ')} · ${dateTime(t.createdAt)}</span>
+            </button>
+          </li>`,
+        )}
+      </ul>
+    </section>
+    ${ticket.entities?.length > 0 &&
+    html`<section>
+      <h3>Details mentioned</h3>
+      <ul class="entities">${ticket.entities.map((e) => html`<li><span class="chip">${String(e.type).replace(/_/g, ' ')}</span> ${String(e.text ?? '')}</li>`)}</ul>
+    </section>`}
+  </aside>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The console
+function Console({ me, setMe, onSignedOut }) {
+  const [tickets, setTickets] = useState([]);
+  const [queues, setQueues] = useState([]);
+  const [agents, setAgents] = useState([]);
+  const [view, setView] = useState('mine');
+  const [selectedId, setSelectedId] = useState(null);
+  const [ticket, setTicket] = useState(null);
+  const [messages, setMessages] = useState([]);
+  const [panel, setPanel] = useState(null);
+  const [live, setLive] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const [unread, setUnread] = useState(new Set());
+  const selectedRef = useRef(null);
+  selectedRef.current = selectedId;
+
+  const handleError = useCallback(
+    (err) => {
+      if (err.status === 401) onSignedOut();
+      else setError(err.message);
+    },
+    [onSignedOut],
+  );
+
+  const loadList = useCallback(async () => {
+    try {
+      const [t, q, a] = await Promise.all([api('GET', '/api/tickets?limit=300'), api('GET', '/api/queues'), api('GET', '/api/agents')]);
+      setTickets(t.tickets);
+      setQueues(q.queues);
+      setAgents(a.agents);
+    } catch (err) {
+      handleError(err);
+    }
+  }, [handleError]);
+
+  const loadTicket = useCallback(
+    async (id) => {
+      try {
+        const [t, m] = await Promise.all([api('GET', `/api/tickets/${id}`), api('GET', `/api/tickets/${id}/messages`)]);
+        if (selectedRef.current !== id) return;
+        setTicket(t.ticket);
+        setMessages(m.messages);
+        const p = await api('GET', `/api/customers/${t.ticket.customerId}`);
+        if (selectedRef.current === id) setPanel(p);
+      } catch (err) {
+        handleError(err);
+      }
+    },
+    [handleError],
+  );
+
+  useEffect(() => {
+    void loadList();
+  }, [loadList]);
+
+  useEffect(() => {
+    setTicket(null);
+    setMessages([]);
+    setPanel(null);
+    setError('');
+    if (selectedId) {
+      setUnread((u) => {
+        const n = new Set(u);
+        n.delete(selectedId);
+        return n;
+      });
+      void loadTicket(selectedId);
+    }
+  }, [selectedId, loadTicket]);
+
+  // Live updates: refresh what an event touches, coalescing bursts.
+  useEffect(() => {
+    let listTimer;
+    let ticketTimer;
+    const refreshList = () => {
+      clearTimeout(listTimer);
+      listTimer = setTimeout(() => void loadList(), 120);
+    };
+    const refreshTicket = (id) => {
+      clearTimeout(ticketTimer);
+      ticketTimer = setTimeout(() => {
+        if (selectedRef.current === id) void loadTicket(id);
+      }, 80);
+    };
+    const source = new EventSource('/api/events');
+    source.addEventListener('ready', () => {
+      setLive(true);
+      refreshList();
+      if (selectedRef.current) refreshTicket(selectedRef.current);
+    });
+    source.addEventListener('signed-out', () => {
+      source.close();
+      onSignedOut();
+    });
+    source.onerror = () => setLive(false);
+    source.onmessage = (e) => {
+      const event = JSON.parse(e.data);
+      if (event.type === 'agent.changed') {
+        setAgents((list) => list.map((a) => (a.userId === event.userId ? { ...a, status: event.status, activeTickets: event.activeTickets } : a)));
+        if (event.userId === me.user.id) setMe((m) => (m.agent ? { ...m, agent: { ...m.agent, status: event.status, activeTickets: event.activeTickets } } : m));
+        return;
+      }
+      refreshList();
+      if (event.ticketId === selectedRef.current) refreshTicket(event.ticketId);
+      else if (event.type === 'ticket.message' && event.direction === 'inbound') setUnread((u) => new Set(u).add(event.ticketId));
+    };
+    return () => {
+      source.close();
+      clearTimeout(listTimer);
+      clearTimeout(ticketTimer);
+    };
+  }, [loadList, loadTicket, me.user.id, setMe, onSignedOut]);
+
+  const onAction = useCallback(
+    async (action, body) => {
+      if (!ticket) return false;
+      setBusy(true);
+      setError('');
+      try {
+        const out = await api('POST', `/api/tickets/${ticket.id}/${action}`, body ?? {});
+        setTicket(out.ticket);
+        setTickets((list) => list.map((t) => (t.id === out.ticket.id ? out.ticket : t)));
+        if (action === 'reply') {
+          const m = await api('GET', `/api/tickets/${ticket.id}/messages`);
+          setMessages(m.messages);
+        }
+        return true;
+      } catch (err) {
+        handleError(err);
+        return false;
+      } finally {
+        setBusy(false);
+      }
+    },
+    [ticket, handleError],
+  );
+
+  const onStatus = useCallback(
+    async (status) => {
+      try {
+        const out = await api('PUT', '/api/agents/me/status', { status });
+        setMe((m) => ({ ...m, agent: out.agent }));
+      } catch (err) {
+        handleError(err);
+      }
+    },
+    [setMe, handleError],
+  );
+
+  const signOut = async () => {
+    await api('POST', '/api/auth/sign-out').catch(() => undefined);
+    onSignedOut();
+  };
+
+  return html`<div class="shell">
+    <${TopBar} me=${me} onStatus=${onStatus} onSignOut=${signOut} live=${live} />
+    <div class="columns">
+      <${Inbox} me=${me} tickets=${tickets} selectedId=${selectedId} onSelect=${setSelectedId} view=${view} setView=${setView} unread=${unread} queues=${queues} />
+      <${Conversation} me=${me} ticket=${ticket} messages=${messages} agents=${agents} onAction=${onAction} busy=${busy} error=${error} />
+      <${CustomerPanel} panel=${panel} ticket=${ticket} onSelect=${setSelectedId} />
+    </div>
+  </div>`;
+}
+
+function App() {
+  const [me, setMe] = useState(undefined);
+  const load = useCallback(async () => {
+    try {
+      setMe(await api('GET', '/api/me'));
+    } catch (err) {
+      setMe(null);
+    }
+  }, []);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  const onSignedOut = useCallback(() => setMe(null), []);
+  if (me === undefined) return html`<p class="boot">Loading the console…</p>`;
+  if (me === null) return html`<${SignIn} onSignedIn=${load} />`;
+  return html`<${Console} me=${me} setMe=${setMe} onSignedOut=${onSignedOut} />`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));
