@@ -1,0 +1,148 @@
+/**
+ * Operator commands on the CRM database (DATABASE_URL, else the embedded PGlite in DATA_DIR):
+ *
+ *   npm run crm -- import customers|products|orders|events FILE [--format csv|jsonl] [--rejects PATH]
+ *                 [--batch N] [--currency GBP] [--timezone Europe/London] [--customer-kind retail_customer_id] [--no-progress]
+ *   npm run crm -- apikey create NAME | apikey list | apikey revoke ID
+ *   npm run crm -- merge SURVIVOR_ID MERGED_ID [--by AGENT] [--reason TEXT] | unmerge MERGE_ID [--by AGENT]
+ *   npm run crm -- timeline CUSTOMER_ID [--limit N]
+ */
+import dotenv from 'dotenv';
+import path from 'node:path';
+import { ConfigError, parseConfig } from '../config';
+import { openDatabase } from './db';
+import { formatReport, IMPORT_KINDS, runImport, type ImportKind } from './import';
+import { ApiKeyStore } from './commerce/apiKeys';
+import { IdentityLinker } from './identity/linking';
+import { CustomerHistory } from './identity/history';
+import { isValidTimeZone } from './import/values';
+
+function parseArgs(argv: string[]): { positional: string[]; flags: Record<string, string | true> } {
+  const positional: string[] = [];
+  const flags: Record<string, string | true> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a.startsWith('--')) {
+      const [k, inline] = a.slice(2).split('=', 2);
+      if (inline !== undefined) flags[k] = inline;
+      else if (k.startsWith('no-') || argv[i + 1] === undefined || argv[i + 1].startsWith('--')) flags[k] = true;
+      else flags[k] = argv[++i];
+    } else positional.push(a);
+  }
+  return { positional, flags };
+}
+
+const USAGE = `usage:
+  npm run crm -- import customers|products|orders|events FILE [--format csv|jsonl] [--rejects PATH] [--batch N]
+                [--currency GBP] [--timezone ZONE] [--customer-kind KIND] [--no-progress]
+  npm run crm -- apikey create NAME | apikey list | apikey revoke ID
+  npm run crm -- merge SURVIVOR_ID MERGED_ID [--by AGENT] [--reason TEXT]
+  npm run crm -- unmerge MERGE_ID [--by AGENT]
+  npm run crm -- timeline CUSTOMER_ID [--limit N]`;
+
+function flag(flags: Record<string, string | true>, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  dotenv.config({ quiet: true });
+  const { positional, flags } = parseArgs(argv);
+  const [command, ...rest] = positional;
+  if (!command || flags.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return command ? 0 : 2;
+  }
+  const config = parseConfig(process.env);
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: 4 });
+  try {
+    switch (command) {
+      case 'import': {
+        const [kind, file] = rest;
+        if (!IMPORT_KINDS.includes(kind as ImportKind) || !file) throw new UsageError(`import needs a kind (${IMPORT_KINDS.join(', ')}) and a file`);
+        const format = flag(flags, 'format');
+        if (format && format !== 'csv' && format !== 'jsonl') throw new UsageError('--format must be csv or jsonl');
+        const timeZone = flag(flags, 'timezone');
+        if (timeZone && !isValidTimeZone(timeZone)) throw new UsageError(`unknown time zone ${timeZone}`);
+        const batch = flag(flags, 'batch');
+        const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+        const rejectsFile = flag(flags, 'rejects') ?? path.join(config.dataDir, 'import-reports', `${kind}-${path.basename(file).replace(/\.(csv|jsonl|ndjson|json)?(\.gz)?$/i, '')}-${stamp}.rejected.csv`);
+        const report = await runImport({
+          db: database.db,
+          kind: kind as ImportKind,
+          file: path.resolve(file),
+          format: format as 'csv' | 'jsonl' | undefined,
+          rejectsFile,
+          progress: flags['no-progress'] ? null : process.stderr,
+          batchRows: batch ? Number(batch) : undefined,
+          currency: flag(flags, 'currency'),
+          timeZone,
+          customerKind: flag(flags, 'customer-kind'),
+        });
+        process.stdout.write(`${formatReport(report)}\n`);
+        return 0;
+      }
+      case 'apikey': {
+        const keys = new ApiKeyStore(database.db);
+        const [sub, arg] = rest;
+        if (sub === 'create' && arg) {
+          const { key, record } = await keys.create(arg);
+          process.stdout.write(`created API key ${record.id} (${record.name}); it is shown only now:\n${key}\n`);
+          return 0;
+        }
+        if (sub === 'list') {
+          for (const k of await keys.list()) {
+            process.stdout.write(`${k.id}  ${k.prefix}…  ${k.name}  ${k.scopes.join(',')}  created ${k.createdAt.toISOString()}${k.revokedAt ? `  revoked ${k.revokedAt.toISOString()}` : ''}\n`);
+          }
+          return 0;
+        }
+        if (sub === 'revoke' && arg) {
+          process.stdout.write((await keys.revoke(arg)) ? `revoked ${arg}\n` : `no active key ${arg}\n`);
+          return 0;
+        }
+        throw new UsageError('apikey create NAME | apikey list | apikey revoke ID');
+      }
+      case 'merge': {
+        const [survivor, merged] = rest;
+        if (!survivor || !merged) throw new UsageError('merge SURVIVOR_ID MERGED_ID');
+        const result = await new IdentityLinker(database.db).merge({ survivorId: survivor, mergedId: merged, actor: `agent:${flag(flags, 'by') ?? 'cli'}`, reason: flag(flags, 'reason') ?? '' });
+        process.stdout.write(`merged ${merged} into ${survivor}: merge ${result.mergeId}; moved ${JSON.stringify(result.moved)}\n`);
+        return 0;
+      }
+      case 'unmerge': {
+        const [mergeId] = rest;
+        if (!mergeId) throw new UsageError('unmerge MERGE_ID');
+        const result = await new IdentityLinker(database.db).undo(mergeId, `agent:${flag(flags, 'by') ?? 'cli'}`);
+        process.stdout.write(`undid merge ${mergeId}; moved back ${JSON.stringify(result.movedBack)}\n`);
+        return 0;
+      }
+      case 'timeline': {
+        const [customerId] = rest;
+        if (!customerId) throw new UsageError('timeline CUSTOMER_ID');
+        const limit = Number(flag(flags, 'limit') ?? 50);
+        for (const e of await new CustomerHistory(database.db).timeline(customerId, { limit })) {
+          process.stdout.write(`${e.at.toISOString()}  ${e.kind.padEnd(7)}  ${e.summary}\n`);
+        }
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError) process.stderr.write(`${err.message}\n${USAGE}\n`);
+    else if (err instanceof ConfigError) process.stderr.write(`${err.message}\n`);
+    else process.stderr.write(`error: ${(err as Error)?.stack ?? String(err)}\n`);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  },
+);

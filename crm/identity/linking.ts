@@ -1,0 +1,229 @@
+import { sql } from 'drizzle-orm';
+import type { Db, DbOrTx } from '../db';
+import { queryRows } from '../commerce/rows';
+import { CrmError, NotFoundError } from '../errors';
+import { MERGE_MOVED_KINDS, type MergeMovedKind } from '../schema';
+
+export class MergeError extends CrmError {
+  constructor(message: string, code = 'merge_conflict') {
+    super(message, code);
+  }
+}
+
+export type MovedCounts = Record<MergeMovedKind, number>;
+
+export interface MergeRequest {
+  /** The profile that remains. */
+  survivorId: string;
+  /** The profile folded into the survivor (kept, marked merged, emptied of rows). */
+  mergedId: string;
+  /** `agent:<user id>`, `auto:order-proof`, … */
+  actor: string;
+  reason?: string;
+}
+
+export interface MergeResult {
+  mergeId: string;
+  survivorId: string;
+  mergedId: string;
+  moved: MovedCounts;
+}
+
+export interface OrderProof {
+  /** The customer the chat identity resolved to. */
+  customerId: string;
+  email: string;
+  orderNumber: string;
+}
+
+export type OrderProofResult =
+  | { linked: true; customerId: string; mergeId: string | null; alreadyLinked: boolean }
+  | { linked: false; reason: 'order_not_found' | 'email_mismatch' };
+
+/** Where each moved kind lives, and how its id is written in the merge log. */
+const MOVABLE: Record<MergeMovedKind, { table: string; idCast: string }> = {
+  identity: { table: 'identities', idCast: 'uuid' },
+  message: { table: 'messages', idCast: 'uuid' },
+  order: { table: 'orders', idCast: 'uuid' },
+  event: { table: 'customer_events', idCast: 'bigint' },
+  ticket: { table: 'tickets', idCast: 'uuid' },
+};
+
+interface Snapshot {
+  customer: { display_name: string | null; email: string | null; language: string | null; attributes: Record<string, unknown> };
+  profile: { attributes: Record<string, unknown>; consent: Record<string, { granted: boolean; at: string; source?: string }>; language: string | null; tags: string[]; merged_into: string | null } | null;
+}
+
+const zeroMoved = (): MovedCounts => ({ identity: 0, message: 0, order: 0, event: 0, ticket: 0 });
+
+/**
+ * Identity linking: agent merges of two profiles with exact undo, and the automatic link when a chat
+ * customer proves who they are (email + an order number of that email). Each merge runs in one
+ * transaction holding both customers' row locks (taken in id order, so two merges never deadlock) and
+ * records every moved row in customer_merge_moves; undo moves exactly those rows back and restores
+ * both profiles as they were before the merge.
+ */
+export class IdentityLinker {
+  constructor(private readonly db: Db) {}
+
+  async merge(request: MergeRequest): Promise<MergeResult> {
+    return this.db.transaction((tx) => this.mergeIn(tx, request));
+  }
+
+  private async mergeIn(tx: DbOrTx, { survivorId, mergedId, actor, reason = '' }: MergeRequest): Promise<MergeResult> {
+    if (survivorId === mergedId) throw new MergeError('cannot merge a customer into itself', 'merge_self');
+    await this.lockCustomers(tx, [survivorId, mergedId]);
+    const before = {
+      survivor: await this.snapshot(tx, survivorId),
+      merged: await this.snapshot(tx, mergedId),
+    };
+    if (before.merged.profile?.merged_into) throw new MergeError(`customer ${mergedId} was already merged into ${before.merged.profile.merged_into}`, 'already_merged');
+    if (before.survivor.profile?.merged_into) throw new MergeError(`customer ${survivorId} was merged into ${before.survivor.profile.merged_into}; merge into that one`, 'already_merged');
+    const [{ id: mergeId }] = await queryRows<{ id: string }>(
+      tx,
+      sql`insert into customer_merges (survivor_id, merged_id, actor, reason, before) values (${survivorId}, ${mergedId}, ${actor}, ${reason}, ${JSON.stringify(before)}::jsonb) returning id::text`,
+    );
+    const moved = zeroMoved();
+    for (const kind of MERGE_MOVED_KINDS) {
+      const table = sql.raw(MOVABLE[kind].table);
+      const rows = await queryRows<{ n: number }>(
+        tx,
+        sql`with moved as (update ${table} set customer_id = ${survivorId} where customer_id = ${mergedId} returning id),
+                 logged as (insert into customer_merge_moves (merge_id, kind, row_id) select ${mergeId}, ${kind}, id::text from moved returning 1)
+            select count(*)::int as n from logged`,
+      );
+      moved[kind] = rows[0].n;
+    }
+    // The survivor keeps its own values and takes the merged profile's where it has none.
+    const s = before.survivor;
+    const m = before.merged;
+    await tx.execute(sql`update customers set display_name = ${s.customer.display_name ?? m.customer.display_name}, email = ${s.customer.email ?? m.customer.email},
+      language = ${s.customer.language ?? m.customer.language}, attributes = ${JSON.stringify({ ...m.customer.attributes, ...s.customer.attributes })}::jsonb, updated_at = now()
+      where id = ${survivorId}`);
+    const consent = { ...(m.profile?.consent ?? {}) };
+    for (const [purpose, flag] of Object.entries(s.profile?.consent ?? {})) {
+      const other = consent[purpose];
+      if (!other || Date.parse(flag.at) >= Date.parse(other.at)) consent[purpose] = flag; // the latest decision holds
+    }
+    const tags = [...new Set([...(s.profile?.tags ?? []), ...(m.profile?.tags ?? [])])].sort();
+    await tx.execute(sql`insert into customer_profiles (customer_id, attributes, consent, language, tags)
+      values (${survivorId}, ${JSON.stringify({ ...(m.profile?.attributes ?? {}), ...(s.profile?.attributes ?? {}) })}::jsonb, ${JSON.stringify(consent)}::jsonb,
+              ${s.profile?.language ?? m.profile?.language ?? null}, ${toPgArray(tags)}::text[])
+      on conflict (customer_id) do update set attributes = excluded.attributes, consent = excluded.consent, language = excluded.language, tags = excluded.tags, updated_at = now()`);
+    await tx.execute(sql`insert into customer_profiles (customer_id, merged_into) values (${mergedId}, ${survivorId})
+      on conflict (customer_id) do update set merged_into = excluded.merged_into, updated_at = now()`);
+    return { mergeId, survivorId, mergedId, moved };
+  }
+
+  /** Undoes a merge: moves back exactly the rows it moved and restores both profiles as they were. */
+  async undo(mergeId: string, actor: string): Promise<{ movedBack: MovedCounts }> {
+    return this.db.transaction(async (tx) => {
+      const merges = await queryRows<{ survivor_id: string; merged_id: string; before: { survivor: Snapshot; merged: Snapshot }; undone_at: string | null }>(
+        tx,
+        sql`select survivor_id::text, merged_id::text, before, undone_at from customer_merges where id = ${mergeId} for update`,
+      );
+      const merge = merges[0];
+      if (!merge) throw new NotFoundError(`merge ${mergeId}`);
+      if (merge.undone_at) throw new MergeError(`merge ${mergeId} was already undone`, 'already_undone');
+      await this.lockCustomers(tx, [merge.survivor_id, merge.merged_id]);
+      const survivorNow = await this.snapshot(tx, merge.survivor_id);
+      if (survivorNow.profile?.merged_into) {
+        throw new MergeError(`customer ${merge.survivor_id} was merged into ${survivorNow.profile.merged_into} afterwards; undo that merge first`, 'merged_later');
+      }
+      const movedBack = zeroMoved();
+      for (const kind of MERGE_MOVED_KINDS) {
+        const { table, idCast } = MOVABLE[kind];
+        const rows = await queryRows<{ n: number }>(
+          tx,
+          sql`with back as (update ${sql.raw(table)} set customer_id = ${merge.merged_id}
+                 where customer_id = ${merge.survivor_id}
+                   and id in (select row_id::${sql.raw(idCast)} from customer_merge_moves where merge_id = ${mergeId} and kind = ${kind})
+                 returning 1)
+              select count(*)::int as n from back`,
+        );
+        movedBack[kind] = rows[0].n;
+      }
+      for (const [id, snap] of [[merge.survivor_id, merge.before.survivor], [merge.merged_id, merge.before.merged]] as const) {
+        await tx.execute(sql`update customers set display_name = ${snap.customer.display_name}, email = ${snap.customer.email}, language = ${snap.customer.language},
+          attributes = ${JSON.stringify(snap.customer.attributes)}::jsonb, updated_at = now() where id = ${id}`);
+        if (!snap.profile) await tx.execute(sql`delete from customer_profiles where customer_id = ${id}`);
+        else {
+          await tx.execute(sql`update customer_profiles set attributes = ${JSON.stringify(snap.profile.attributes)}::jsonb, consent = ${JSON.stringify(snap.profile.consent)}::jsonb,
+            language = ${snap.profile.language}, tags = ${toPgArray(snap.profile.tags)}::text[], merged_into = ${snap.profile.merged_into}, updated_at = now()
+            where customer_id = ${id}`);
+        }
+      }
+      await tx.execute(sql`update customer_merges set undone_at = now(), undone_by = ${actor} where id = ${mergeId}`);
+      return { movedBack };
+    });
+  }
+
+  /**
+   * The customer proved who they are in chat: if the order exists and belongs to a customer with this
+   * email (the customer's email or an `email` identity), the chat customer is merged into the order's
+   * customer (undoable like any merge). Returns the profile the chat now belongs to.
+   */
+  async linkByOrderProof(proof: OrderProof): Promise<OrderProofResult> {
+    const email = proof.email.trim().toLowerCase();
+    return this.db.transaction(async (tx) => {
+      const orders = await queryRows<{ customer_id: string }>(tx, sql`select customer_id::text from orders where order_number = ${proof.orderNumber.trim()}`);
+      if (orders.length === 0) return { linked: false, reason: 'order_not_found' } as const;
+      const owner = orders[0].customer_id;
+      const matches = await queryRows<{ ok: boolean }>(
+        tx,
+        sql`select exists (select 1 from customers where id = ${owner} and lower(email) = ${email})
+                 or exists (select 1 from identities where customer_id = ${owner} and kind = 'email' and external_id = ${email}) as ok`,
+      );
+      if (!matches[0].ok) return { linked: false, reason: 'email_mismatch' } as const;
+      if (owner === proof.customerId) return { linked: true, customerId: owner, mergeId: null, alreadyLinked: true } as const;
+      const result = await this.mergeIn(tx, {
+        survivorId: owner,
+        mergedId: proof.customerId,
+        actor: 'auto:order-proof',
+        reason: `email ${email} and order ${proof.orderNumber.trim()} proved in chat`,
+      });
+      return { linked: true, customerId: owner, mergeId: result.mergeId, alreadyLinked: false } as const;
+    });
+  }
+
+  /** The customer a (possibly merged) id now lives in: follows merged_into links. */
+  async currentCustomerId(customerId: string): Promise<string> {
+    let id = customerId;
+    for (let hops = 0; hops < 20; hops++) {
+      const rows = await queryRows<{ merged_into: string | null }>(this.db, sql`select merged_into::text from customer_profiles where customer_id = ${id}`);
+      const next = rows[0]?.merged_into;
+      if (!next) return id;
+      id = next;
+    }
+    return id;
+  }
+
+  async mergesOf(customerId: string): Promise<Array<{ id: string; survivorId: string; mergedId: string; actor: string; reason: string; createdAt: Date; undoneAt: Date | null }>> {
+    const rows = await queryRows<{ id: string; survivor_id: string; merged_id: string; actor: string; reason: string; created_at: string | Date; undone_at: string | Date | null }>(
+      this.db,
+      sql`select id::text, survivor_id::text, merged_id::text, actor, reason, created_at, undone_at from customer_merges
+          where survivor_id = ${customerId} or merged_id = ${customerId} order by created_at desc`,
+    );
+    return rows.map((r) => ({ id: r.id, survivorId: r.survivor_id, mergedId: r.merged_id, actor: r.actor, reason: r.reason, createdAt: new Date(r.created_at), undoneAt: r.undone_at ? new Date(r.undone_at) : null }));
+  }
+
+  private async lockCustomers(tx: DbOrTx, ids: string[]): Promise<void> {
+    const sorted = [...new Set(ids)].sort();
+    const rows = await queryRows<{ id: string }>(tx, sql`select id::text from customers where id in (${sql.join(sorted.map((id) => sql`${id}::uuid`), sql`, `)}) order by id for update`);
+    for (const id of sorted) if (!rows.some((r) => r.id === id)) throw new NotFoundError(`customer ${id}`);
+  }
+
+  private async snapshot(tx: DbOrTx, customerId: string): Promise<Snapshot> {
+    const [c] = await queryRows<Snapshot['customer']>(tx, sql`select display_name, email, language, attributes from customers where id = ${customerId}`);
+    const p = await queryRows<NonNullable<Snapshot['profile']>>(
+      tx,
+      sql`select attributes, consent, language, tags, merged_into::text as merged_into from customer_profiles where customer_id = ${customerId} for update`,
+    );
+    return { customer: c, profile: p[0] ?? null };
+  }
+}
+
+/** A PostgreSQL array literal for text[] parameters (works the same on node-postgres and PGlite). */
+function toPgArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`).join(',')}}`;
+}
