@@ -1,7 +1,7 @@
 /**
  * Recommendation benchmark on the UCI Online Retail data (see ../shared/data/online-retail/SOURCE.md).
  *
- *   npm run bench:recs [-- path/to/online_retail.csv.gz] [--only=ease,item-knn] [--split=global]
+ *   npm run bench:recs [-- path/to/online_retail.csv.gz] [--only=ease,item-knn] [--split=global] [--ablation]
  *
  * Protocol: purchases cleaned on purpose (bench/lib/onlineRetail.ts); for every customer with purchases
  * on at least two different days, the items of their last purchase day are held out and the rest is
@@ -15,6 +15,7 @@
  * Each algorithm runs in its own child process so peak RSS is per algorithm (data load included).
  */
 import { fork } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { trainRecommender, type AlgorithmName, type TrainOptions } from '../crm/recommendations';
 import { currentRssMb, peakRssMb } from './lib/memory';
@@ -28,9 +29,13 @@ const CONFIGS: Array<{ label: string; options: TrainOptions }> = [
   { label: 'popularity (all-time)', options: { algorithm: 'popularity', popularityHalfLifeDays: 0 } },
   { label: 'popularity (30-day)', options: { algorithm: 'popularity' } },
   { label: 'item-knn', options: { algorithm: 'item-knn' } },
-  { label: 'item-knn, no blend', options: { algorithm: 'item-knn', popularityBlend: 0 } },
   { label: 'als', options: { algorithm: 'als' } },
   { label: 'ease (default)', options: { algorithm: 'ease' } },
+];
+/** With --ablation: the same models without the popularity blend. */
+const ABLATION_CONFIGS: Array<{ label: string; options: TrainOptions }> = [
+  { label: 'item-knn, no blend', options: { algorithm: 'item-knn', popularityBlend: 0 } },
+  { label: 'als, no blend', options: { algorithm: 'als', popularityBlend: 0 } },
   { label: 'ease, no blend', options: { algorithm: 'ease', popularityBlend: 0 } },
 ];
 const DEFAULT_PATH = resolve(__dirname, '../../shared/data/online-retail/online_retail.csv.gz');
@@ -43,11 +48,14 @@ interface AlgoResult {
   ndcg: number;
   coverage: number;
   trainMs: number;
+  trainCpuMs: number;
   rssBeforeTrainMb: number;
   peakRssMb: number;
   modelMb: number;
   p50Ms: number;
   p99Ms: number;
+  cpuP50Ms: number;
+  cpuP99Ms: number;
   evaluated: number;
   data: { rows: number; kept: number; dropped: RetailLoad['dropped']; customers: number; items: number; trainInteractions: number; loadMs: number };
 }
@@ -59,15 +67,19 @@ async function runOne(path: string, label: string, options: TrainOptions, protoc
   const loadMs = performance.now() - t0;
   const catalog = [...split.titles].map(([itemId, title]) => ({ itemId, title }));
   const rssBeforeTrainMb = currentRssMb();
+  const cpuBefore = process.cpuUsage();
   const model = trainRecommender(split.train, { ...options, catalog });
+  const trainCpu = process.cpuUsage(cpuBefore);
   const peak = peakRssMb();
 
   const metrics = evaluateTopK(model, split.targets, K);
   return {
     label, algorithm: model.info.algorithm, versionId: model.info.versionId,
     hitRate: metrics.hitRate, ndcg: metrics.ndcg, coverage: metrics.coverage,
-    trainMs: model.info.trainingMs, rssBeforeTrainMb, peakRssMb: peak, modelMb: model.info.modelBytes / 2 ** 20,
-    p50Ms: metrics.p50Ms, p99Ms: metrics.p99Ms, evaluated: metrics.evaluated,
+    trainMs: model.info.trainingMs, trainCpuMs: (trainCpu.user + trainCpu.system) / 1000,
+    rssBeforeTrainMb, peakRssMb: peak, modelMb: model.info.modelBytes / 2 ** 20,
+    p50Ms: metrics.p50Ms, p99Ms: metrics.p99Ms, cpuP50Ms: metrics.cpuP50Ms, cpuP99Ms: metrics.cpuP99Ms,
+    evaluated: metrics.evaluated,
     data: {
       rows: load.rows, kept: load.purchases.length, dropped: load.dropped, customers: model.info.customers,
       items: model.info.items, trainInteractions: model.info.interactions, loadMs,
@@ -101,12 +113,12 @@ function printTable(results: AlgoResult[], protocol: string): void {
   // Ratios against the stronger popularity baseline, so a weak baseline cannot flatter the models.
   const baselines = results.filter((r) => r.algorithm === 'popularity');
   const base = baselines.length ? baselines.reduce((a, b) => (b.hitRate > a.hitRate ? b : a)) : undefined;
-  const header = ['model', 'HR@10', 'HR vs pop', 'NDCG@10', 'NDCG vs pop', 'cov@10', 'train s', 'peak RSS MB', 'model MB', 'p50 ms', 'p99 ms'];
+  const header = ['model', 'HR@10', 'HR vs pop', 'NDCG@10', 'NDCG vs pop', 'cov@10', 'train s', 'train cpu s', 'peak RSS MB', 'model MB', 'p50 ms', 'p99 ms', 'cpu p99 ms'];
   const rows = results.map((r) => [
     r.label, r.hitRate.toFixed(4), base ? `${(r.hitRate / base.hitRate).toFixed(2)}x` : '-', r.ndcg.toFixed(4),
     base ? `${(r.ndcg / base.ndcg).toFixed(2)}x` : '-',
-    r.coverage.toFixed(3), (r.trainMs / 1000).toFixed(2), r.peakRssMb.toFixed(0), r.modelMb.toFixed(1),
-    r.p50Ms.toFixed(3), r.p99Ms.toFixed(3),
+    r.coverage.toFixed(3), (r.trainMs / 1000).toFixed(2), (r.trainCpuMs / 1000).toFixed(2), r.peakRssMb.toFixed(0), r.modelMb.toFixed(1),
+    r.p50Ms.toFixed(3), r.p99Ms.toFixed(3), r.cpuP99Ms.toFixed(3),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
   const line = (cells: string[]) => `| ${cells.map((cell, c) => pad(cell, widths[c])).join(' | ')} |`;
@@ -127,8 +139,10 @@ async function main(): Promise<void> {
   }
   // --only=ease,item-knn keeps rows whose label starts with one of the names (baselines always run).
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-  const configs = CONFIGS.filter((c) => c.options.algorithm === 'popularity' || !only || only.some((o) => c.label.startsWith(o)));
+  const all = args.includes('--ablation') ? [...CONFIGS, ...ABLATION_CONFIGS] : CONFIGS;
+  const configs = all.filter((c) => c.options.algorithm === 'popularity' || !only || only.some((o) => c.label.startsWith(o)));
   const protocol = args.includes('--split=global') ? 'global' : 'last-day';
+  const loadAtStart = loadavg().map((x) => x.toFixed(1)).join(' ');
   const started = performance.now();
   const results: AlgoResult[] = [];
   for (const { label, options } of configs) {
@@ -136,7 +150,7 @@ async function main(): Promise<void> {
     results.push(await runChild(path, label, options, protocol));
   }
   printTable(results, protocol);
-  console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s; load average at start ${loadAtStart}, at end ${loadavg().map((x) => x.toFixed(1)).join(' ')} (2 cores: wall-clock times inflate when other jobs run)`);
 }
 
 main().catch((err: unknown) => {
