@@ -413,7 +413,8 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
       const known = new Set(support.config.queues.map((q) => q.id));
       const unknown = body.queues.filter((q) => !known.has(q));
       if (unknown.length) throw badRequest(`unknown queues: ${unknown.join(', ')}`, 'unknown_queue');
-      const agent: AgentView = await support.agents.upsert({ userId: params.id, ...body });
+      const skills = body.skills ?? support.config.queues.filter((q) => body.queues.includes(q.id)).flatMap((q) => q.categories);
+      const agent: AgentView = await support.agents.upsert({ userId: params.id, ...body, skills });
       return { agent };
     },
   });

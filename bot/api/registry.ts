@@ -121,10 +121,21 @@ export class ApiRegistry {
   /** The OpenAPI 3.1 document for every registered route. */
   openApi(info: { title: string; version: string; description?: string }): Record<string, unknown> {
     const components: Record<string, unknown> = {};
+    // Named schemas (`.meta({ id })`) become components; their references point there.
     const toSchema = (schema: z.ZodType, io: 'input' | 'output') => {
       const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
       delete json.$schema;
-      return json;
+      const defs = (json.$defs ?? {}) as Record<string, unknown>;
+      delete json.$defs;
+      const rewrite = (v: unknown): unknown => JSON.parse(JSON.stringify(v).replace(/"#\/\$defs\//g, '"#/components/schemas/'));
+      for (const [name, def] of Object.entries(defs)) components[name] ??= rewrite(def);
+      const id = (json as { id?: string }).id;
+      if (id && typeof id === 'string') {
+        delete (json as { id?: string }).id;
+        components[id] ??= rewrite(json);
+        return { $ref: `#/components/schemas/${id}` };
+      }
+      return rewrite(json) as Record<string, unknown>;
     };
     components.Error = toSchema(errorBody, 'output');
     const paths: Record<string, Record<string, unknown>> = {};

@@ -29,7 +29,7 @@ export const reassignBody = z.strictObject({ agentId: uuid.nullable().describe('
 export const priorityBody = z.strictObject({ priority: z.enum(TICKET_PRIORITIES) });
 export const statusBody = z.strictObject({ status: z.enum(AGENT_STATUSES) });
 export const agentUpsertBody = z.strictObject({
-  skills: z.array(z.string().min(1).max(60)).max(50).default([]),
+  skills: z.array(z.string().min(1).max(60)).max(50).optional().describe('ticket categories the agent takes; defaults to the categories of their queues'),
   languages: z.array(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/)).min(1).max(20).default(['en']),
   maxConcurrent: z.number().int().min(1).max(50).default(3),
   queues: z.array(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/)).max(50),

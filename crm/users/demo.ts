@@ -16,18 +16,14 @@ export interface DemoSignIn {
 
 export const DEMO_PASSWORD = 'concierge-demo';
 
-export const DEMO_PEOPLE: ReadonlyArray<Omit<DemoSignIn, 'password'> & { skills: string[]; languages: string[] }> = [
-  { email: 'billing@demo.concierge', displayName: 'Bea Billing', role: 'agent', queues: ['billing'], skills: ['billing', 'subscription'], languages: ['en', 'zh'] },
-  { email: 'orders@demo.concierge', displayName: 'Oscar Orders', role: 'agent', queues: ['orders'], skills: ['order_status', 'return_refund'], languages: ['en'] },
-  { email: 'general@demo.concierge', displayName: 'Gia General', role: 'agent', queues: ['general', 'accounts', 'technical'], skills: [], languages: ['en'] },
-  { email: 'supervisor@demo.concierge', displayName: 'Sam Supervisor', role: 'supervisor', queues: [], skills: [], languages: ['en'] },
-  { email: 'admin@demo.concierge', displayName: 'Ada Admin', role: 'admin', queues: [], skills: [], languages: ['en'] },
+export const DEMO_PEOPLE: ReadonlyArray<Omit<DemoSignIn, 'password'> & { languages: string[] }> = [
+  { email: 'billing@demo.concierge', displayName: 'Bea Billing', role: 'agent', queues: ['billing'], languages: ['en', 'zh'] },
+  { email: 'orders@demo.concierge', displayName: 'Oscar Orders', role: 'agent', queues: ['orders'], languages: ['en'] },
+  { email: 'general@demo.concierge', displayName: 'Gia General', role: 'agent', queues: ['general', 'accounts', 'technical'], languages: ['en', 'zh'] },
+  { email: 'supervisor@demo.concierge', displayName: 'Sam Supervisor', role: 'supervisor', queues: [], languages: ['en'] },
+  { email: 'admin@demo.concierge', displayName: 'Ada Admin', role: 'admin', queues: [], languages: ['en'] },
 ];
 
-/** Queue ids the demo needs: the routing config's queues (falls back to the ids named above). */
-function knownQueues(support: Pick<Support, 'config'>): Set<string> {
-  return new Set(support.config.queues.map((q) => q.id));
-}
 
 /**
  * Creates the demo people when there are no users yet; returns their sign-ins (empty when the
@@ -36,13 +32,15 @@ function knownQueues(support: Pick<Support, 'config'>): Set<string> {
 export async function seedDemo(crm: { users: UserService }, support: Pick<Support, 'agents' | 'queues' | 'config'>): Promise<DemoSignIn[]> {
   if ((await crm.users.count()) > 0) return [];
   await support.queues.sync(support.config);
-  const queues = knownQueues(support);
+  const queues = new Map(support.config.queues.map((q) => [q.id, q.categories]));
   const created: DemoSignIn[] = [];
   for (const p of DEMO_PEOPLE) {
     const user = await crm.users.create({ email: p.email, displayName: p.displayName, role: p.role, password: DEMO_PASSWORD });
     const memberOf = p.queues.filter((q) => queues.has(q));
-    // People who take tickets are agents; the supervisor and admin oversee and can step in.
-    await support.agents.upsert({ userId: user.id, skills: p.skills, languages: p.languages, maxConcurrent: 3, queues: memberOf });
+    // Routing assigns by skill: an agent's skills are the categories of their queues. The supervisor
+    // and admin get an agent profile without queues (a status, and tickets transferred to them).
+    const skills = memberOf.flatMap((q) => queues.get(q) ?? []);
+    await support.agents.upsert({ userId: user.id, skills, languages: p.languages, maxConcurrent: 3, queues: memberOf });
     created.push({ email: p.email, password: DEMO_PASSWORD, role: p.role, displayName: p.displayName, queues: memberOf });
   }
   return created;

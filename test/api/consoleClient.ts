@@ -49,7 +49,9 @@ export async function makeUser(app: Application, role: UserRole, queues: string[
   counter += 1;
   const email = `${role}${counter}.${Date.now()}@test.concierge`;
   const user = await app.crm.users.create({ email, displayName: name ?? `${role[0].toUpperCase()}${role.slice(1)} ${counter}`, role, password: PASSWORD });
-  if (queues.length || role === 'agent') await app.support.agents.upsert({ userId: user.id, skills: [], languages: ['en'], maxConcurrent: 3, queues });
+  // Routing assigns by skill: an agent's skills are the categories of their queues.
+  const skills = app.support.config.queues.filter((q) => queues.includes(q.id)).flatMap((q) => q.categories);
+  if (queues.length || role === 'agent') await app.support.agents.upsert({ userId: user.id, skills, languages: ['en'], maxConcurrent: 3, queues });
   return { ...user, email };
 }
 
