@@ -129,8 +129,8 @@ export class QueueService {
         name: queues.name,
         categories: queues.categories,
         isDefault: queues.isDefault,
-        waiting: sql<number>`(select count(*)::int from ${tickets} where ${tickets.queueId} = ${queues.id} and ${tickets.status} in ('new','reopened') and ${tickets.assignedAgentId} is null)`,
-        open: sql<number>`(select count(*)::int from ${tickets} where ${tickets.queueId} = ${queues.id} and ${tickets.status} in ('new','assigned','pending_customer','reopened'))`,
+        waiting: sql<number>`(select count(*)::int from ${tickets} where ${tickets.queueId} = "queues"."id" and ${tickets.status} in ('new','reopened') and ${tickets.assignedAgentId} is null)`,
+        open: sql<number>`(select count(*)::int from ${tickets} where ${tickets.queueId} = "queues"."id" and ${tickets.status} in ('new','assigned','pending_customer','reopened'))`,
       })
       .from(queues)
       .orderBy(asc(queues.id));
