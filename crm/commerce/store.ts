@@ -22,6 +22,7 @@ export interface CatalogProduct {
  */
 export interface ObservedProduct {
   sku: string;
+  /** The SKU itself when the line names no product: then an existing name is kept. */
   name: string;
   priceMinor: number;
   currency: string;
@@ -69,11 +70,15 @@ export type CustomerEvent = typeof customerEvents.$inferSelect;
 /** Keeps, per SKU, the newest observation (the first of equally new ones), as sequential writes would. */
 function newestPerSku(items: readonly ObservedProduct[]): ObservedProduct[] {
   const best = new Map<string, ObservedProduct>();
+  const named = new Map<string, ObservedProduct>();
   for (const p of items) {
     const cur = best.get(p.sku);
     if (!cur || p.observedAt.getTime() > cur.observedAt.getTime()) best.set(p.sku, p);
+    const n = named.get(p.sku);
+    if (p.name !== p.sku && (!n || p.observedAt.getTime() > n.observedAt.getTime())) named.set(p.sku, p);
   }
-  return [...best.values()];
+  // A nameless newest line keeps the newest name seen.
+  return [...best.values()].map((p) => (p.name === p.sku && named.has(p.sku) ? { ...p, name: named.get(p.sku)!.name } : p));
 }
 
 /**
@@ -121,9 +126,13 @@ export class CommerceStore {
       sql`insert into products (sku, name, price_minor, currency, observed_at)
           select sku, name, price_minor, currency, observed_at
             from jsonb_to_recordset(${jsonParam(payload)}::jsonb) as x(sku text, name text, price_minor int, currency text, observed_at timestamptz)
-          on conflict (sku) do update set name = excluded.name, price_minor = excluded.price_minor, currency = excluded.currency,
-            observed_at = excluded.observed_at, updated_at = now()
-          where products.observed_at is not null and excluded.observed_at > products.observed_at
+          on conflict (sku) do update set
+            name = case when excluded.name <> excluded.sku and (excluded.observed_at > products.observed_at or products.name = products.sku) then excluded.name else products.name end,
+            price_minor = case when excluded.observed_at > products.observed_at then excluded.price_minor else products.price_minor end,
+            currency = case when excluded.observed_at > products.observed_at then excluded.currency else products.currency end,
+            observed_at = greatest(products.observed_at, excluded.observed_at), updated_at = now()
+          where products.observed_at is not null
+            and (excluded.observed_at > products.observed_at or (products.name = products.sku and excluded.name <> excluded.sku))
           returning id::text, sku, (xmax = 0) as inserted`,
     );
     for (const c of changed) out.set(c.sku, { id: c.id, outcome: c.inserted ? 'inserted' : 'updated' });

@@ -91,11 +91,20 @@ export async function importOrders(ctx: ImportContext): Promise<void> {
   let pendingLines = 0;
   let current: PendingOrder | null = null;
 
+  // One batch is written while the next one is parsed (at most one in flight: memory stays flat).
+  let inflight: Promise<void> = Promise.resolve();
   async function flush(): Promise<void> {
     const batch = pending;
     pending = [];
     pendingLines = 0;
     if (batch.length === 0) return;
+    await inflight;
+    await ctx.rejects.drain();
+    inflight = write(batch);
+    inflight.catch(() => undefined); // surfaced by the next await
+  }
+
+  async function write(batch: PendingOrder[]): Promise<void> {
     await ctx.db.transaction(async (tx) => {
       const observed: ObservedProduct[] = batch.flatMap((o) =>
         o.lines.map((l) => ({ sku: l.sku, name: l.name, priceMinor: l.unitPriceMinor, currency: o.currency, observedAt: o.placedAt })),
@@ -130,7 +139,6 @@ export async function importOrders(ctx: ImportContext): Promise<void> {
         }
       }
     });
-    await ctx.rejects.drain();
   }
 
   function enqueue(order: PendingOrder): Promise<void> | undefined {
@@ -247,6 +255,7 @@ export async function importOrders(ctx: ImportContext): Promise<void> {
     pending.push(current);
   }
   await flush();
+  await inflight;
   // Retail orders: drop lines beyond what this run saw (the source lost lines since the last import).
   if (retail) {
     const counts = [...seen.entries()].map(([order_number, r]) => ({ order_number, line_count: r.lines }));
