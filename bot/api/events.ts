@@ -29,7 +29,7 @@ const eventSchema = z
     data: z.record(z.string(), z.unknown()).optional(),
   })
   .strict();
-const bodySchema = z.union([z.object({ events: z.array(eventSchema).min(1) }).strict(), eventSchema]);
+const batchSchema = z.object({ events: z.array(eventSchema).min(1) }).strict();
 
 function bearer(req: Request): string | null {
   const m = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
@@ -56,12 +56,13 @@ export function eventsRoutes(o: EventsRoutesOptions): Router {
     next();
   }, express.json({ limit: o.maxBodyBytes ?? 256 * 1024 }), async (req, res) => {
     const record = res.locals.apiKey as ApiKeyRecord;
-    const parsed = bodySchema.safeParse(req.body);
+    const body: unknown = req.body;
+    const single = !(body && typeof body === 'object' && 'events' in body);
+    const parsed = single ? eventSchema.safeParse(body) : batchSchema.safeParse(body);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new HttpError(400, 'invalid_event', `${issue.path.join('.') || 'body'}: ${issue.message}`);
     }
-    const single = !('events' in parsed.data);
     const items = 'events' in parsed.data ? parsed.data.events : [parsed.data];
     if (items.length > maxEvents) throw new HttpError(400, 'too_many_events', `at most ${maxEvents} events per request`);
     const headerKey = req.get('idempotency-key')?.trim();
