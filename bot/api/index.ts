@@ -222,14 +222,13 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
       const agentNames = new Map(agents.map((a) => [a.userId, a.displayName]));
       const customerName = customer?.displayName || anonymousName(ticket.customerId);
       return {
-        messages: rows.map((m) => ({
-          id: m.id,
-          direction: m.direction,
-          author: m.author,
-          authorName: m.author === 'customer' ? customerName : m.author === 'bot' ? 'Concierge bot' : (agentNames.get(m.author) ?? 'Agent'),
-          text: m.text,
-          at: m.createdAt,
-        })),
+        messages: rows.map((m) => {
+          // Agents' replies are stored as `agent:<user id>` (bot/handoff.ts); older rows may hold the bare id.
+          const agentId = m.author.startsWith('agent:') ? m.author.slice(6) : agentNames.has(m.author) ? m.author : null;
+          const kind = m.author === 'customer' ? 'customer' : m.author === 'bot' ? 'bot' : agentId ? 'agent' : m.direction === 'inbound' ? 'customer' : 'system';
+          const authorName = kind === 'customer' ? customerName : kind === 'bot' ? 'Concierge bot' : kind === 'agent' ? (agentNames.get(agentId!) ?? 'Agent') : 'Concierge';
+          return { id: m.id, direction: m.direction, kind, author: agentId ?? m.author, authorName, text: m.text, at: m.createdAt };
+        }),
       };
     },
   });

@@ -100,7 +100,8 @@ export const messageSchema = z
   .object({
     id: uuid,
     direction: z.enum(['inbound', 'outbound']),
-    author: z.string().describe('`customer`, `bot` or an agent id'),
+    kind: z.enum(['customer', 'bot', 'agent', 'system']),
+    author: z.string().describe('`customer`, `bot`, `system` or the agent\'s user id'),
     authorName: z.string(),
     text: z.string(),
     at: isoDate,

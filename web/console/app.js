@@ -263,7 +263,7 @@ function Conversation({ me, ticket, messages, agents, onAction, busy, error }) {
     ${ticket.summary && html`<p class="summary"><strong>Summary.</strong> ${ticket.summary}</p>`}
     <div class="messages" role="log" aria-live="polite" aria-label="Messages" ref=${logRef} tabindex="0">
       ${messages.map(
-        (m) => html`<div key=${m.id} class=${`msg ${m.author === 'customer' ? 'in' : m.author === 'bot' ? 'bot' : 'agent'}`}>
+        (m) => html`<div key=${m.id} class=${`msg ${m.kind === 'customer' ? 'in' : m.kind === 'agent' ? 'agent' : 'bot'}`}>
           <div class="msg-meta"><strong>${m.author === me.user.id ? 'You' : m.authorName}</strong> <time datetime=${m.at}>${time(m.at)}</time></div>
           <div class="bubble">${m.text}</div>
         </div>`,
