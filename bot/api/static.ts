@@ -33,7 +33,7 @@ export const CONSOLE_CSP = [
 export function consoleStatic(): Router {
   const router = express.Router();
   const cache = new Map<string, string>();
-  router.get('/console', (_req, res) => res.redirect(301, '/console/'));
+  router.get('/console', (req, res, next) => (req.path === '/console' ? res.redirect(301, '/console/') : next()));
   router.get('/console/vendor/:file', (req, res, next) => {
     const load = vendor[req.params.file];
     if (!load) return next();
