@@ -325,18 +325,34 @@ function namePattern(name: string): RegExp | undefined {
   const words = name.trim().split(/[\s\-_]+/).filter(Boolean);
   if (!words.length) return undefined;
   const cjk = /[\u3400-\u9fff]/.test(name);
-  const body = words.map((w) => escapeRe(w) + (cjk || /\d$/.test(w) ? '' : "(?:s|es|'s)?")).join('[\\s\\-_]*');
+  // Plural-insensitive: "Headphones" also matches "headphone", "Kettle" also "kettles".
+  const word = (w: string) => {
+    if (cjk || /\d$/.test(w)) return escapeRe(w);
+    const base = w.length > 3 && /[^s]s$/i.test(w) ? w.slice(0, -1) : w;
+    return escapeRe(base) + "(?:s|es|'s)?";
+  };
+  const body = words.map(word).join('[\\s\\-_]*');
   const edgeL = /^[A-Za-z0-9]/.test(words[0]) ? '(?<![A-Za-z0-9])' : '';
   const edgeR = /[A-Za-z0-9]$/.test(words[words.length - 1]) ? '(?![A-Za-z0-9])' : '';
   return new RegExp(edgeL + body + edgeR, 'gi');
 }
 
+// Compiled name patterns, shared across calls: catalogs are passed on every analyze() call.
+const patternCache = new Map<string, RegExp | undefined>();
+function cachedPattern(name: string): RegExp | undefined {
+  if (patternCache.has(name)) return patternCache.get(name);
+  const re = namePattern(name);
+  if (patternCache.size >= 20_000) patternCache.clear();
+  patternCache.set(name, re);
+  return re;
+}
+
 function findProducts(s: string, products: CatalogProduct[], push: Push): void {
   for (const p of products.slice(0, 5000)) {
     if (!p || typeof p.name !== 'string') continue;
-    for (const name of [p.name, ...(p.aliases ?? [])]) {
+    for (const name of [p.name, ...(Array.isArray(p.aliases) ? p.aliases : [])]) {
       if (typeof name !== 'string' || name.trim().length < 2) continue;
-      const re = namePattern(name);
+      const re = cachedPattern(name);
       if (re) eachMatch(re, s, (m) => push('product', m.index, m[0], { id: p.id, name: p.name }, 6));
     }
   }

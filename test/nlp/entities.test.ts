@@ -90,6 +90,9 @@ describe('entities', () => {
       value: { id: 'p-aurora', name: 'Aurora Headphones' },
     });
     expect(ofType(en('two Nimbus Kettles please'), 'product')[0].value).toEqual({ id: 'p-nimbus', name: 'Nimbus Kettle' });
+    expect(ofType(en('my Aurora headphone is broken'), 'product')[0].text).toBe('Aurora headphone');
+    // the same catalog object is reused across calls (compiled patterns are cached)
+    expect(ofType(en('aurora-headphones'), 'product')[0].value).toEqual({ id: 'p-aurora', name: 'Aurora Headphones' });
     expect(ofType(zh('我买的极光耳机坏了'), 'product')[0].value).toEqual({ id: 'p-aurora', name: 'Aurora Headphones' });
     // no catalog, no products
     expect(extractEntities('aurora headphones', { language: 'en', now })).toEqual([]);
