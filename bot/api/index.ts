@@ -12,7 +12,7 @@ import { CrmError } from '../../crm';
 import type { AgentView, LiveEvent, Support, TicketView } from '../../crm/support';
 import { DuplicateUserError, type SessionService, type UserService, type UserView } from '../../crm/users';
 import type { Logger } from '../logger';
-import { authenticate, sameOriginWrites, signIn, signOut, type AuthContext } from '../auth';
+import { authenticate, sameOriginWrites, signIn, SignInThrottle, signOut, type AuthContext } from '../auth';
 import { badRequest, forbidden, HttpError, notFound } from '../errors';
 import { ApiRegistry } from './registry';
 import {
@@ -87,7 +87,7 @@ export type ConsoleRouter = Router & { close(): void };
 
 export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
   const { crm, support } = deps;
-  const authDeps = { users: crm.users, sessions: crm.sessions, secureCookies: deps.secureCookies ?? 'auto' };
+  const authDeps = { users: crm.users, sessions: crm.sessions, secureCookies: deps.secureCookies ?? 'auto', throttle: new SignInThrottle() };
   const api = new ApiRegistry();
   const live = new LiveStreams({ sessions: crm.sessions, source: deps.events, log: deps.log, isStopping: deps.isStopping, scopeOf: (auth) => scopeOf(auth) });
 
@@ -134,6 +134,7 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
     summary: 'Sign in with email and password; sets the session cookie',
     access: 'public',
     body: signInBody,
+    errors: [429],
     response: z.object({ user: userSchema }),
     handler: async ({ req, res, body }) => ({ user: userOut(await signIn(authDeps, req, res, body)) }),
   });

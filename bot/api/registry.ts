@@ -65,6 +65,7 @@ const statusText: Record<number, string> = {
   404: 'Not found',
   409: 'Conflicts with the current state',
   415: 'Body must be JSON',
+  429: 'Too many failed attempts; wait and retry',
   501: 'Not available in this deployment',
 };
 

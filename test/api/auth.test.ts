@@ -48,6 +48,19 @@ describe('console auth and access', () => {
     expect(client.cookie).toBe('');
   });
 
+  it('slows down password guessing: after 10 failures for one email, even the right password waits', async () => {
+    const agent = await makeUser(app, 'agent', ['billing']);
+    const client = new ConsoleClient(app.url);
+    for (let i = 0; i < 10; i++) expect((await client.post('/api/auth/sign-in', { email: agent.email, password: `guess ${i}` })).status).toBe(401);
+    const blocked = await client.post('/api/auth/sign-in', { email: agent.email, password: PASSWORD });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body.error.code).toBe('too_many_attempts');
+    expect(client.cookie).toBe('');
+    // Other accounts are unaffected.
+    const other = await makeUser(app, 'agent', ['billing']);
+    expect((await client.post('/api/auth/sign-in', { email: other.email, password: PASSWORD })).status).toBe(200);
+  });
+
   it('signs in with an HttpOnly SameSite=Strict cookie whose token is stored only as a digest', async () => {
     const agent = await makeUser(app, 'agent', ['billing'], 'Bea Billing');
     const client = new ConsoleClient(app.url);

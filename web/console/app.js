@@ -62,6 +62,8 @@ function sentimentLabel(s) {
   if (s < 0.2) return { text: 'Neutral', cls: 'neu' };
   return { text: 'Positive', cls: 'pos' };
 }
+const queueNames = new Map();
+const queueName = (id) => queueNames.get(id) ?? id;
 const byQueueOrder = (a, b) => PRIORITIES.indexOf(a.priority) - PRIORITIES.indexOf(b.priority) || b.priorityScore - a.priorityScore || new Date(a.createdAt) - new Date(b.createdAt);
 
 // ---------------------------------------------------------------------------------------------
@@ -182,8 +184,8 @@ function Inbox({ me, tickets, selectedId, onSelect, view, setView, unread, queue
             </span>
             <span class="ti-subject">${t.subject}</span>
             <span class="ti-meta">
-              <span class="chip">${t.queueId}</span>
-              <span class="chip">${t.category.replace(/_/g, ' ')}</span>
+              <span class="chip">${queueName(t.queueId)}</span>
+              ${t.category !== t.queueId && html`<span class="chip">${t.category.replace(/_/g, ' ')}</span>`}
               <span class=${`st ${t.status}`}>${STATUS_LABEL[t.status] ?? t.status}</span>
               ${t.assignedAgentName && html`<span class="ti-agent">${t.assignedAgentId === me.user.id ? 'You' : t.assignedAgentName}</span>`}
             </span>
@@ -225,8 +227,8 @@ function Conversation({ me, ticket, messages, agents, onAction, busy, error }) {
         <h2 id="conv-title"><span class="muted">#${ticket.number}</span> ${ticket.subject}</h2>
         <div class="conv-sub">
           <span class=${`st ${ticket.status}`}>${STATUS_LABEL[ticket.status] ?? ticket.status}</span>
-          <span class="chip">${ticket.queueId}</span>
-          <span class="chip">${ticket.category.replace(/_/g, ' ')}</span>
+          <span class="chip" title="Queue">${queueName(ticket.queueId)}</span>
+          ${ticket.category !== ticket.queueId && html`<span class="chip" title="Category">${ticket.category.replace(/_/g, ' ')}</span>`}
           <span class=${`sent ${s.cls}`}>Sentiment: ${s.text} (${ticket.sentiment.toFixed(2)})</span>
           <span class="muted small">${ticket.assignedAgentName ? `Assigned to ${ticket.assignedAgentId === me.user.id ? 'you' : ticket.assignedAgentName}` : 'Unassigned'} · opened ${ago(ticket.createdAt)} on ${ticket.channel}</span>
         </div>
@@ -383,6 +385,7 @@ function Console({ me, setMe, onSignedOut }) {
     try {
       const [t, q, a] = await Promise.all([api('GET', '/api/tickets?limit=300'), api('GET', '/api/queues'), api('GET', '/api/agents')]);
       setTickets(t.tickets);
+      for (const queue of q.queues) queueNames.set(queue.id, queue.name);
       setQueues(q.queues);
       setAgents(a.agents);
     } catch (err) {
