@@ -1,0 +1,38 @@
+/** crm/identity: customer profiles, bulk identity resolution, merges with undo, the order-proof link, history. */
+import type { Db } from '../db';
+import { ApiKeyStore } from '../commerce/apiKeys';
+import { EventIngest } from '../commerce/ingest';
+import { CommerceStore } from '../commerce/store';
+import { CustomerHistory } from './history';
+import { IdentityLinker } from './linking';
+import { ProfileStore } from './profiles';
+
+export { resolveCustomersBulk, identityKey, RETAIL_CUSTOMER_KIND } from './resolve';
+export type { IdentityRef, ResolvedCustomers } from './resolve';
+export { ProfileStore, AttributeError, applyPatch, hasAttributeType, inferAttributeType } from './profiles';
+export type { CustomerProfile, ProfilePatch } from './profiles';
+export { IdentityLinker, MergeError } from './linking';
+export type { MergeRequest, MergeResult, MovedCounts, OrderProof, OrderProofResult } from './linking';
+export { CustomerHistory } from './history';
+export type { HistoryEntry, HistoryKind, HistoryQuery } from './history';
+
+/** The Customer 360 services on one database (to add to createCrm). */
+export interface Customer360 {
+  commerce: CommerceStore;
+  events: EventIngest;
+  apiKeys: ApiKeyStore;
+  profiles: ProfileStore;
+  linker: IdentityLinker;
+  history: CustomerHistory;
+}
+
+export function createCustomer360(db: Db): Customer360 {
+  return {
+    commerce: new CommerceStore(db),
+    events: new EventIngest(db),
+    apiKeys: new ApiKeyStore(db),
+    profiles: new ProfileStore(db),
+    linker: new IdentityLinker(db),
+    history: new CustomerHistory(db),
+  };
+}
