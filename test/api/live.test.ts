@@ -146,6 +146,29 @@ describe('console live events and replies reaching the customer', () => {
     customer.close();
   });
 
+  it('hands a conversation back to the bot from the console', async () => {
+    const gia = await makeUser(app, 'agent', ['technical'], 'Gia Tech');
+    const console_ = await new ConsoleClient(app.url).signIn(gia.email, PASSWORD);
+    await console_.put('/api/agents/me/status', { status: 'online' });
+    const customer = new DirectLineClient(app.url);
+    await customer.session();
+    await customer.start();
+    await customer.connect();
+    await customer.waitFor((a) => a.from.role === 'bot');
+    const ask = await customer.say('I need a human, the app keeps crashing');
+    expect((await customer.replyTo(ask)).text).toMatch(/Gia Tech/);
+    const [ticket] = (await console_.get('/api/tickets?assigned=me&open=true')).body.tickets;
+    expect(ticket).toMatchObject({ queueId: 'technical', status: 'assigned' });
+    const back = await console_.post(`/api/tickets/${ticket.id}/handback`);
+    expect(back.status).toBe(200);
+    expect(back.body.ticket.status).toBe('resolved');
+    await customer.waitFor((a) => /back with the virtual assistant/.test(a.text ?? ''));
+    const events = (await console_.get(`/api/tickets/${ticket.id}`)).body.events.map((e: { type: string }) => e.type);
+    expect(events).toEqual(expect.arrayContaining(['created', 'assigned', 'released', 'resolved']));
+    expect((await console_.get('/api/me')).body.agent.activeTickets).toBe(0);
+    customer.close();
+  });
+
   it('lets an agent set their own status, which the console streams to colleagues', async () => {
     const a = await makeUser(app, 'agent', ['general']);
     const b = await makeUser(app, 'agent', ['orders']);

@@ -27,6 +27,7 @@ describe('agent console in the browser', () => {
   });
 
   async function signIn(page: Page, email: string) {
+    await browser.context.clearCookies();
     await page.setViewportSize({ width: 1366, height: 768 });
     await page.goto(`${app.url}/console/`);
     await page.getByLabel('Email').fill(email);
@@ -123,5 +124,39 @@ describe('agent console in the browser', () => {
     expect(browser.foreignRequests).toEqual([]);
     await customerPage.close();
     await agentPage.close();
+  });
+
+  it('a supervisor sees every queue, changes a priority and transfers a ticket from the console', async () => {
+    const sam = await makeUser(app, 'supervisor', [], 'Sam Supervisor');
+    const oscar = await makeUser(app, 'agent', ['orders'], 'Oscar Orders 2');
+    await app.support.agents.setStatus(oscar.id, 'online');
+    const customer = await app.crm.customers.resolve({ kind: 'test', externalId: 'browser-sup', displayName: 'Dana Doe' });
+    const open = (conversationId: string, intent: string, text: string, sentiment: number) =>
+      app.support.tickets.open({ customerId: customer.id, channel: 'test', conversationId, intent, language: 'en', sentiment, recentMessages: [text], entities: [{ type: 'order_number', text: '10042' }], trigger: 'asked_for_person' });
+    const { ticket: late } = await open('sup-1', 'shipping_info', 'My parcel is a week late', -0.3);
+    await app.support.agents.setStatus(oscar.id, 'away');
+    const { ticket: account } = await open('sup-2', 'account_access', 'I cannot log in to my account', -0.8);
+
+    const page = await browser.newPage();
+    await signIn(page, sam.email);
+    const tickets = page.getByRole('navigation', { name: 'Tickets' });
+    await tickets.getByRole('tab', { name: /All open/ }).click();
+    await tickets.getByRole('button', { name: /parcel is a week late/ }).waitFor();
+    await tickets.getByRole('button', { name: /cannot log in/ }).click();
+    await page.getByRole('main').getByRole('heading', { name: /cannot log in/ }).waitFor();
+    await page.getByRole('complementary', { name: 'Customer' }).getByRole('heading', { name: 'Dana Doe' }).waitFor();
+    await page.getByLabel('Priority').selectOption('low');
+    await tickets.getByRole('button', { name: /cannot log in/ }).getByText('low', { exact: true }).waitFor();
+    expect((await app.support.tickets.get(account.id))!.priority).toBe('low');
+    await page.getByLabel('Reassign to').selectOption(oscar.id);
+    await tickets.getByRole('button', { name: /cannot log in/ }).getByText('Oscar Orders 2').waitFor();
+    expect((await app.support.tickets.get(account.id))!).toMatchObject({ assignedAgentId: oscar.id, status: 'assigned' });
+    await tickets.getByRole('button', { name: /parcel is a week late/ }).click();
+    await page.getByRole('main').getByRole('heading', { name: /parcel is a week late/ }).waitFor();
+    await page.getByRole('log', { name: 'Messages' }).waitFor();
+    await screenshot(page, 'console-supervisor');
+    expect(late.queueId).toBe('orders');
+    expect(browser.foreignRequests).toEqual([]);
+    await page.close();
   });
 });
