@@ -43,7 +43,8 @@ export async function resolveCustomersBulk(db: DbOrTx, refs: readonly IdentityRe
           on i.kind = x.kind and i.external_id = x.external_id`,
   );
   for (const f of found) ids.set(identityKey(f.kind, f.external_id), f.customer_id);
-  const missing = [...unique.entries()].filter(([k]) => !ids.has(k)).map(([, r]) => r);
+  // Sorted: concurrent callers insert in the same order, so they wait on each other instead of deadlocking.
+  const missing = [...unique.entries()].filter(([k]) => !ids.has(k)).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, r]) => r);
   if (missing.length === 0) return { ids, created: 0, createdKeys: new Set() };
   const payload = missing.map((r) => ({ id: randomUUID(), kind: r.kind, external_id: r.externalId, display_name: r.displayName ?? null, email: r.email ?? null }));
   // One statement: new customers numbered like the input, then their identities; conflicts (a concurrent
@@ -53,7 +54,7 @@ export async function resolveCustomersBulk(db: DbOrTx, refs: readonly IdentityRe
     sql`with x as (select * from jsonb_to_recordset(${jsonParam(payload)}::jsonb) as x(id uuid, kind text, external_id text, display_name text, email text)),
         c as (insert into customers (id, display_name, email) select id, display_name, email from x returning id),
         ins as (insert into identities (customer_id, kind, external_id)
-                select c.id, x.kind, x.external_id from x join c on c.id = x.id
+                select x.id, x.kind, x.external_id from x where x.id in (select id from c) order by x.kind, x.external_id
                 on conflict (kind, external_id) do nothing
                 returning kind, external_id, customer_id)
         select x.kind, x.external_id, x.id::text as new_id, ins.customer_id::text as linked_id
