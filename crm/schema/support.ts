@@ -127,6 +127,8 @@ export const tickets = pgTable(
   (t) => [
     uniqueIndex('tickets_number_uq').on(t.number),
     index('tickets_queue_waiting_idx').on(t.queueId, t.priorityScore, t.createdAt).where(sql`${t.status} in ('new', 'reopened') and ${t.assignedAgentId} is null`),
+    // An agent with room pulls the best waiting ticket of their skills (categories).
+    index('tickets_category_waiting_idx').on(t.category, t.priorityScore, t.createdAt).where(sql`${t.status} in ('new', 'reopened') and ${t.assignedAgentId} is null`),
     index('tickets_agent_idx').on(t.assignedAgentId, t.status),
     index('tickets_customer_idx').on(t.customerId, t.createdAt),
     index('tickets_conversation_idx').on(t.channel, t.conversationId, t.status),

@@ -30,6 +30,8 @@ export class AssignmentService {
   /** Assigns every waiting ticket of the queue that an eligible agent can take now. */
   async drain(queueId: string): Promise<Assignment[]> {
     const all: Assignment[] = [];
+    // Cheap check first: with a long queue and every agent busy there is nothing to lock.
+    if (!(await this.anyFreeAgentFor(queueId))) return all;
     for (;;) {
       const batch = await withRetry(() => this.db.transaction((tx) => this.assignBatch(tx, queueId)));
       all.push(...batch.assigned);
@@ -39,14 +41,19 @@ export class AssignmentService {
     return all;
   }
 
-  /** Drains every queue whose categories the agent has skills in (after the agent frees up or comes online). */
+  /**
+   * An agent has room (resolved a ticket, came online): they take the best waiting tickets of their
+   * skills, highest priority then oldest, until full. Takes the same queue locks as drain().
+   */
   async drainForAgent(agentId: string): Promise<Assignment[]> {
-    const rows = await this.db.select({ skills: agents.skills }).from(agents).where(eq(agents.userId, agentId));
-    const skills = rows[0]?.skills ?? [];
-    const qs = await this.db.select({ id: queues.id, categories: queues.categories }).from(queues);
-    const out: Assignment[] = [];
-    for (const q of qs) if (q.categories.some((c) => skills.includes(c))) out.push(...(await this.drain(q.id)));
-    return out;
+    const all: Assignment[] = [];
+    for (;;) {
+      const one = await withRetry(() => this.db.transaction((tx) => this.assignOneTo(tx, agentId)));
+      if (!one) break;
+      all.push(one);
+    }
+    await this.announce(all);
+    return all;
   }
 
   async drainAll(): Promise<Assignment[]> {
@@ -54,6 +61,54 @@ export class AssignmentService {
     const out: Assignment[] = [];
     for (const q of qs) out.push(...(await this.drain(q.id)));
     return out;
+  }
+
+  private async anyFreeAgentFor(queueId: string): Promise<boolean> {
+    const rows = await this.db
+      .select({ one: sql<number>`1` })
+      .from(agents)
+      .innerJoin(queues, eq(queues.id, queueId))
+      .where(and(eq(agents.status, 'online'), sql`${agents.activeTickets} < ${agents.maxConcurrent}`, sql`${agents.skills} && ${queues.categories}`))
+      .limit(1);
+    return rows.length > 0;
+  }
+
+  private async assignOneTo(tx: Tx, agentId: string): Promise<Assignment | null> {
+    const [peek] = await tx.select({ skills: agents.skills }).from(agents).where(eq(agents.userId, agentId));
+    if (!peek || peek.skills.length === 0) return null;
+    const qs = await tx.select({ id: queues.id, categories: queues.categories }).from(queues).orderBy(asc(queues.id));
+    const mine = qs.filter((q) => q.categories.some((c) => peek.skills.includes(c)));
+    // Queue locks in id order (drain takes one of them): never a deadlock, and a queue's order holds.
+    for (const q of mine) await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${'concierge.queue:' + q.id}))`);
+    const [agent] = await tx.select().from(agents).where(eq(agents.userId, agentId)).for('update');
+    if (!agent || agent.status !== 'online' || agent.activeTickets >= agent.maxConcurrent) return null;
+    const [ticket] = await tx
+      .select({ id: tickets.id, queueId: tickets.queueId, category: tickets.category, language: tickets.language, priorityScore: tickets.priorityScore })
+      .from(tickets)
+      .where(and(inArray(tickets.status, [...WAITING]), isNull(tickets.assignedAgentId), inArray(tickets.category, agent.skills)))
+      .orderBy(desc(tickets.priorityScore), asc(tickets.createdAt), asc(tickets.number))
+      .limit(1)
+      .for('update');
+    if (!ticket) return null;
+    const languages = agent.languages.includes(ticket.language) ? `, speaks ${ticket.language}` : '';
+    const reason = `online, skill ${ticket.category}${languages}, had room (${agent.activeTickets}/${agent.maxConcurrent} open): next in queue`;
+    await this.assign(tx, ticket, agent.userId, reason, new Date());
+    await tx.update(agents).set({ activeTickets: agent.activeTickets + 1, lastAssignedAt: new Date() }).where(eq(agents.userId, agent.userId));
+    return { ticketId: ticket.id, queueId: ticket.queueId, agentId: agent.userId, reason };
+  }
+
+  private async assign(tx: Tx, ticket: { id: string; priorityScore: number }, agentId: string, reason: string, at: Date): Promise<void> {
+    await tx
+      .update(tickets)
+      .set({
+        assignedAgentId: agentId,
+        status: 'assigned',
+        assignedAt: at,
+        updatedAt: at,
+        routing: sql`jsonb_build_object('reason', ${reason}::text, 'agentId', ${agentId}::text, 'priorityScore', ${ticket.priorityScore}::int, 'decidedAt', ${at.toISOString()}::text) || jsonb_build_object('priority', ${tickets.routing}->'priority')`,
+      })
+      .where(eq(tickets.id, ticket.id));
+    await tx.insert(ticketEvents).values({ ticketId: ticket.id, type: 'assigned', actor: 'system', data: { agentId, reason }, at });
   }
 
   private async assignBatch(tx: Tx, queueId: string): Promise<{ assigned: Assignment[]; more: boolean }> {
@@ -83,17 +138,7 @@ export class AssignmentService {
       choice.agent.activeTickets += 1;
       choice.agent.lastAssignedAt = at;
       assigned.push({ ticketId: ticket.id, queueId, agentId: choice.agent.userId, reason: choice.reason });
-      await tx
-        .update(tickets)
-        .set({
-          assignedAgentId: choice.agent.userId,
-          status: 'assigned',
-          assignedAt: at,
-          updatedAt: at,
-          routing: sql`jsonb_build_object('reason', ${choice.reason}::text, 'agentId', ${choice.agent.userId}::text, 'priorityScore', ${ticket.priorityScore}::int, 'decidedAt', ${at.toISOString()}::text) || jsonb_build_object('priority', ${tickets.routing}->'priority')`,
-        })
-        .where(eq(tickets.id, ticket.id));
-      await tx.insert(ticketEvents).values({ ticketId: ticket.id, type: 'assigned', actor: 'system', data: { agentId: choice.agent.userId, reason: choice.reason }, at });
+      await this.assign(tx, ticket, choice.agent.userId, choice.reason, at);
     }
     for (const agent of candidates) {
       const original = locked.find((a) => a.userId === agent.userId)!;
