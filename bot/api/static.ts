@@ -9,7 +9,8 @@ import path from 'node:path';
 
 const consoleDir = path.join(__dirname, '..', '..', 'web', 'console');
 const preactDir = path.dirname(require.resolve('preact/package.json'));
-const htmDir = path.dirname(require.resolve('htm/package.json'));
+// htm's exports map hides package.json: resolve its main file (dist/htm.js) and go up.
+const htmDir = path.join(path.dirname(require.resolve('htm')), '..');
 
 const vendor: Record<string, () => string> = {
   'preact.mjs': () => fs.readFileSync(path.join(preactDir, 'dist', 'preact.mjs'), 'utf8'),
