@@ -46,7 +46,8 @@ export function directLineRoutes(o: DirectLineRoutesOptions): Router {
         // Expired, forged or unknown: start afresh rather than fail the page.
       }
     }
-    const claims = { conversationId: newConversationId(), userId: newUserId() };
+    const locale = typeof req.body?.locale === 'string' && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/.test(req.body.locale) ? req.body.locale : undefined;
+    const claims = { conversationId: newConversationId(), userId: newUserId(), ...(locale ? { locale } : {}) };
     res.json({ ...o.tokens.issue(claims), conversationId: claims.conversationId, userId: claims.userId, resumed: false });
   });
 

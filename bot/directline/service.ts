@@ -76,6 +76,7 @@ export class DirectLineService {
         { id: claims.userId, name: 'You' },
       ],
       timestamp: new Date(),
+      locale: claims.locale,
     };
     await this.serialised(claims.conversationId, () => this.o.runTurn(join));
     return { created: true };

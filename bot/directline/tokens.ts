@@ -7,6 +7,8 @@ export interface DirectLineClaims {
   conversationId: string;
   /** Server-assigned user id. */
   userId: string;
+  /** The page's locale (for the welcome, before the customer writes anything). */
+  locale?: string;
 }
 
 /** Short-lived HS256 tokens bound to one conversation and one server-assigned user. */
@@ -22,7 +24,7 @@ export class DirectLineTokens {
   }
 
   issue(claims: DirectLineClaims): { token: string; expires_in: number } {
-    const token = jwt.sign({ conv: claims.conversationId, user: claims.userId }, this.signingKey, {
+    const token = jwt.sign({ conv: claims.conversationId, user: claims.userId, ...(claims.locale ? { loc: claims.locale } : {}) }, this.signingKey, {
       algorithm: 'HS256',
       expiresIn: this.ttlSeconds,
       issuer: 'concierge-directline',
@@ -38,9 +40,9 @@ export class DirectLineTokens {
         algorithms: ['HS256'],
         issuer: 'concierge-directline',
         audience: 'concierge-webchat',
-      }) as { conv?: unknown; user?: unknown };
+      }) as { conv?: unknown; user?: unknown; loc?: unknown };
       if (typeof payload.conv !== 'string' || typeof payload.user !== 'string') throw new Error('claims');
-      return { conversationId: payload.conv, userId: payload.user };
+      return { conversationId: payload.conv, userId: payload.user, ...(typeof payload.loc === 'string' ? { locale: payload.loc } : {}) };
     } catch (err) {
       if (err instanceof jwt.TokenExpiredError) throw unauthorized('token expired', 'token_expired');
       throw unauthorized('invalid token', 'invalid_token');

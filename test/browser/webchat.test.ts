@@ -48,6 +48,23 @@ describe('customer chat in the browser', () => {
     await page.close();
   });
 
+  it('asks a Chinese customer for the order number in Chinese', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${app.url}/?new&locale=zh-CN`);
+    const said = (text: string | RegExp) => page.getByRole('paragraph').filter({ hasText: text }).last();
+    await said(/您好，我是 Concierge 智能助手/).waitFor();
+    const box = page.getByRole('textbox').first();
+    await box.fill('你好，我的订单到哪里了？');
+    await box.press('Enter');
+    await said('好的，请问您的订单号是多少？（例如 #A12345）').waitFor();
+    await box.fill('订单号是 A12345');
+    await box.press('Enter');
+    await said(/已记录订单 A12345/).waitFor();
+    await screenshot(page, 'webchat-chinese-order');
+    expect(browser.foreignRequests).toEqual([]);
+    await page.close();
+  });
+
   it('greets and answers over polling', async () => {
     const page = await browser.newPage();
     const polls: string[] = [];

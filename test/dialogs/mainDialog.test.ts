@@ -93,6 +93,49 @@ describe('MainDialog', () => {
     await harness().send('你好').assertReply('您好！今天有什么可以帮您？').send('帮助').assertReply('请问需要什么帮助？').startTest();
   });
 
+  // One test per routed intent: a customer's sentence (with the real model) and the answer it routes to.
+  it.each([
+    ['cancel_order', 'I want to cancel the order I placed yesterday', /cancelled until they ship/],
+    ['return_refund', 'how do I send back a jacket that does not fit and get my money back', /return most items within 30 days/],
+    ['billing', 'why is there a charge on my credit card statement I do not recognise', /Account > Billing/],
+    ['account_access', 'I forgot my password and cannot log in', /Forgot password/],
+    ['update_details', 'I need to change my delivery address on my profile', /Account > Details/],
+    ['technical_issue', 'the checkout page shows an error when I click pay', /refreshing the page or updating the app/],
+    ['product_question', 'is this sofa cover machine washable?', /sizes, materials and care instructions/],
+    ['recommendation', 'can you recommend a good gift for my mother', /suggest products you might like/],
+    ['shipping_info', 'how long does delivery take to Germany', /Standard delivery takes 3–5 business days/],
+    ['subscription', 'I want to pause my monthly subscription box', /Account > Subscription/],
+    ['feedback', 'I would like to leave some feedback about your website', /Thank you for your feedback/],
+    ['privacy_request', 'please delete all the personal data you hold about me', /Account > Privacy/],
+    ['退货 (zh return_refund)', '我想退货退款', /30 天内可以退货/],
+  ])('routes %s', async (_intent, sentence, answer) => {
+    await harness().send(sentence).assertReply(textMatching(answer)).startTest();
+  });
+
+  it('asks "did you mean A or B?" when two topics are close, and follows the choice', async () => {
+    const state = new ConversationState(new MemoryStorage());
+    const close = {
+      recognize: async () => ({
+        intent: 'billing', confidence: 0.45, outOfScope: false, language: 'en' as const, sentiment: { label: 'neutral' as const, score: 0 }, entities: [],
+        ranking: [{ name: 'billing', confidence: 0.45 }, { name: 'subscription', confidence: 0.4 }],
+      }),
+    };
+    const dialog = new MainDialog({ recognizer: close, facts: state.createProperty<ConversationFacts>('facts') });
+    const accessor = state.createProperty<DialogState>('dialogState');
+    await new TestAdapter(async (context) => {
+      if (context.activity.type === ActivityTypes.Message) await dialog.run(context, accessor);
+      await state.saveChanges(context);
+    })
+      .send('my plan charge')
+      .assertReply((a) => {
+        expect(a.text).toBe('Did you mean a billing question or your subscription?');
+        expect(a.suggestedActions?.actions.map((x) => x.title)).toEqual(['a billing question', 'your subscription', 'Neither']);
+      })
+      .send('your subscription')
+      .assertReply(textMatching(/Account > Subscription/))
+      .startTest();
+  });
+
   it('welcomes in the customer locale', () => {
     expect(welcomeActivity('en-US').text).toMatch(/Concierge/);
     expect(welcomeActivity('zh-CN').text).toMatch(/您好/);

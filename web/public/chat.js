@@ -24,7 +24,7 @@
     const res = await fetch('/api/webchat/session', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(saved && saved.token ? { token: saved.token } : {}),
+      body: JSON.stringify(saved && saved.token ? { token: saved.token, locale: locale } : { locale: locale }),
     });
     if (!res.ok) throw new Error('HTTP ' + res.status);
     session = await res.json();
