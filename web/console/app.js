@@ -159,11 +159,20 @@ function Inbox({ me, tickets, selectedId, onSelect, view, setView, unread, queue
     </div>
     <div class="tabs" role="tablist" aria-label="Ticket views">
       ${VIEWS.map(
-        (v) => html`<button type="button" role="tab" aria-selected=${view === v.id} class=${view === v.id ? 'tab active' : 'tab'} onClick=${() => setView(v.id)}>
+        (v) => html`<button type="button" role="tab" id=${`tab-${v.id}`} aria-controls="ticket-panel" aria-selected=${view === v.id} tabindex=${view === v.id ? 0 : -1} onKeyDown=${(e) => {
+          const i = VIEWS.findIndex((x) => x.id === view);
+          const next = e.key === 'ArrowRight' ? VIEWS[(i + 1) % VIEWS.length] : e.key === 'ArrowLeft' ? VIEWS[(i + VIEWS.length - 1) % VIEWS.length] : null;
+          if (next) {
+            e.preventDefault();
+            setView(next.id);
+            e.currentTarget.parentElement.querySelector(`#tab-${next.id}`)?.focus();
+          }
+        }} class=${view === v.id ? 'tab active' : 'tab'} onClick=${() => setView(v.id)}>
           ${v.label} <span class="count">${count(v.id)}</span>
         </button>`,
       )}
     </div>
+    <div id="ticket-panel" role="tabpanel" aria-labelledby=${`tab-${view}`} class="ticket-panel">
     <ul class="ticket-list" aria-label=${`${VIEWS.find((v) => v.id === view).label} tickets`}>
       ${shown.length === 0 && html`<li class="empty">No tickets here right now.</li>`}
       ${shown.map(
@@ -193,6 +202,7 @@ function Inbox({ me, tickets, selectedId, onSelect, view, setView, unread, queue
         </li>`,
       )}
     </ul>
+    </div>
   </nav>`;
 }
 
@@ -370,6 +380,7 @@ function Console({ me, setMe, onSignedOut }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState('');
   const [unread, setUnread] = useState(new Set());
+  const [reconnect, setReconnect] = useState(0);
   const selectedRef = useRef(null);
   selectedRef.current = selectedId;
 
@@ -432,6 +443,7 @@ function Console({ me, setMe, onSignedOut }) {
   useEffect(() => {
     let listTimer;
     let ticketTimer;
+    let retryTimer;
     const refreshList = () => {
       clearTimeout(listTimer);
       listTimer = setTimeout(() => void loadList(), 120);
@@ -452,7 +464,16 @@ function Console({ me, setMe, onSignedOut }) {
       source.close();
       onSignedOut();
     });
-    source.onerror = () => setLive(false);
+    source.onerror = () => {
+      setLive(false);
+      // The browser retries by itself unless the server refused the stream (e.g. the session ended).
+      if (source.readyState === EventSource.CLOSED) {
+        api('GET', '/api/me').then(
+          () => (retryTimer = setTimeout(() => setReconnect((n) => n + 1), 3000)),
+          (err) => (err.status === 401 ? onSignedOut() : (retryTimer = setTimeout(() => setReconnect((n) => n + 1), 3000))),
+        );
+      }
+    };
     source.onmessage = (e) => {
       const event = JSON.parse(e.data);
       if (event.type === 'agent.changed') {
@@ -468,8 +489,9 @@ function Console({ me, setMe, onSignedOut }) {
       source.close();
       clearTimeout(listTimer);
       clearTimeout(ticketTimer);
+      clearTimeout(retryTimer);
     };
-  }, [loadList, loadTicket, me.user.id, setMe, onSignedOut]);
+  }, [loadList, loadTicket, me.user.id, setMe, onSignedOut, reconnect]);
 
   const onAction = useCallback(
     async (action, body) => {
