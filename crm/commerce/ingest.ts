@@ -51,11 +51,17 @@ export class EventIngest {
       const products = await this.store.productIds(skus, tx);
       const missing = skus.filter((s) => !products.has(s));
       if (missing.length > 0) throw new UnknownProductError(missing);
+      const current = new Map<string, string>();
       const direct = [...new Set(events.flatMap((e) => ('customerId' in e.customer ? [e.customer.customerId] : [])))];
       if (direct.length > 0) {
-        const found = await queryRows<{ id: string }>(tx, sql`select id::text from customers where id in (${sql.join(direct.map((id) => sql`${id}::uuid`), sql`, `)})`);
-        const known = new Set(found.map((f) => f.id));
-        const unknown = direct.filter((id) => !known.has(id));
+        const found = await queryRows<{ id: string; merged_into: string | null }>(
+          tx,
+          sql`select c.id::text, p.merged_into::text from customers c left join customer_profiles p on p.customer_id = c.id
+              where c.id in (${sql.join(direct.map((id) => sql`${id}::uuid`), sql`, `)})`,
+        );
+        // A merged profile's events go to the profile it was merged into.
+        for (const f of found) current.set(f.id, f.merged_into ?? f.id);
+        const unknown = direct.filter((id) => !current.has(id));
         if (unknown.length > 0) throw new UnknownCustomerError(unknown);
       }
       const refs = events.flatMap((e) => ('kind' in e.customer ? [{ kind: e.customer.kind, externalId: e.customer.id }] : []));
@@ -63,7 +69,7 @@ export class EventIngest {
       const now = new Date();
       const created = await this.store.recordEvents(
         events.map((e) => ({
-          customerId: 'customerId' in e.customer ? e.customer.customerId : resolved.ids.get(identityKey(e.customer.kind, e.customer.id))!,
+          customerId: 'customerId' in e.customer ? current.get(e.customer.customerId)! : resolved.ids.get(identityKey(e.customer.kind, e.customer.id))!,
           type: e.type,
           productId: e.sku ? products.get(e.sku)! : null,
           quantity: e.quantity ?? null,

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { createInterface } from 'node:readline';
-import { createGunzip } from 'node:zlib';
+import { constants as zlibConstants, createGunzip, gunzipSync } from 'node:zlib';
 import { PassThrough, type Readable } from 'node:stream';
 
 export type InputFormat = 'csv' | 'jsonl';
@@ -61,7 +61,7 @@ export function openSource(file: string, options: { format?: InputFormat } = {})
   if (!gzip) firstText = head.toString('utf8');
   else {
     try {
-      firstText = require('node:zlib').gunzipSync(head, { finishFlush: require('node:zlib').constants.Z_SYNC_FLUSH }).toString('utf8');
+      firstText = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString('utf8');
     } catch {
       firstText = '';
     }

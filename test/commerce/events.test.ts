@@ -10,6 +10,8 @@ import { CommerceStore } from '../../crm/commerce/store';
 import { queryRows } from '../../crm/commerce/rows';
 import { eventsRoutes } from '../../bot/api/events';
 import { errorHandler } from '../../bot/errors';
+import { IdentityLinker } from '../../crm/identity/linking';
+import { resolveCustomersBulk } from '../../crm/identity/resolve';
 import { openTestDatabase, uniq } from '../import/helpers';
 
 describe('POST /api/events', () => {
@@ -93,6 +95,16 @@ describe('POST /api/events', () => {
     expect(res.status).toBe(201);
     expect((await post({ type: 'view', customer: { kind: 'shop', id: shopper }, sku }, headers)).status).toBe(200);
     expect(await countFor(shopper)).toBe(1);
+  });
+
+  it('files events for a merged profile under the profile it was merged into', async () => {
+    const { ids } = await resolveCustomersBulk(database.db, [{ kind: 'shop', externalId: uniq('keep') }, { kind: 'shop', externalId: uniq('gone') }]);
+    const [survivor, merged] = [...ids.values()];
+    await new IdentityLinker(database.db).merge({ survivorId: survivor, mergedId: merged, actor: 'agent:test' });
+    const res = await post({ type: 'view', customer: { customerId: merged }, sku, idempotencyKey: uniq('m') });
+    expect(res.status).toBe(201);
+    const rows = await queryRows<{ customer_id: string }>(database.db, sql`select customer_id::text from customer_events where customer_id in (${survivor}::uuid, ${merged}::uuid)`);
+    expect(rows).toEqual([{ customer_id: survivor }]);
   });
 
   it('answers 400 with a JSON error for invalid bodies, unknown products and customers, storing nothing', async () => {
