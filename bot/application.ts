@@ -29,6 +29,7 @@ import { DirectLineTokens } from './directline/tokens';
 import { channelRoutes, createChannelAdapter } from './teams';
 import { createHttpApp } from './server';
 import { consoleRoutes } from './api';
+import { seedDemo, type DemoSignIn } from '../crm/users/demo';
 
 export type ProcessRole = 'all' | 'web' | 'workers';
 
@@ -38,6 +39,8 @@ export interface Application {
   crm: Crm;
   support: Support;
   database: Database;
+  /** Demo sign-ins created at this start (empty database only). */
+  demoSignIns: DemoSignIn[];
   /** Web roles only: the bridge between the bot and agents. */
   handoff?: HandoffBridge;
   stop(): Promise<void>;
@@ -108,6 +111,8 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const live = new RedisLiveEvents(redis, liveSubscriber);
     const support = createSupport({ db: database.db, config: routing, live });
     await support.queues.sync(routing);
+    const seed = config.DEMO_SEED === 'always' || (config.DEMO_SEED === 'auto' && config.embeddedDatabase);
+    const demoSignIns = seed && role !== 'workers' ? await seedDemo(crm, support) : [];
 
     let workers: WorkerHost | undefined;
     if (role === 'all' || role === 'workers') {
@@ -116,7 +121,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     }
 
     if (role === 'workers') {
-      return { crm, support, database, stop: stopAll };
+      return { crm, support, database, demoSignIns, stop: stopAll };
     }
 
     const subscriber = redisClient(redisEndpoint.url);
@@ -225,7 +230,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // Customer messages stored but never answered (the process died mid-turn) are answered now.
     void recoverUnansweredTurns(crm, directLine, log);
 
-    return { url: localUrl, crm, support, database, handoff, stop: stopAll };
+    return { url: localUrl, crm, support, database, handoff, demoSignIns, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

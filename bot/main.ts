@@ -3,6 +3,7 @@ import { ConfigError, parseConfig } from '../config';
 import { startApplication, type ProcessRole } from './application';
 import { createLogger } from './logger';
 import { RedisUnavailableError } from './redis';
+import { describeDemoSignIns } from '../crm/users/demo';
 
 /** Entry point: `tsx bot/main.ts [all|web|workers]` (npm start, start:web, start:workers). */
 async function main(): Promise<void> {
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   }
   if (app.url) {
     console.log(`Concierge is running: open ${app.url}/ to chat with the bot (${config.embeddedDatabase ? 'embedded database in ' + config.dataDir : 'PostgreSQL'}).`);
+    if (app.demoSignIns.length) console.log(describeDemoSignIns(app.demoSignIns, `${app.url}/console/`));
+    else console.log(`Agent console: ${app.url}/console/`);
   } else {
     console.log('Concierge workers are running.');
   }

@@ -30,6 +30,8 @@ export const configSchema = z.object({
   MicrosoftAppPassword: z.string().default(''),
   MicrosoftAppType: z.enum(['SingleTenant', 'MultiTenant', 'UserAssignedMSI']).default('SingleTenant'),
   MicrosoftAppTenantId: z.string().default(''),
+  /** Demo agents (and catalog) on an empty database: `auto` only on the embedded database. */
+  DEMO_SEED: z.enum(['auto', 'always', 'never']).default('auto'),
   BOT_ALLOW_UNAUTHENTICATED: boolFromEnv.default(false),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
   NLP_MODELS_DIR: z.string().optional(),
