@@ -8,7 +8,7 @@ import type { Activity } from 'botbuilder';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
 import { createCrm, openDatabase, type Crm, type Database } from '../crm';
-import { MainDialog, textsFor, languageOf, type ConversationFacts, type Recognizer } from '../dialogs';
+import { ContentCatalog, MainDialog, languageOf, type ConversationFacts, type Recognizer } from '../dialogs';
 import { createSupport, loadRoutingConfig, RedisLiveEvents, type Support } from '../crm/support';
 import { loadDefaultNlpEngine } from '../nlp';
 import { NlpRecognizer } from './nlpRecognizer';
@@ -138,6 +138,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
           onWarning: (message) => log.warn({ part: 'nlp' }, message),
         }),
       );
+    const content = ContentCatalog.fromFile(config.CONTENT_FILE, (file) => fs.readFileSync(file, 'utf8'));
     const storage = new PostgresStorage(crm.state);
     const conversationState = new ConversationState(storage);
     const facts = conversationState.createProperty<ConversationFacts>('facts');
@@ -159,7 +160,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       // A broken dialog must not trap the customer: clear the conversation's dialog state.
       await conversationState.delete(context).catch(() => undefined);
       await context
-        .sendActivity(textsFor(languageOf(context.activity.locale, context.activity.text)).error)
+        .sendActivity(content.texts(languageOf(context.activity.locale, context.activity.text)).error)
         .catch((err: unknown) => log.error({ err }, 'could not send the error message'));
     };
 
@@ -172,8 +173,8 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     channelAdapter.onTurnError = onTurnError;
 
     const delivery = new Delivery({ directLine: directLineAdapter, channel: channelAdapter, appId: config.MicrosoftAppId });
-    const handoff = new HandoffBridge({ crm, support, recognizer, delivery });
-    const dialog = new MainDialog({ recognizer, facts, handoff });
+    const handoff = new HandoffBridge({ crm, support, recognizer, delivery, content });
+    const dialog = new MainDialog({ recognizer, facts, handoff, content });
     const bot = new ConciergeBot(conversationState, dialog, handoff);
 
     const tokens = new DirectLineTokens(directLineSigningKey(config), config.DIRECTLINE_TOKEN_TTL_SECONDS);

@@ -21,7 +21,7 @@ export class ConciergeBot extends ActivityHandler {
 
     this.onMembersAdded(async (context, next) => {
       for (const member of context.activity.membersAdded ?? []) {
-        if (member.id !== context.activity.recipient.id) await context.sendActivity(welcomeActivity(context.activity.locale));
+        if (member.id !== context.activity.recipient.id) await context.sendActivity(welcomeActivity(context.activity.locale, this.dialog.content));
       }
       await next();
     });

@@ -1,7 +1,7 @@
 import type { TurnContext } from 'botbuilder';
 import type { Crm, CustomerRecord } from '../crm';
 import type { Support, TicketView } from '../crm/support';
-import { fill, textsFor, type HandoffOutcome, type HandoffPort, type HandoffTrigger, type Language, type Recognizer, type Understanding } from '../dialogs';
+import { ContentCatalog, fill, type HandoffOutcome, type HandoffPort, type HandoffTrigger, type Language, type Recognizer, type Understanding } from '../dialogs';
 import { forbidden, HttpError } from './errors';
 import type { Delivery } from './delivery';
 import { CUSTOMER_KEY } from './timelineMiddleware';
@@ -11,6 +11,7 @@ export interface HandoffBridgeOptions {
   support: Support;
   recognizer: Recognizer;
   delivery: Delivery;
+  content?: ContentCatalog;
 }
 
 const lang = (t: { language: string }): Language => (t.language === 'zh' ? 'zh' : 'en');
@@ -21,7 +22,11 @@ const lang = (t: { language: string }): Language => (t.language === 'zh' ? 'zh' 
  * agents' replies on the customer's channel.
  */
 export class HandoffBridge implements HandoffPort {
-  constructor(private readonly o: HandoffBridgeOptions) {}
+  private readonly content: ContentCatalog;
+
+  constructor(private readonly o: HandoffBridgeOptions) {
+    this.content = o.content ?? new ContentCatalog();
+  }
 
   async requestHandoff(context: TurnContext, request: { understanding: Understanding; trigger: HandoffTrigger; topic: string }): Promise<HandoffOutcome> {
     const customer = context.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined;
@@ -59,7 +64,7 @@ export class HandoffBridge implements HandoffPort {
     await this.o.support.tickets.recordCustomerMessage(ticket.id, { text, sentiment: u?.sentiment.score });
     if (!ticket.assignedAgentId) {
       const position = await this.o.support.tickets.positionInQueue(ticket.id);
-      await context.sendActivity(fill(textsFor(lang(ticket)).stillQueued, { position: position ?? 1 }));
+      await context.sendActivity(fill(this.content.texts(lang(ticket)).stillQueued, { position: position ?? 1 }));
     }
     return true;
   }
@@ -76,14 +81,14 @@ export class HandoffBridge implements HandoffPort {
   /** Resolves the ticket and tells the customer; the bot answers their next message. */
   async resolve(ticketId: string, actor: string): Promise<TicketView> {
     const ticket = await this.o.support.tickets.resolve(ticketId, actor);
-    await this.deliver(ticket, textsFor(lang(ticket)).resolved, 'system');
+    await this.deliver(ticket, this.content.texts(lang(ticket)).resolved, 'system');
     return ticket;
   }
 
   /** The agent hands the conversation back to the bot. */
   async handBack(ticketId: string, actor: string): Promise<TicketView> {
     const ticket = await this.o.support.tickets.resolve(ticketId, actor, { reason: 'handback' });
-    await this.deliver(ticket, textsFor(lang(ticket)).handedBack, 'system');
+    await this.deliver(ticket, this.content.texts(lang(ticket)).handedBack, 'system');
     return ticket;
   }
 

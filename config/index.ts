@@ -39,6 +39,8 @@ export const configSchema = z.object({
   NLP_MODEL_DIR: z.string().optional(),
   /** Where the default model is cached once trained; default DATA_DIR/nlp. */
   NLP_CACHE_DIR: z.string().optional(),
+  /** JSON file overriding what the bot says (answers, prompts) per language; default: built-in content. */
+  CONTENT_FILE: z.string().optional(),
   /** JSON file with routing rules (queues, SLA targets, priority weights); default: built-in rules. */
   ROUTING_CONFIG_FILE: z.string().optional(),
 });

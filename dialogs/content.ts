@@ -110,6 +110,51 @@ export function fill(template: string, values: Record<string, string | number>):
   return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m));
 }
 
+/** The built-in sentences (used when no catalog is given, e.g. in unit tests). */
 export function textsFor(language: Language | undefined): Content {
   return language === 'zh' ? (content.zh as unknown as Content) : content.en;
+}
+
+export type ContentOverrides = Partial<Record<Language, Partial<Record<keyof Content, unknown>>>>;
+
+/**
+ * Everything the bot says, per language: the built-in table with an operator's overrides on top
+ * (CONTENT_FILE, JSON `{"en": {"answers": {"shipping_info": "…"}}, "zh": {…}}`). Nested tables such as
+ * `answers` are merged key by key, so a file changes only what it names.
+ */
+export class ContentCatalog {
+  private readonly tables: Record<Language, Content>;
+
+  constructor(overrides: ContentOverrides = {}) {
+    this.tables = { en: merge(content.en, overrides.en), zh: merge(content.zh as unknown as Content, overrides.zh) };
+  }
+
+  static fromFile(file: string | undefined, read: (file: string) => string): ContentCatalog {
+    if (!file) return new ContentCatalog();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(read(file));
+    } catch (err) {
+      throw new Error(`CONTENT_FILE ${file}: ${(err as Error).message}`);
+    }
+    if (!parsed || typeof parsed !== 'object') throw new Error(`CONTENT_FILE ${file}: must be a JSON object with "en" and/or "zh"`);
+    for (const key of Object.keys(parsed)) if (key !== 'en' && key !== 'zh') throw new Error(`CONTENT_FILE ${file}: unknown language "${key}" (en, zh)`);
+    return new ContentCatalog(parsed as ContentOverrides);
+  }
+
+  texts(language: Language | undefined): Content {
+    return language === 'zh' ? this.tables.zh : this.tables.en;
+  }
+}
+
+function merge(base: Content, over: Partial<Record<keyof Content, unknown>> | undefined): Content {
+  if (!over) return base;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    if (!(key in base)) throw new Error(`CONTENT_FILE: unknown entry "${key}"`);
+    const current = (base as unknown as Record<string, unknown>)[key];
+    if (typeof current === 'string' && typeof value !== 'string') throw new Error(`CONTENT_FILE: "${key}" must be text`);
+    out[key] = current && typeof current === 'object' && !Array.isArray(current) && value && typeof value === 'object' ? { ...current, ...value } : value;
+  }
+  return out as unknown as Content;
 }

@@ -1,6 +1,6 @@
 import { ChoiceFactory, ChoicePrompt, ComponentDialog, ListStyle, WaterfallDialog } from 'botbuilder-dialogs';
 import type { WaterfallStepContext, FoundChoice } from 'botbuilder-dialogs';
-import { textsFor } from './content';
+import { ContentCatalog } from './content';
 import type { Language } from './recognizer';
 
 export const HELP_DIALOG = 'help';
@@ -8,7 +8,7 @@ const TOPIC_PROMPT = 'helpTopic';
 
 /** Offers the help topics and answers the one the customer picks. */
 export class HelpDialog extends ComponentDialog {
-  constructor() {
+  constructor(private readonly content: ContentCatalog = new ContentCatalog()) {
     super(HELP_DIALOG);
     this.addDialog(new ChoicePrompt(TOPIC_PROMPT));
     this.addDialog(new WaterfallDialog('helpSteps', [this.askTopic.bind(this), this.answer.bind(this)]));
@@ -18,7 +18,7 @@ export class HelpDialog extends ComponentDialog {
   private async askTopic(step: WaterfallStepContext) {
     const language = (step.options as { language?: Language } | undefined)?.language ?? 'en';
     (step.values as { language: Language }).language = language;
-    const t = textsFor(language);
+    const t = this.content.texts(language);
     return step.prompt(TOPIC_PROMPT, {
       prompt: t.helpPrompt,
       retryPrompt: `${t.helpPrompt} (${t.helpTopics.join(' / ')})`,
@@ -28,7 +28,7 @@ export class HelpDialog extends ComponentDialog {
   }
 
   private async answer(step: WaterfallStepContext) {
-    const t = textsFor((step.values as { language: Language }).language);
+    const t = this.content.texts((step.values as { language: Language }).language);
     const picked = (step.result as FoundChoice).value;
     await step.context.sendActivity(t.helpAnswers[picked] ?? t.fallback);
     return step.endDialog(picked);

@@ -7,4 +7,5 @@ export type { OrderLookupPort, OrderSummary } from './orderStatusDialog';
 export type { HandoffPort, HandoffOutcome, HandoffTrigger } from './handoffPort';
 export { KeywordRecognizer, languageOf } from './recognizer';
 export type { Recognizer, Understanding, Language } from './recognizer';
-export { content, textsFor, fill } from './content';
+export { content, textsFor, fill, ContentCatalog } from './content';
+export type { Content, ContentOverrides } from './content';

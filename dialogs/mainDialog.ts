@@ -2,7 +2,7 @@ import { ActivityTypes, MessageFactory } from 'botbuilder-core';
 import type { Activity, StatePropertyAccessor, TurnContext } from 'botbuilder-core';
 import { ChoiceFactory, ChoicePrompt, ComponentDialog, DialogSet, DialogTurnStatus, ListStyle, WaterfallDialog } from 'botbuilder-dialogs';
 import type { DialogState, FoundChoice, WaterfallStepContext } from 'botbuilder-dialogs';
-import { fill, textsFor } from './content';
+import { ContentCatalog, fill } from './content';
 import type { HandoffPort, HandoffTrigger } from './handoffPort';
 import { HelpDialog, HELP_DIALOG } from './helpDialog';
 import { OrderStatusDialog, ORDER_STATUS_DIALOG, type OrderLookupPort } from './orderStatusDialog';
@@ -31,6 +31,8 @@ export interface MainDialogOptions {
   handoffSentiment?: number;
   /** "Did you mean A or B?" when the top two intents are within this margin (and the top one is unsure). */
   clarifyMargin?: number;
+  /** What the bot says (built-in sentences with the operator's overrides). */
+  content?: ContentCatalog;
 }
 
 /** Intents that name what the customer needs (a ticket's category), as opposed to small talk. */
@@ -42,16 +44,20 @@ const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'help']);
 
 /** Routes each message to the dialog for its intent; hands over to a person when it should. */
 export class MainDialog extends ComponentDialog {
-  private readonly o: Required<Pick<MainDialogOptions, 'misunderstandingsBeforeHandoff' | 'handoffSentiment' | 'clarifyMargin'>> & MainDialogOptions;
+  private readonly o: Required<Pick<MainDialogOptions, 'misunderstandingsBeforeHandoff' | 'handoffSentiment' | 'clarifyMargin' | 'content'>> & MainDialogOptions;
 
   constructor(options: MainDialogOptions) {
     super(MAIN_DIALOG);
-    this.o = { misunderstandingsBeforeHandoff: 2, handoffSentiment: -0.6, clarifyMargin: 0.12, ...options };
-    this.addDialog(new HelpDialog());
-    this.addDialog(new OrderStatusDialog(options.recognizer, options.orders));
+    this.o = { misunderstandingsBeforeHandoff: 2, handoffSentiment: -0.6, clarifyMargin: 0.12, ...options, content: options.content ?? new ContentCatalog() };
+    this.addDialog(new HelpDialog(this.o.content));
+    this.addDialog(new OrderStatusDialog(options.recognizer, options.orders, this.o.content));
     this.addDialog(new ChoicePrompt(CLARIFY_PROMPT));
     this.addDialog(new WaterfallDialog('mainSteps', [this.route.bind(this), this.clarified.bind(this), this.done.bind(this)]));
     this.initialDialogId = 'mainSteps';
+  }
+
+  get content(): ContentCatalog {
+    return this.o.content;
   }
 
   /** Continues the active dialog, or starts this one: the CoreBot pattern. */
@@ -68,7 +74,7 @@ export class MainDialog extends ComponentDialog {
     const u = await this.o.recognizer.recognize(text, { locale: step.context.activity.locale });
     (step.values as { u: Understanding }).u = u;
     const facts = await this.o.facts.get(step.context, { misunderstandings: 0 });
-    const t = textsFor(u.language);
+    const t = this.o.content.texts(u.language);
 
     const notUnderstood = u.outOfScope || u.intent === 'none';
     facts.misunderstandings = notUnderstood ? facts.misunderstandings + 1 : 0;
@@ -105,7 +111,7 @@ export class MainDialog extends ComponentDialog {
     const u = (step.values as { u: Understanding }).u;
     const index = (step.result as FoundChoice).index;
     if (index >= options.length) {
-      await step.context.sendActivity(textsFor(u.language).fallback);
+      await step.context.sendActivity(this.o.content.texts(u.language).fallback);
       return step.next();
     }
     const facts = await this.o.facts.get(step.context, { misunderstandings: 0 });
@@ -114,7 +120,7 @@ export class MainDialog extends ComponentDialog {
   }
 
   private async dispatch(step: WaterfallStepContext, intent: string, u: Understanding) {
-    const t = textsFor(u.language);
+    const t = this.o.content.texts(u.language);
     switch (intent) {
       case 'help':
         return step.beginDialog(HELP_DIALOG, { language: u.language });
@@ -138,7 +144,7 @@ export class MainDialog extends ComponentDialog {
   }
 
   private async handOff(step: WaterfallStepContext, u: Understanding, trigger: HandoffTrigger) {
-    const t = textsFor(u.language);
+    const t = this.o.content.texts(u.language);
     if (!this.o.handoff) {
       await step.context.sendActivity(t.handoff);
       return step.next();
@@ -166,6 +172,6 @@ export class MainDialog extends ComponentDialog {
 }
 
 /** The greeting sent when a customer joins a conversation. */
-export function welcomeActivity(locale?: string): Partial<Activity> {
-  return { ...MessageFactory.text(textsFor(languageOf(locale) as Language).welcome), type: ActivityTypes.Message };
+export function welcomeActivity(locale?: string, catalog: ContentCatalog = new ContentCatalog()): Partial<Activity> {
+  return { ...MessageFactory.text(catalog.texts(languageOf(locale) as Language).welcome), type: ActivityTypes.Message };
 }

@@ -1,6 +1,6 @@
 import { ComponentDialog, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs';
 import type { PromptValidatorContext, WaterfallStepContext } from 'botbuilder-dialogs';
-import { fill, textsFor } from './content';
+import { ContentCatalog, fill } from './content';
 import type { Language, Recognizer } from './recognizer';
 
 export const ORDER_STATUS_DIALOG = 'orderStatus';
@@ -29,6 +29,7 @@ export class OrderStatusDialog extends ComponentDialog {
   constructor(
     private readonly recognizer: Recognizer,
     private readonly orders?: OrderLookupPort,
+    private readonly content: ContentCatalog = new ContentCatalog(),
   ) {
     super(ORDER_STATUS_DIALOG);
     this.addDialog(new TextPrompt(ORDER_NUMBER_PROMPT, this.hasOrderNumber.bind(this)));
@@ -51,13 +52,13 @@ export class OrderStatusDialog extends ComponentDialog {
     const o = step.options as OrderStatusOptions;
     (step.values as { o: OrderStatusOptions }).o = o;
     if (o.orderNumber) return step.next(o.orderNumber);
-    const t = textsFor(o.language);
+    const t = this.content.texts(o.language);
     return step.prompt(ORDER_NUMBER_PROMPT, { prompt: t.askOrderNumber, retryPrompt: t.orderNumberRetry });
   }
 
   private async answer(step: WaterfallStepContext) {
     const o = (step.values as { o: OrderStatusOptions }).o;
-    const t = textsFor(o.language);
+    const t = this.content.texts(o.language);
     const orderNumber = o.orderNumber ?? (await this.orderNumberIn(step.result as string))!;
     if (!this.orders) {
       await step.context.sendActivity(fill(t.orderLookupUnavailable, { order: orderNumber }));

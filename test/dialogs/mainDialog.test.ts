@@ -1,6 +1,6 @@
 import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
-import { MainDialog, welcomeActivity, type ConversationFacts } from '../../dialogs';
+import { ContentCatalog, MainDialog, welcomeActivity, type ConversationFacts } from '../../dialogs';
 import { loadDefaultNlpEngine, type NlpEngine } from '../../nlp';
 import { NlpRecognizer } from '../../bot/nlpRecognizer';
 import { sharedNlpCache } from '../support/apps';
@@ -16,10 +16,10 @@ beforeAll(async () => {
 });
 
 /** The main dialog with the real trained NLP model, in memory (no handoff port wired: it says it would connect). */
-function harness() {
+function harness(content?: ContentCatalog) {
   const state = new ConversationState(new MemoryStorage());
   const accessor = state.createProperty<DialogState>('dialogState');
-  const dialog = new MainDialog({ recognizer: new NlpRecognizer(engine), facts: state.createProperty<ConversationFacts>('facts') });
+  const dialog = new MainDialog({ recognizer: new NlpRecognizer(engine), facts: state.createProperty<ConversationFacts>('facts'), content });
   return new TestAdapter(async (context) => {
     if (context.activity.type === ActivityTypes.Message) await dialog.run(context, accessor);
     await state.saveChanges(context);
@@ -134,6 +134,28 @@ describe('MainDialog', () => {
       .send('your subscription')
       .assertReply(textMatching(/Account > Subscription/))
       .startTest();
+  });
+
+  it('answers from the operator content, overriding only what it names', async () => {
+    const files: Record<string, string> = {
+      'ok.json': JSON.stringify({ en: { answers: { shipping_info: 'We deliver island-wide in 2 days.' } }, zh: { greeting: '欢迎光临！' } }),
+      'bad-lang.json': JSON.stringify({ fr: {} }),
+      'bad-key.json': JSON.stringify({ en: { nonsense: 'x' } }),
+      'bad-json.json': '{',
+    };
+    const read = (f: string) => files[f];
+    const catalog = ContentCatalog.fromFile('ok.json', read);
+    await harness(catalog)
+      .send('how long does delivery take to Germany')
+      .assertReply('We deliver island-wide in 2 days.')
+      .send('I want to cancel the order I placed yesterday')
+      .assertReply(textMatching(/cancelled until they ship/))
+      .send('你好')
+      .assertReply('欢迎光临！')
+      .startTest();
+    expect(() => ContentCatalog.fromFile('bad-lang.json', read)).toThrow(/unknown language "fr"/);
+    expect(() => ContentCatalog.fromFile('bad-key.json', read)).toThrow(/unknown entry "nonsense"/);
+    expect(() => ContentCatalog.fromFile('bad-json.json', read)).toThrow(/CONTENT_FILE bad-json.json/);
   });
 
   it('welcomes in the customer locale', () => {
