@@ -163,55 +163,70 @@ export class CommerceStore {
     if (batch.length === 0) return outcome;
     const byNumber = new Map<string, OrderInput>();
     for (const o of batch) byNumber.set(o.orderNumber, o); // a repeated number within a batch: the last one wins
-    const headers = [...byNumber.values()].map((o) => ({
+    const orders = [...byNumber.values()];
+    const headers = orders.map((o) => ({
       order_number: o.orderNumber, customer_id: o.customerId, placed_at: o.placedAt.toISOString(), country: o.country ?? null,
-      total_minor: o.totalMinor ?? -1, currency: o.currency, status: o.status,
+      // A line-sum order is inserted with the sum of these lines; later fragments recompute it below.
+      total_minor: o.totalMinor ?? o.lines.reduce((sum, l) => sum + l.quantity * l.unitPriceMinor, 0),
+      sum_lines: o.totalMinor === null, currency: o.currency, status: o.status,
     }));
-    const changedHeaders = await queryRows<{ order_number: string; inserted: boolean }>(
+    // One statement: update headers that differ, insert new ones, and return every order's id and outcome.
+    const rows = await queryRows<{ id: string; order_number: string; outcome: WriteOutcome }>(
       db,
-      sql`insert into orders (order_number, customer_id, placed_at, country, total_minor, currency, status)
-          select order_number, customer_id, placed_at, country, total_minor, currency, status
-            from jsonb_to_recordset(${jsonParam(headers)}::jsonb) as x(order_number text, customer_id uuid, placed_at timestamptz, country text, total_minor bigint, currency text, status text)
-          on conflict (order_number) do update set customer_id = excluded.customer_id, placed_at = excluded.placed_at, country = excluded.country,
-            total_minor = case when excluded.total_minor < 0 then orders.total_minor else excluded.total_minor end,
-            currency = excluded.currency, status = excluded.status, updated_at = now()
-          where (orders.customer_id, orders.placed_at, orders.country, orders.currency, orders.status)
-                  is distinct from (excluded.customer_id, excluded.placed_at, excluded.country, excluded.currency, excluded.status)
-             or (excluded.total_minor >= 0 and orders.total_minor <> excluded.total_minor)
-          returning order_number, (xmax = 0) as inserted`,
+      sql`with x as (select * from jsonb_to_recordset(${jsonParam(headers)}::jsonb)
+                       as x(order_number text, customer_id uuid, placed_at timestamptz, country text, total_minor bigint, sum_lines boolean, currency text, status text)),
+          upd as (update orders o set customer_id = x.customer_id, placed_at = x.placed_at, country = x.country, currency = x.currency, status = x.status,
+                    total_minor = case when x.sum_lines then o.total_minor else x.total_minor end, updated_at = now()
+                  from x where o.order_number = x.order_number
+                   and ((o.customer_id, o.placed_at, o.country, o.currency, o.status) is distinct from (x.customer_id, x.placed_at, x.country, x.currency, x.status)
+                        or (not x.sum_lines and o.total_minor <> x.total_minor))
+                  returning o.id, o.order_number),
+          ins as (insert into orders (order_number, customer_id, placed_at, country, total_minor, currency, status)
+                  select order_number, customer_id, placed_at, country, total_minor, currency, status from x
+                   where not exists (select 1 from orders o where o.order_number = x.order_number)
+                  on conflict (order_number) do nothing
+                  returning id, order_number)
+          select id::text, order_number, 'updated' as outcome from upd
+          union all select id::text, order_number, 'inserted' from ins
+          union all select o.id::text, o.order_number, 'unchanged' from orders o join x on x.order_number = o.order_number
+                     where not exists (select 1 from upd where upd.order_number = o.order_number)`,
     );
-    for (const h of changedHeaders) outcome.set(h.order_number, h.inserted ? 'inserted' : 'updated');
-    const numbers = [...byNumber.keys()];
-    const lines = [...byNumber.values()].flatMap((o) =>
-      o.lines.map((l) => ({ order_number: o.orderNumber, line_no: l.lineNo, product_id: l.productId, quantity: l.quantity, unit_price_minor: l.unitPriceMinor })),
+    const idOf = new Map<string, string>();
+    const numberOf = new Map<string, string>();
+    for (const r of rows) {
+      idOf.set(r.order_number, r.id);
+      numberOf.set(r.id, r.order_number);
+      outcome.set(r.order_number, r.outcome);
+    }
+    const missing = orders.filter((o) => !idOf.has(o.orderNumber)).map((o) => o.orderNumber);
+    if (missing.length > 0) throw new Error(`orders written concurrently by another process, retry the batch: ${missing.slice(0, 5).join(', ')}`);
+    const lines = orders.flatMap((o) =>
+      o.lines.map((l) => ({ order_id: idOf.get(o.orderNumber), line_no: l.lineNo, product_id: l.productId, quantity: l.quantity, unit_price_minor: l.unitPriceMinor })),
     );
     const touched = new Set<string>();
     if (lines.length > 0) {
-      const changedLines = await queryRows<{ order_number: string }>(
+      const changedLines = await queryRows<{ order_id: string }>(
         db,
-        sql`with up as (
-              insert into order_lines (order_id, line_no, product_id, quantity, unit_price_minor)
-              select o.id, x.line_no, x.product_id, x.quantity, x.unit_price_minor
-                from jsonb_to_recordset(${jsonParam(lines)}::jsonb) as x(order_number text, line_no int, product_id uuid, quantity int, unit_price_minor int)
-                join orders o on o.order_number = x.order_number
-              on conflict (order_id, line_no) do update set product_id = excluded.product_id, quantity = excluded.quantity, unit_price_minor = excluded.unit_price_minor
-              where (order_lines.product_id, order_lines.quantity, order_lines.unit_price_minor) is distinct from (excluded.product_id, excluded.quantity, excluded.unit_price_minor)
-              returning order_id)
-            select distinct o.order_number from up join orders o on o.id = up.order_id`,
+        sql`insert into order_lines (order_id, line_no, product_id, quantity, unit_price_minor)
+            select order_id, line_no, product_id, quantity, unit_price_minor
+              from jsonb_to_recordset(${jsonParam(lines)}::jsonb) as x(order_id uuid, line_no int, product_id uuid, quantity int, unit_price_minor int)
+            on conflict (order_id, line_no) do update set product_id = excluded.product_id, quantity = excluded.quantity, unit_price_minor = excluded.unit_price_minor
+            where (order_lines.product_id, order_lines.quantity, order_lines.unit_price_minor) is distinct from (excluded.product_id, excluded.quantity, excluded.unit_price_minor)
+            returning order_id::text`,
       );
-      for (const c of changedLines) touched.add(c.order_number);
+      for (const c of changedLines) touched.add(numberOf.get(c.order_id)!);
     }
-    const counts = [...byNumber.values()].filter((o) => o.lineCount !== undefined).map((o) => ({ order_number: o.orderNumber, line_count: o.lineCount }));
+    const counts = orders.filter((o) => o.lineCount !== undefined).map((o) => ({ order_number: o.orderNumber, line_count: o.lineCount }));
     if (counts.length > 0) {
       for (const n of await this.truncateLines(counts, db)) touched.add(n);
     }
-    const sums = [...byNumber.values()].filter((o) => o.totalMinor === null).map((o) => o.orderNumber);
+    // Line-sum totals: only orders whose lines changed after the header existed need a recount.
+    const sums = orders.filter((o) => o.totalMinor === null && touched.has(o.orderNumber) && outcome.get(o.orderNumber) !== 'inserted').map((o) => o.orderNumber);
     if (sums.length > 0) {
       for (const n of await this.recomputeTotals(sums, db)) touched.add(n);
     }
-    for (const n of numbers) {
-      if (outcome.has(n)) continue;
-      outcome.set(n, touched.has(n) ? 'updated' : 'unchanged');
+    for (const o of orders) {
+      if (outcome.get(o.orderNumber) === 'unchanged' && touched.has(o.orderNumber)) outcome.set(o.orderNumber, 'updated');
     }
     return outcome;
   }
