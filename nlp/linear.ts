@@ -142,6 +142,7 @@ function trainOnce(
   const order = Array.from({ length: n }, (_, i) => i);
   const s = new Float64Array(K);
   const g = new Float64Array(K);
+  const active = new Int32Array(K);
   const cw = o.classWeights;
   let t = 0;
   const startAvgEpoch = Math.floor(o.epochs * o.averageFrom);
@@ -186,10 +187,16 @@ function trainOnce(
       scale *= 1 - lr * o.l2;
       if (any) {
         const step = lr / scale;
+        // Only classes with a non-zero gradient are touched (few, for the hinge loss).
+        let na = 0;
+        for (let k = 0; k < K; k++) if (g[k] !== 0) active[na++] = k;
         for (let j = 0; j < x.idx.length; j++) {
           const base = x.idx[j] * K;
           const xv = x.val[j] * step;
-          for (let k = 0; k < K; k++) if (g[k] !== 0) v[base + k] -= g[k] * xv;
+          for (let a = 0; a < na; a++) {
+            const k = active[a];
+            v[base + k] -= g[k] * xv;
+          }
         }
         for (let k = 0; k < K; k++) b[k] -= lr * g[k];
       }
