@@ -14,7 +14,8 @@ import { loadDefaultNlpEngine } from '../nlp';
 import { NlpRecognizer } from './nlpRecognizer';
 import { Delivery } from './delivery';
 import { HandoffBridge } from './handoff';
-import { startWorkers, type WorkerHost } from '../workers';
+import { createQueues, queueAdminRoutes, startWorkers, type WorkerHost } from '../workers';
+import { authenticate, requireRole } from './auth';
 import type { Logger } from './logger';
 import { ensureRedis, redisClient, type RedisEndpoint } from './redis';
 import { PostgresStorage } from './storage';
@@ -116,7 +117,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
 
     let workers: WorkerHost | undefined;
     if (role === 'all' || role === 'workers') {
-      workers = await startWorkers({ redisUrl: redisEndpoint.url, crm, log: log.child({ part: 'workers' }) });
+      workers = await startWorkers({ redisUrl: redisEndpoint.url, crm, db: database.db, live, log: log.child({ part: 'workers' }) });
       cleanups.push(() => workers!.close());
     }
 
@@ -189,6 +190,9 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const stream = new DirectLineStream({ service: directLine, tokens, transcripts: crm.transcripts, bus, log });
 
     let stopping = false;
+    // The queue dashboard (/admin/queues): this process's queues, or producer handles in a web-only process.
+    const queuesForAdmin = workers?.queues ?? createQueues({ redisUrl: redisEndpoint.url });
+    if (!workers) cleanups.push(() => Promise.all(Object.values(queuesForAdmin).map((q) => q.close())));
     const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
     cleanups.push(() => consoleApi.close());
     const app = createHttpApp({
@@ -212,6 +216,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
           logic: (ctx) => bot.run(ctx),
         }),
         consoleApi,
+        queueAdminRoutes({ queues: queuesForAdmin, requireAdmin: [authenticate(crm.sessions), requireRole('admin')] }),
       ],
     });
     server.on('request', app);

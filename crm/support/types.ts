@@ -64,7 +64,15 @@ export interface AgentView {
 export type LiveEvent =
   | { type: 'ticket.changed'; ticketId: string; queueId: string; assignedAgentId: string | null; status: TicketStatus }
   | { type: 'ticket.message'; ticketId: string; queueId: string; assignedAgentId: string | null; direction: 'inbound' | 'outbound'; author: string; text: string; at: string }
-  | { type: 'agent.changed'; userId: string; status: AgentStatus; activeTickets: number };
+  | { type: 'agent.changed'; userId: string; status: AgentStatus; activeTickets: number }
+  /**
+   * An SLA is about to be missed (`sla.warning`, before the due time) or was missed (`sla.breached`):
+   * for the assigned agent (or the queue when unassigned) and, when `notifySupervisors`, supervisors.
+   */
+  | { type: 'sla.warning' | 'sla.breached'; ticketId: string; queueId: string; assignedAgentId: string | null; kind: SlaKind; priority: TicketPriority; dueAt: string; notifySupervisors: boolean };
+
+/** Which SLA a timer watches: the first agent response or the resolution. */
+export type SlaKind = 'first_response' | 'resolution';
 
 /** Publishes live events; the bot edge and workers implement it on Redis. */
 export interface LiveEventPublisher {

@@ -1,0 +1,104 @@
+/**
+ * Agent evaluation (`agent-evaluation` queue): a repeatable job (nightly at 02:00 UTC by default,
+ * any cron) and on-demand runs, each calling crm/scores `AgentEvaluationService.evaluate(period)` for
+ * the previous UTC day or ISO week. Idempotent per period: the job id names the period (a second
+ * request for the same period while the first is kept is a duplicate) and `evaluate` replaces the
+ * period's scores as a whole, so a rerun never duplicates.
+ */
+import { Worker, type Job, type Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { previousUtcDay, type AgentEvaluationService, type AgentScore, type Period } from '../crm/scores';
+import { connectionFromUrl, DEFAULT_QUEUE_PREFIX, QUEUE_NAMES, type QueueConnection } from './queues';
+
+export const EVALUATION_JOB_NAME = 'agent.evaluate';
+export const EVALUATION_SCHEDULER_ID = 'agent-evaluation-nightly';
+export const DEFAULT_EVALUATION_CRON = '0 2 * * *';
+
+export type EvaluationGranularity = 'day' | 'week';
+
+/** Either an explicit period (ISO instants) or the previous day/week before the job's scheduled time. */
+export interface AgentEvaluationPayload {
+  granularity: EvaluationGranularity;
+  start?: string;
+  end?: string;
+}
+
+export interface AgentEvaluationResult {
+  start: string;
+  end: string;
+  agents: number;
+}
+
+/** The ISO week (Monday 00:00 UTC to the next Monday) before the one containing `now`. */
+export function previousUtcWeek(now: Date): Period {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const sinceMonday = (new Date(today).getUTCDay() + 6) % 7;
+  const end = new Date(today - sinceMonday * 86_400_000);
+  return { start: new Date(end.getTime() - 7 * 86_400_000), end };
+}
+
+export function periodFor(payload: AgentEvaluationPayload, scheduledAt: Date): Period {
+  if (payload.start && payload.end) return { start: new Date(payload.start), end: new Date(payload.end) };
+  return payload.granularity === 'week' ? previousUtcWeek(scheduledAt) : previousUtcDay(scheduledAt);
+}
+
+/** Deterministic job id of one period's evaluation. */
+export function evaluationJobId(period: Period): string {
+  return `evaluation:${period.start.toISOString()}:${period.end.toISOString()}`;
+}
+
+/** Schedules the repeatable evaluation (replacing an earlier schedule with another cron). Idempotent. */
+export async function scheduleAgentEvaluation(queue: Queue, o: { cron?: string; tz?: string; granularity?: EvaluationGranularity } = {}): Promise<void> {
+  await queue.upsertJobScheduler(
+    EVALUATION_SCHEDULER_ID,
+    { pattern: o.cron ?? DEFAULT_EVALUATION_CRON, tz: o.tz ?? 'UTC' },
+    { name: EVALUATION_JOB_NAME, data: { granularity: o.granularity ?? 'day' } satisfies AgentEvaluationPayload, opts: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 } } },
+  );
+}
+
+/**
+ * Asks for an evaluation now (of the previous day/week, or an explicit period). Returns the job id:
+ * asking again for the same period while its job is kept returns the same job.
+ */
+export async function requestAgentEvaluation(queue: Queue, o: { granularity?: EvaluationGranularity; period?: Period; now?: Date } = {}): Promise<string> {
+  const granularity = o.granularity ?? 'day';
+  const period = o.period ?? periodFor({ granularity }, o.now ?? new Date());
+  const payload: AgentEvaluationPayload = { granularity, start: period.start.toISOString(), end: period.end.toISOString() };
+  const job = await queue.add(EVALUATION_JOB_NAME, payload, { jobId: evaluationJobId(period) });
+  return job.id!;
+}
+
+export interface AgentEvaluationWorkerOptions extends QueueConnection {
+  evaluation: Pick<AgentEvaluationService, 'evaluate'>;
+  log: Logger;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+/** The instant a job was meant to run: a scheduled job's delay counts from its creation. */
+function scheduledAt(job: Job): Date {
+  return new Date(job.timestamp + (job.delay ?? 0));
+}
+
+/** Consumes the `agent-evaluation` queue (one evaluation at a time per process: they are heavy). */
+export function startAgentEvaluationWorker(o: AgentEvaluationWorkerOptions): Worker<AgentEvaluationPayload, AgentEvaluationResult> {
+  const worker = new Worker<AgentEvaluationPayload, AgentEvaluationResult>(
+    QUEUE_NAMES.agentEvaluation,
+    async (job) => {
+      const period = periodFor(job.data, scheduledAt(job));
+      const scores: AgentScore[] = await o.evaluation.evaluate(period);
+      o.log.info({ start: period.start, end: period.end, agents: scores.length }, 'agents evaluated');
+      return { start: period.start.toISOString(), end: period.end.toISOString(), agents: scores.length };
+    },
+    {
+      connection: connectionFromUrl(o.redisUrl, { maxRetriesPerRequest: null }),
+      prefix: o.prefix ?? DEFAULT_QUEUE_PREFIX,
+      concurrency: 1,
+      lockDuration: o.lockDurationMs ?? 120_000,
+      stalledInterval: o.stalledIntervalMs ?? 30_000,
+    },
+  );
+  worker.on('failed', (j, err) => o.log.warn({ err, jobId: j?.id, attemptsMade: j?.attemptsMade }, 'agent evaluation failed'));
+  worker.on('error', (err) => o.log.warn({ err }, 'agent evaluation worker error'));
+  return worker;
+}

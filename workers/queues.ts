@@ -1,0 +1,80 @@
+/**
+ * Queue names, connections and default job options shared by the relay, the workers and the admin
+ * dashboard. A web process may create the queues (to show them) without consuming them.
+ */
+import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+
+/** Key prefix: the braces are a Redis Cluster hash tag, so each queue's keys land on one slot. */
+export const DEFAULT_QUEUE_PREFIX = '{concierge}';
+
+export const QUEUE_NAMES = {
+  slaTimers: 'sla-timers',
+  agentEvaluation: 'agent-evaluation',
+} as const;
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+export interface QueueConnection {
+  redisUrl: string;
+  /** Key prefix for every queue (tests use their own). Default `{concierge}`. */
+  prefix?: string;
+}
+
+/**
+ * Retries with exponential backoff (1 s, 2 s, 4 s, ...); completed jobs stay a week so a re-added
+ * job id is still recognised as a duplicate, failed ones a month for the dashboard.
+ */
+export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 7 * 24 * 3600, count: 100_000 },
+  removeOnFail: { age: 30 * 24 * 3600 },
+};
+
+/** ioredis options from a redis:// URL, as bullmq takes them. */
+export function connectionFromUrl(url: string, extra: Record<string, unknown> = {}): ConnectionOptions {
+  const u = new URL(url);
+  const db = u.pathname && u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
+  return {
+    host: u.hostname || '127.0.0.1',
+    port: u.port ? Number(u.port) : 6379,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(db !== undefined && !Number.isNaN(db) ? { db } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    ...extra,
+  } as ConnectionOptions;
+}
+
+/**
+ * A producer-side queue. Producers fail fast when Redis is unreachable (no offline queue), so the
+ * outbox relay keeps its rows and tries again later instead of hanging.
+ */
+export function createQueue<Data = unknown>(name: QueueName, c: QueueConnection): Queue<Data> {
+  const queue = new Queue<Data>(name, {
+    connection: connectionFromUrl(c.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
+    prefix: c.prefix ?? DEFAULT_QUEUE_PREFIX,
+    defaultJobOptions: DEFAULT_JOB_OPTIONS,
+  });
+  // Connection errors surface through the calls that fail; an unhandled 'error' event would crash.
+  queue.on('error', () => undefined);
+  return queue as Queue<Data>;
+}
+
+/** Every queue of the system (for the admin dashboard and the relay). */
+export function createQueues(c: QueueConnection): Record<keyof typeof QUEUE_NAMES, Queue> {
+  return {
+    slaTimers: createQueue(QUEUE_NAMES.slaTimers, c),
+    agentEvaluation: createQueue(QUEUE_NAMES.agentEvaluation, c),
+  };
+}
+
+/** Rejects when `promise` takes longer than `ms` (the promise itself keeps running). */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,152 @@
+/**
+ * SLA timers (`ticket.sla` outbox topic → `sla-timers` queue). At the due time, if the first response
+ * or the resolution is still missing, the breach is recorded once as a `sla_breached` ticket event
+ * and the assigned agent (supervisors too for urgent tickets) is warned through the live events.
+ * A `warning` stage, due shortly before the breach, warns without a breach.
+ *
+ * Obsolete timers do nothing: the ticket was answered, resolved or closed, or no longer exists.
+ * Exactly once: the check and the insert run in one transaction under the ticket's row lock, and the
+ * event is looked up first, so a job run twice (retry, stalled job, duplicate) records one event.
+ * The live warning is at least once: the event keeps `warned: false` until it was published, and a
+ * rerun publishes a warning that a killed worker recorded but never sent.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Db } from '../crm';
+import { OPEN_TICKET_STATUSES, ticketEvents, tickets } from '../crm/schema';
+import type { LiveEventPublisher, SlaKind } from '../crm/support';
+import { connectionFromUrl, DEFAULT_QUEUE_PREFIX, QUEUE_NAMES, type QueueConnection } from './queues';
+
+export const SLA_TOPIC = 'ticket.sla';
+export const SLA_JOB_NAME = 'ticket.sla';
+
+/** The job's data (the outbox row's payload). `stage` defaults to `breach`. */
+export interface SlaTimerPayload {
+  ticketId: string;
+  kind: SlaKind;
+  stage?: 'warning' | 'breach';
+}
+
+export type SlaOutcome =
+  | { outcome: 'recorded'; eventId: number; warned: boolean }
+  | { outcome: 'already_recorded'; eventId: number; warned: boolean }
+  | { outcome: 'obsolete'; reason: 'no_ticket' | 'responded' | 'resolved' | 'closed' }
+  | { outcome: 'not_due'; dueAt: string };
+
+/** Deterministic job id of a ticket's timer (the outbox dedupe key, written by crm/support/tickets.ts). */
+export function slaJobId(p: SlaTimerPayload): string {
+  return p.stage === 'warning' ? `sla:${p.kind}:warning:${p.ticketId}` : `sla:${p.kind}:${p.ticketId}`;
+}
+
+export function isSlaPayload(data: unknown): data is SlaTimerPayload {
+  const d = data as Partial<SlaTimerPayload> | null;
+  return (
+    !!d &&
+    typeof d.ticketId === 'string' &&
+    (d.kind === 'first_response' || d.kind === 'resolution') &&
+    (d.stage === undefined || d.stage === 'warning' || d.stage === 'breach')
+  );
+}
+
+export interface SlaTimerOptions {
+  db: Db;
+  live?: LiveEventPublisher;
+  log: Logger;
+  clock?: () => Date;
+}
+
+const EVENT_TYPE = { breach: 'sla_breached', warning: 'sla_warning' } as const;
+
+/** The SLA check itself, independent of bullmq (the worker below runs it). */
+export class SlaTimerJob {
+  constructor(private readonly o: SlaTimerOptions) {}
+
+  async run(payload: SlaTimerPayload): Promise<SlaOutcome> {
+    if (!isSlaPayload(payload)) throw new Error(`invalid SLA timer payload: ${JSON.stringify(payload)}`);
+    if (!/^[0-9a-f-]{36}$/i.test(payload.ticketId)) return { outcome: 'obsolete', reason: 'no_ticket' };
+    const stage = payload.stage ?? 'breach';
+    const type = EVENT_TYPE[stage];
+    const now = this.o.clock?.() ?? new Date();
+    const decided = await this.o.db.transaction(async (tx) => {
+      const [t] = await tx.select().from(tickets).where(eq(tickets.id, payload.ticketId)).for('update');
+      if (!t) return { outcome: 'obsolete', reason: 'no_ticket' } as const;
+      const dueAt = payload.kind === 'first_response' ? t.firstResponseDueAt : t.resolutionDueAt;
+      const [existing] = await tx
+        .select({ id: ticketEvents.id, data: ticketEvents.data })
+        .from(ticketEvents)
+        .where(and(eq(ticketEvents.ticketId, t.id), eq(ticketEvents.type, type), sql`${ticketEvents.data}->>'kind' = ${payload.kind}`))
+        .limit(1);
+      if (existing) return { outcome: 'already_recorded', eventId: existing.id, warned: existing.data.warned === true, ticket: t, dueAt } as const;
+      if (!(OPEN_TICKET_STATUSES as readonly string[]).includes(t.status)) return { outcome: 'obsolete', reason: t.status === 'closed' ? 'closed' : 'resolved' } as const;
+      if (payload.kind === 'first_response' && t.firstResponseAt) return { outcome: 'obsolete', reason: 'responded' } as const;
+      if (payload.kind === 'resolution' && t.resolvedAt) return { outcome: 'obsolete', reason: 'resolved' } as const;
+      // A breach is only a breach once due (a timer may fire early: clock skew, a due time moved later).
+      if (stage === 'breach' && now.getTime() < dueAt.getTime()) return { outcome: 'not_due', dueAt: dueAt.toISOString() } as const;
+      const [row] = await tx
+        .insert(ticketEvents)
+        .values({ ticketId: t.id, type, actor: 'system', data: { kind: payload.kind, dueAt: dueAt.toISOString(), priority: t.priority, assignedAgentId: t.assignedAgentId, warned: false }, at: now })
+        .returning({ id: ticketEvents.id });
+      return { outcome: 'recorded', eventId: row.id, warned: false, ticket: t, dueAt } as const;
+    });
+    if (decided.outcome === 'obsolete' || decided.outcome === 'not_due') return decided;
+    if (decided.warned) return { outcome: decided.outcome, eventId: decided.eventId, warned: true };
+
+    // Warn, then remember that the warning went out (a worker killed in between warns on the rerun).
+    const t = decided.ticket;
+    // The current assignee (the ticket may have moved since the event was recorded).
+    const [current] = await this.o.db.select({ assignedAgentId: tickets.assignedAgentId, queueId: tickets.queueId }).from(tickets).where(eq(tickets.id, t.id));
+    if (this.o.live) {
+      await this.o.live.publish({
+        type: stage === 'breach' ? 'sla.breached' : 'sla.warning',
+        ticketId: t.id,
+        queueId: current?.queueId ?? t.queueId,
+        assignedAgentId: current ? current.assignedAgentId : t.assignedAgentId,
+        kind: payload.kind,
+        priority: t.priority,
+        dueAt: decided.dueAt.toISOString(),
+        notifySupervisors: t.priority === 'urgent',
+      });
+      await this.o.db
+        .update(ticketEvents)
+        .set({ data: sql`${ticketEvents.data} || '{"warned": true}'::jsonb` })
+        .where(eq(ticketEvents.id, decided.eventId));
+    }
+    this.o.log.info({ ticketId: t.id, kind: payload.kind, stage, priority: t.priority }, stage === 'breach' ? 'SLA breached' : 'SLA about to be breached');
+    return { outcome: decided.outcome, eventId: decided.eventId, warned: !!this.o.live };
+  }
+}
+
+export interface SlaWorkerOptions extends SlaTimerOptions, QueueConnection {
+  concurrency?: number;
+  /** bullmq lock and stalled-job check (a killed worker's job is retried after about lockDuration). */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+/** Consumes the `sla-timers` queue. */
+export function startSlaWorker(o: SlaWorkerOptions): Worker<SlaTimerPayload, SlaOutcome> {
+  const job = new SlaTimerJob(o);
+  const worker = new Worker<SlaTimerPayload, SlaOutcome>(
+    QUEUE_NAMES.slaTimers,
+    async (j: Job<SlaTimerPayload, SlaOutcome>, token?: string) => {
+      const result = await job.run(j.data);
+      if (result.outcome === 'not_due' && token) {
+        // Fired early: wait until the due time instead of failing.
+        await j.moveToDelayed(new Date(result.dueAt).getTime() + 50, token);
+        throw new DelayedError();
+      }
+      return result;
+    },
+    {
+      connection: connectionFromUrl(o.redisUrl, { maxRetriesPerRequest: null }),
+      prefix: o.prefix ?? DEFAULT_QUEUE_PREFIX,
+      concurrency: o.concurrency ?? 4,
+      lockDuration: o.lockDurationMs ?? 30_000,
+      stalledInterval: o.stalledIntervalMs ?? 30_000,
+    },
+  );
+  worker.on('failed', (j, err) => o.log.warn({ err, jobId: j?.id, attemptsMade: j?.attemptsMade }, 'SLA timer job failed'));
+  worker.on('error', (err) => o.log.warn({ err }, 'SLA worker error'));
+  return worker;
+}
