@@ -32,16 +32,7 @@ async function main() {
     ? await spawnApp({ DATABASE_URL: database.url, DIRECTLINE_SECRET: 'bench-directline-secret-0123456789abcdef', LOG_LEVEL: 'warn' }, 'web')
     : { url: values.url!, stop: async () => null };
   try {
-    const clients = await Promise.all(
-      Array.from({ length: N }, async () => {
-        const c = new DirectLineClient(app.url);
-        await c.session();
-        await c.start();
-        await c.connect();
-        await c.waitFor((a) => a.from.role === 'bot');
-        return c;
-      }),
-    );
+    const clients = await Promise.all(Array.from({ length: N }, () => DirectLineClient.open(app.url)));
     const phase = async (name: string, paceMs: number) => {
       const latencies: number[] = [];
       const started = performance.now();

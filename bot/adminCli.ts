@@ -10,7 +10,7 @@
 import dotenv from 'dotenv';
 import { parseArgs } from 'node:util';
 import readline from 'node:readline';
-import { ConfigError, parseConfig } from '../config';
+import { configOrReport } from '../config';
 import { createCrm, openDatabase } from '../crm';
 import { DuplicateUserError, MIN_PASSWORD_LENGTH } from '../crm/users';
 
@@ -65,16 +65,8 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     console.error(`--email (a valid address) and --name are required.\n${usage}`);
     return 2;
   }
-  let config;
-  try {
-    config = parseConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      return 2;
-    }
-    throw err;
-  }
+  const config = configOrReport();
+  if (!config) return 2;
   const password = args.password ?? (await readPassword());
   if (password.length < MIN_PASSWORD_LENGTH) {
     console.error(`The password needs at least ${MIN_PASSWORD_LENGTH} characters.`);

@@ -1,5 +1,5 @@
 import dotenv from 'dotenv';
-import { ConfigError, parseConfig } from '../config';
+import { configOrReport } from '../config';
 import { startApplication, type ProcessRole } from './application';
 import { createLogger } from './logger';
 import { RedisUnavailableError } from './redis';
@@ -13,16 +13,8 @@ async function main(): Promise<void> {
     console.error(`Unknown role "${role}": use all, web or workers.`);
     process.exit(2);
   }
-  let config;
-  try {
-    config = parseConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = configOrReport();
+  if (!config) process.exit(2);
   const log = createLogger(config.LOG_LEVEL);
   let app;
   try {

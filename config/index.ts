@@ -87,3 +87,14 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: raw.REDIS_URL ?? 'redis://127.0.0.1:6379',
   };
 }
+
+/** For entry points: the configuration, or null after printing what is wrong (the exit code is the caller's). */
+export function configOrReport(env: NodeJS.ProcessEnv = process.env, report: (message: string) => void = (m) => console.error(m)): AppConfig | null {
+  try {
+    return parseConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    report(err.message);
+    return null;
+  }
+}

@@ -23,14 +23,7 @@ describe('handoff to a person (website)', () => {
     return user.id;
   }
 
-  async function customer() {
-    const c = new DirectLineClient(app.url);
-    await c.session();
-    await c.start();
-    await c.connect();
-    await c.waitFor((a) => a.from.role === 'bot');
-    return c;
-  }
+  const customer = () => DirectLineClient.open(app.url);
 
   it('routes "a person, charged twice" to the online billing agent, keeps the bot quiet, delivers the agent reply, hands back', async () => {
     const dana = await agent('Dana Billing', ['billing', 'subscription'], ['billing']);

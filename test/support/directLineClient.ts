@@ -24,6 +24,16 @@ export class DirectLineClient {
 
   constructor(public baseUrl: string) {}
 
+  /** A customer as Web Chat starts one: a session, the conversation, the stream, and the welcome received. */
+  static async open(baseUrl: string): Promise<DirectLineClient> {
+    const c = new DirectLineClient(baseUrl);
+    await c.session();
+    await c.start();
+    await c.connect();
+    await c.waitFor((a) => a.from.role === 'bot');
+    return c;
+  }
+
   async session(resumeToken?: string): Promise<{ token: string; conversationId: string; userId: string; resumed: boolean }> {
     const res = await fetch(`${this.baseUrl}/api/webchat/session`, {
       method: 'POST',
