@@ -29,6 +29,16 @@ export interface ObservedProduct {
   observedAt: Date;
 }
 
+/** A product after an observed upsert. `observedAt` null: set by a catalogue import (observations never change it). */
+export interface ObservedState {
+  id: string;
+  outcome: WriteOutcome;
+  name: string;
+  priceMinor: number;
+  currency: string;
+  observedAt: Date | null;
+}
+
 export interface OrderLineInput {
   /** 1-based position in the order. */
   lineNo: number;
@@ -116,12 +126,19 @@ export class CommerceStore {
     return out;
   }
 
-  /** Upserts products seen on order lines (see ObservedProduct). Returns outcome and id per SKU. */
-  async upsertObservedProducts(items: readonly ObservedProduct[], db: DbOrTx = this.db): Promise<Map<string, { id: string; outcome: WriteOutcome }>> {
+  /**
+   * Upserts products seen on order lines (see ObservedProduct). Returns, per SKU, the outcome and the
+   * product's state after the write (callers may cache it to skip observations that change nothing).
+   */
+  async upsertObservedProducts(items: readonly ObservedProduct[], db: DbOrTx = this.db): Promise<Map<string, ObservedState>> {
     const payload = newestPerSku(items).map((p) => ({ sku: p.sku, name: p.name, price_minor: p.priceMinor, currency: p.currency, observed_at: p.observedAt.toISOString() }));
-    const out = new Map<string, { id: string; outcome: WriteOutcome }>();
+    const out = new Map<string, ObservedState>();
     if (payload.length === 0) return out;
-    const changed = await queryRows<{ id: string; sku: string; inserted: boolean }>(
+    type Row = { id: string; sku: string; name: string; price_minor: number; currency: string; observed_at: string | Date | null; inserted?: boolean };
+    const state = (r: Row, outcome: WriteOutcome): ObservedState => ({
+      id: r.id, outcome, name: r.name, priceMinor: r.price_minor, currency: r.currency, observedAt: r.observed_at === null ? null : new Date(r.observed_at),
+    });
+    const changed = await queryRows<Row>(
       db,
       sql`insert into products (sku, name, price_minor, currency, observed_at)
           select sku, name, price_minor, currency, observed_at
@@ -133,12 +150,32 @@ export class CommerceStore {
             observed_at = greatest(products.observed_at, excluded.observed_at), updated_at = now()
           where products.observed_at is not null
             and (excluded.observed_at > products.observed_at or (products.name = products.sku and excluded.name <> excluded.sku))
-          returning id::text, sku, (xmax = 0) as inserted`,
+          returning id::text, sku, name, price_minor, currency, observed_at, (xmax = 0) as inserted`,
     );
-    for (const c of changed) out.set(c.sku, { id: c.id, outcome: c.inserted ? 'inserted' : 'updated' });
+    for (const c of changed) out.set(c.sku, state(c, c.inserted ? 'inserted' : 'updated'));
     const rest = payload.filter((p) => !out.has(p.sku)).map((p) => p.sku);
-    for (const [sku, id] of await this.productIds(rest, db)) out.set(sku, { id, outcome: 'unchanged' });
+    if (rest.length > 0) {
+      const rows = await queryRows<Row>(
+        db,
+        sql`select id::text, sku, name, price_minor, currency, observed_at from products where sku in (select jsonb_array_elements_text(${jsonParam(rest)}::jsonb))`,
+      );
+      for (const r of rows) out.set(r.sku, state(r, 'unchanged'));
+    }
     return out;
+  }
+
+  /** Moves products' observation times forward (observations that changed nothing else). Returns the SKUs moved. */
+  async advanceObservedAt(items: ReadonlyArray<{ sku: string; observedAt: Date }>, db: DbOrTx = this.db): Promise<string[]> {
+    if (items.length === 0) return [];
+    const payload = items.map((i) => ({ sku: i.sku, observed_at: i.observedAt.toISOString() }));
+    const rows = await queryRows<{ sku: string }>(
+      db,
+      sql`update products p set observed_at = x.observed_at
+            from jsonb_to_recordset(${jsonParam(payload)}::jsonb) as x(sku text, observed_at timestamptz)
+           where p.sku = x.sku and p.observed_at < x.observed_at
+          returning p.sku`,
+    );
+    return rows.map((r) => r.sku);
   }
 
   /** SKU → product id for the SKUs that exist. */

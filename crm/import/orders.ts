@@ -87,6 +87,10 @@ export async function importOrders(ctx: ImportContext): Promise<void> {
   const seen = new Map<string, RunOrder>();
   const runProducts = new Map<string, WriteOutcome>();
   const runCustomers = new Map<string, WriteOutcome>();
+  /** Product state as last written or read in this run (one entry per product). */
+  const productCache = new Map<string, { id: string; name: string; priceMinor: number; currency: string; observedAt: number | null }>();
+  /** Observation times to move forward at the end (newer observations that changed nothing else). */
+  const bumps = new Map<string, number>();
   let pending: PendingOrder[] = [];
   let pendingLines = 0;
   let current: PendingOrder | null = null;
@@ -109,8 +113,29 @@ export async function importOrders(ctx: ImportContext): Promise<void> {
       const observed: ObservedProduct[] = batch.flatMap((o) =>
         o.lines.map((l) => ({ sku: l.sku, name: l.name, priceMinor: l.unitPriceMinor, currency: o.currency, observedAt: o.placedAt })),
       );
-      const products = await store.upsertObservedProducts(observed, tx);
-      for (const [sku, p] of products) runProducts.set(sku, combine(runProducts.get(sku) ?? null, p.outcome));
+      // Skip observations the cached product state says would change nothing; an observation that is
+      // newer but shows the same name and price only moves observed_at forward, done once at the end.
+      const send: ObservedProduct[] = [];
+      for (const obs of observed) {
+        const k = productCache.get(obs.sku);
+        if (!k) { send.push(obs); continue; }
+        const t = obs.observedAt.getTime();
+        const fillsName = k.name === obs.sku && obs.name !== obs.sku;
+        if (k.observedAt === null || (t <= k.observedAt && !fillsName)) continue;
+        if (t > k.observedAt && !fillsName && (obs.name === k.name || obs.name === obs.sku) && obs.priceMinor === k.priceMinor && obs.currency === k.currency) {
+          k.observedAt = t;
+          bumps.set(obs.sku, t);
+          continue;
+        }
+        send.push(obs);
+      }
+      const products = await store.upsertObservedProducts(send, tx);
+      for (const [sku, p] of products) {
+        runProducts.set(sku, combine(runProducts.get(sku) ?? null, p.outcome));
+        productCache.set(sku, { id: p.id, name: p.name, priceMinor: p.priceMinor, currency: p.currency, observedAt: p.observedAt === null ? null : p.observedAt.getTime() });
+        bumps.delete(sku);
+      }
+      for (const obs of observed) if (!runProducts.has(obs.sku)) runProducts.set(obs.sku, 'unchanged');
       const customers = await resolveCustomersBulk(tx, batch.map((o) => o.customer));
       for (const key of customers.ids.keys()) runCustomers.set(key, combine(runCustomers.get(key) ?? null, customers.createdKeys.has(key) ? 'inserted' : 'unchanged'));
       const inputs: OrderInput[] = batch.map((o) => ({
@@ -121,7 +146,7 @@ export async function importOrders(ctx: ImportContext): Promise<void> {
         currency: o.currency,
         status: o.status,
         totalMinor: o.totalMinor,
-        lines: o.lines.map((l, i) => ({ lineNo: o.firstLineNo + i, productId: products.get(l.sku)!.id, quantity: l.quantity, unitPriceMinor: l.unitPriceMinor })),
+        lines: o.lines.map((l, i) => ({ lineNo: o.firstLineNo + i, productId: productCache.get(l.sku)!.id, quantity: l.quantity, unitPriceMinor: l.unitPriceMinor })),
         lineCount: o.complete ? o.lines.length : undefined,
       }));
       // Fragments of one order in one batch: write them in separate calls (same order number).
@@ -256,6 +281,10 @@ export async function importOrders(ctx: ImportContext): Promise<void> {
   }
   await flush();
   await inflight;
+  const pendingBumps = [...bumps].map(([sku, t]) => ({ sku, observedAt: new Date(t) }));
+  for (let i = 0; i < pendingBumps.length; i += 5000) {
+    for (const sku of await store.advanceObservedAt(pendingBumps.slice(i, i + 5000))) runProducts.set(sku, combine(runProducts.get(sku) ?? null, 'updated'));
+  }
   // Retail orders: drop lines beyond what this run saw (the source lost lines since the last import).
   if (retail) {
     const counts = [...seen.entries()].map(([order_number, r]) => ({ order_number, line_count: r.lines }));

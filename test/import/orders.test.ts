@@ -106,6 +106,25 @@ describe('orders import', () => {
     expect(await snapshot(database, p)).toEqual(before);
   });
 
+  it('keeps the newest observed product price when invoices come out of time order across batches, idempotently', async () => {
+    const p = uniq('O');
+    const sku = `${String(Date.now() % 100000).padStart(5, '0')}${p.slice(1, 3).replace(/[^A-Z]/g, 'Q')}`;
+    const file = path.join(dir, `${p}-ooo.csv`);
+    fs.writeFileSync(file, csv([
+      RETAIL_HEADER,
+      [`${p}1`, sku, 'LAMP', 1, '2011-03-01 10:00:00', '1.00', `${p}c`, 'UK'],
+      [`${p}2`, sku, 'LAMP', 1, '2011-03-03 10:00:00', '1.00', `${p}c`, 'UK'],
+      [`${p}3`, sku, 'LAMP NEW', 1, '2011-03-02 10:00:00', '2.00', `${p}c`, 'UK'],
+    ]));
+    const commerce = new CommerceStore(database.db);
+    await importFile(database, 'orders', file, { batchRows: 1 });
+    const after = (await commerce.product(sku))!;
+    expect([after.name, after.priceMinor, after.observedAt!.toISOString()]).toEqual(['LAMP', 100, '2011-03-03T10:00:00.000Z']);
+    const second = await importFile(database, 'orders', file, { batchRows: 1 });
+    expect(second.entities.products).toEqual({ inserted: 0, updated: 0, unchanged: 1 });
+    expect((await commerce.product(sku))!.updatedAt).toEqual(after.updatedAt);
+  });
+
   it('detects gzip from the content, and imports generic JSON-lines orders with updates and removed lines', async () => {
     const p = uniq('J');
     const order = (n: number, lines: Array<[string, number, string]>, extra: Record<string, unknown> = {}) => ({
