@@ -114,13 +114,22 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
     return ticket;
   }
 
+  // Customer display names change rarely: a short-lived cache keeps inbox refreshes to one query.
+  const customerNames = new Map<string, { name: string; at: number }>();
+  async function customerName(id: string): Promise<string> {
+    const hit = customerNames.get(id);
+    if (hit && Date.now() - hit.at < 60_000) return hit.name;
+    const c = await crm.customers.get(id);
+    const name = c?.displayName || anonymousName(id);
+    if (customerNames.size > 5000) customerNames.delete(customerNames.keys().next().value!);
+    customerNames.set(id, { name, at: Date.now() });
+    return name;
+  }
+
   async function present(tickets: TicketView[]) {
     const names = new Map<string, string>();
     const agentNames = new Map((await support.agents.list()).map((a) => [a.userId, a.displayName]));
-    for (const id of new Set(tickets.map((t) => t.customerId))) {
-      const c = await crm.customers.get(id);
-      names.set(id, c?.displayName || anonymousName(id));
-    }
+    for (const id of new Set(tickets.map((t) => t.customerId))) names.set(id, await customerName(id));
     return tickets.map((t) => ({ ...t, customerName: names.get(t.customerId) ?? anonymousName(t.customerId), assignedAgentName: t.assignedAgentId ? (agentNames.get(t.assignedAgentId) ?? null) : null }));
   }
 

@@ -371,7 +371,7 @@ function Console({ me, setMe, onSignedOut }) {
   const [tickets, setTickets] = useState([]);
   const [queues, setQueues] = useState([]);
   const [agents, setAgents] = useState([]);
-  const [view, setView] = useState('mine');
+  const [view, setView] = useState(me.seesAllQueues && !me.agent ? 'open' : 'mine');
   const [selectedId, setSelectedId] = useState(null);
   const [ticket, setTicket] = useState(null);
   const [messages, setMessages] = useState([]);
