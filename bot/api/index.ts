@@ -12,7 +12,7 @@ import { CrmError } from '../../crm';
 import type { AgentView, LiveEvent, Support, TicketView } from '../../crm/support';
 import { DuplicateUserError, type SessionService, type UserService, type UserView } from '../../crm/users';
 import type { Logger } from '../logger';
-import { authenticate, sameOriginWrites, signIn, SignInThrottle, signOut, type AuthContext } from '../auth';
+import { authenticate, authOf, sameOriginWrites, signIn, SignInThrottle, signOut, type AuthContext } from '../auth';
 import { badRequest, forbidden, HttpError, notFound } from '../errors';
 import { ApiRegistry } from './registry';
 import {
@@ -156,6 +156,8 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
     status: 204,
     handler: async ({ req, res }) => {
       await signOut(authDeps, req, res);
+      const auth = authOf(res);
+      if (auth) live.endSession(auth.session.id);
     },
   });
   api.add({

@@ -132,6 +132,15 @@ export class LiveStreams {
     }
   }
 
+  /** Ends the streams of one session (signed out on this instance; others notice at the next heartbeat). */
+  endSession(sessionId: string): void {
+    for (const c of [...this.clients]) {
+      if (c.auth.session.id !== sessionId) continue;
+      c.res.write(`event: signed-out\ndata: {}\n\n`);
+      c.res.end();
+    }
+  }
+
   /** Ends every stream (shutdown). */
   close(): void {
     for (const c of [...this.clients]) c.res.end();

@@ -138,8 +138,10 @@ describe('console live events and replies reaching the customer', () => {
     expect(oscarStream.events.filter((e) => 'ticketId' in e && e.ticketId === ticketId)).toEqual([]);
     expect(beaStream.events.filter((e) => 'ticketId' in e && e.ticketId === ticketId).length).toBeGreaterThanOrEqual(4);
 
-    // Signing out ends access to the stream.
+    // Signing out ends the open stream at once, and access to a new one.
     await orders.post('/api/auth/sign-out');
+    await oscarStream.waitFor((e) => e.type === 'signed-out');
+    await oscarStream.ended;
     const again = await fetch(`${app.url}/api/events`, { headers: { cookie: orders.cookie } });
     expect(again.status).toBe(401);
     for (const s of [beaStream, oscarStream, samStream]) s.close();

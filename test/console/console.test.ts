@@ -156,6 +156,10 @@ describe('agent console in the browser', () => {
     await page.getByRole('log', { name: 'Messages' }).waitFor();
     await screenshot(page, 'console-supervisor');
     expect(late.queueId).toBe('orders');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Concierge' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sign in to Concierge' }).waitFor();
     expect(browser.foreignRequests).toEqual([]);
     await page.close();
   });
