@@ -42,9 +42,10 @@ export function periodFor(payload: AgentEvaluationPayload, scheduledAt: Date): P
   return payload.granularity === 'week' ? previousUtcWeek(scheduledAt) : previousUtcDay(scheduledAt);
 }
 
-/** Deterministic job id of one period's evaluation. */
+/** Deterministic job id of one period's evaluation, e.g. `evaluation/2026-11-21T00:00Z/2026-11-22T00:00Z`. */
 export function evaluationJobId(period: Period): string {
-  return `evaluation:${period.start.toISOString()}:${period.end.toISOString()}`;
+  const iso = (d: Date) => d.toISOString().replace(/:00\.000Z$/, 'Z').replace(/:/g, '');
+  return `evaluation/${iso(period.start)}/${iso(period.end)}`;
 }
 
 /** Schedules the repeatable evaluation (replacing an earlier schedule with another cron). Idempotent. */

@@ -14,7 +14,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Db } from '../crm';
 import { outbox } from '../crm/schema';
-import { withTimeout } from './queues';
+import { jobIdForKey, withTimeout } from './queues';
 
 /** Where rows of one topic go: the queue and the job name. */
 export interface OutboxRoute {
@@ -83,7 +83,7 @@ export class OutboxRelay {
       for (const row of rows) {
         const route = this.o.routes[row.topic];
         const jobs = byQueue.get(route.queue) ?? [];
-        jobs.push({ name: route.jobName, data: row.payload, opts: { jobId: row.dedupeKey, delay: Math.max(0, row.runAt.getTime() - now) } });
+        jobs.push({ name: route.jobName, data: row.payload, opts: { jobId: jobIdForKey(row.dedupeKey), delay: Math.max(0, row.runAt.getTime() - now) } });
         byQueue.set(route.queue, jobs);
       }
       // Added first, marked after: a crash in between relays the rows again, and the job ids dedupe them.

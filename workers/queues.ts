@@ -68,6 +68,16 @@ export function createQueues(c: QueueConnection): Record<keyof typeof QUEUE_NAME
   };
 }
 
+/**
+ * The bullmq job id of an idempotency key (an outbox dedupe key): bullmq refuses ids with a colon
+ * (beyond its own `repeat:` ids) and integer ids, so `:` becomes `/` (after escaping `%` and `/`) and an
+ * integer gets a `%23` mark. One key, one id; two keys never share one.
+ */
+export function jobIdForKey(key: string): string {
+  const id = key.replace(/%/g, '%25').replace(/\//g, '%2F').replace(/:/g, '/');
+  return `${parseInt(id, 10)}` === id ? `%23${id}` : id;
+}
+
 /** Rejects when `promise` takes longer than `ms` (the promise itself keeps running). */
 export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;

@@ -5,10 +5,10 @@
  * A `warning` stage, due shortly before the breach, warns without a breach.
  *
  * Obsolete timers do nothing: the ticket was answered, resolved or closed, or no longer exists.
- * Exactly once: the check and the insert run in one transaction under the ticket's row lock, and the
- * event is looked up first, so a job run twice (retry, stalled job, duplicate) records one event.
- * The live warning is at least once: the event keeps `warned: false` until it was published, and a
- * rerun publishes a warning that a killed worker recorded but never sent.
+ * Exactly once: the check, the insert and the live warning run in one transaction under the ticket's
+ * row lock, and the event is looked up first, so a job run twice (retry, stalled job, duplicate)
+ * records one event and warns once. The warning is published before the commit: a worker killed in
+ * between leaves no record, and the rerun records and warns (a warning may then repeat, never be lost).
  */
 import { and, eq, sql } from 'drizzle-orm';
 import { DelayedError, Worker, type Job } from 'bullmq';
@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../crm';
 import { OPEN_TICKET_STATUSES, ticketEvents, tickets } from '../crm/schema';
 import type { LiveEventPublisher, SlaKind } from '../crm/support';
-import { connectionFromUrl, DEFAULT_QUEUE_PREFIX, QUEUE_NAMES, type QueueConnection } from './queues';
+import { connectionFromUrl, DEFAULT_QUEUE_PREFIX, jobIdForKey, QUEUE_NAMES, type QueueConnection } from './queues';
 
 export const SLA_TOPIC = 'ticket.sla';
 export const SLA_JOB_NAME = 'ticket.sla';
@@ -29,14 +29,19 @@ export interface SlaTimerPayload {
 }
 
 export type SlaOutcome =
-  | { outcome: 'recorded'; eventId: number; warned: boolean }
-  | { outcome: 'already_recorded'; eventId: number; warned: boolean }
+  | { outcome: 'recorded'; eventId: number }
+  | { outcome: 'already_recorded'; eventId: number }
   | { outcome: 'obsolete'; reason: 'no_ticket' | 'responded' | 'resolved' | 'closed' }
   | { outcome: 'not_due'; dueAt: string };
 
-/** Deterministic job id of a ticket's timer (the outbox dedupe key, written by crm/support/tickets.ts). */
-export function slaJobId(p: SlaTimerPayload): string {
+/** The outbox dedupe key of a ticket's timer (as crm/support/tickets.ts writes it). */
+export function slaDedupeKey(p: SlaTimerPayload): string {
   return p.stage === 'warning' ? `sla:${p.kind}:warning:${p.ticketId}` : `sla:${p.kind}:${p.ticketId}`;
+}
+
+/** Deterministic job id of a ticket's timer, e.g. `sla/first_response/<ticket id>`. */
+export function slaJobId(p: SlaTimerPayload): string {
+  return jobIdForKey(slaDedupeKey(p));
 }
 
 export function isSlaPayload(data: unknown): data is SlaTimerPayload {
@@ -68,52 +73,41 @@ export class SlaTimerJob {
     const stage = payload.stage ?? 'breach';
     const type = EVENT_TYPE[stage];
     const now = this.o.clock?.() ?? new Date();
-    const decided = await this.o.db.transaction(async (tx) => {
+    const decided = await this.o.db.transaction(async (tx): Promise<SlaOutcome> => {
       const [t] = await tx.select().from(tickets).where(eq(tickets.id, payload.ticketId)).for('update');
-      if (!t) return { outcome: 'obsolete', reason: 'no_ticket' } as const;
+      if (!t) return { outcome: 'obsolete', reason: 'no_ticket' };
       const dueAt = payload.kind === 'first_response' ? t.firstResponseDueAt : t.resolutionDueAt;
       const [existing] = await tx
-        .select({ id: ticketEvents.id, data: ticketEvents.data })
+        .select({ id: ticketEvents.id })
         .from(ticketEvents)
         .where(and(eq(ticketEvents.ticketId, t.id), eq(ticketEvents.type, type), sql`${ticketEvents.data}->>'kind' = ${payload.kind}`))
         .limit(1);
-      if (existing) return { outcome: 'already_recorded', eventId: existing.id, warned: existing.data.warned === true, ticket: t, dueAt } as const;
-      if (!(OPEN_TICKET_STATUSES as readonly string[]).includes(t.status)) return { outcome: 'obsolete', reason: t.status === 'closed' ? 'closed' : 'resolved' } as const;
-      if (payload.kind === 'first_response' && t.firstResponseAt) return { outcome: 'obsolete', reason: 'responded' } as const;
-      if (payload.kind === 'resolution' && t.resolvedAt) return { outcome: 'obsolete', reason: 'resolved' } as const;
+      if (existing) return { outcome: 'already_recorded', eventId: existing.id };
+      if (!(OPEN_TICKET_STATUSES as readonly string[]).includes(t.status)) return { outcome: 'obsolete', reason: t.status === 'closed' ? 'closed' : 'resolved' };
+      if (payload.kind === 'first_response' && t.firstResponseAt) return { outcome: 'obsolete', reason: 'responded' };
+      if (payload.kind === 'resolution' && t.resolvedAt) return { outcome: 'obsolete', reason: 'resolved' };
       // A breach is only a breach once due (a timer may fire early: clock skew, a due time moved later).
-      if (stage === 'breach' && now.getTime() < dueAt.getTime()) return { outcome: 'not_due', dueAt: dueAt.toISOString() } as const;
+      if (stage === 'breach' && now.getTime() < dueAt.getTime()) return { outcome: 'not_due', dueAt: dueAt.toISOString() };
       const [row] = await tx
         .insert(ticketEvents)
-        .values({ ticketId: t.id, type, actor: 'system', data: { kind: payload.kind, dueAt: dueAt.toISOString(), priority: t.priority, assignedAgentId: t.assignedAgentId, warned: false }, at: now })
+        .values({ ticketId: t.id, type, actor: 'system', data: { kind: payload.kind, dueAt: dueAt.toISOString(), priority: t.priority, assignedAgentId: t.assignedAgentId }, at: now })
         .returning({ id: ticketEvents.id });
-      return { outcome: 'recorded', eventId: row.id, warned: false, ticket: t, dueAt } as const;
-    });
-    if (decided.outcome === 'obsolete' || decided.outcome === 'not_due') return decided;
-    if (decided.warned) return { outcome: decided.outcome, eventId: decided.eventId, warned: true };
-
-    // Warn, then remember that the warning went out (a worker killed in between warns on the rerun).
-    const t = decided.ticket;
-    // The current assignee (the ticket may have moved since the event was recorded).
-    const [current] = await this.o.db.select({ assignedAgentId: tickets.assignedAgentId, queueId: tickets.queueId }).from(tickets).where(eq(tickets.id, t.id));
-    if (this.o.live) {
-      await this.o.live.publish({
+      // Warned before the commit: if the warning cannot go out, nothing is recorded and the job retries;
+      // a worker dying between the two leaves no record, so the rerun records and warns.
+      await this.o.live?.publish({
         type: stage === 'breach' ? 'sla.breached' : 'sla.warning',
         ticketId: t.id,
-        queueId: current?.queueId ?? t.queueId,
-        assignedAgentId: current ? current.assignedAgentId : t.assignedAgentId,
+        queueId: t.queueId,
+        assignedAgentId: t.assignedAgentId,
         kind: payload.kind,
         priority: t.priority,
-        dueAt: decided.dueAt.toISOString(),
+        dueAt: dueAt.toISOString(),
         notifySupervisors: t.priority === 'urgent',
       });
-      await this.o.db
-        .update(ticketEvents)
-        .set({ data: sql`${ticketEvents.data} || '{"warned": true}'::jsonb` })
-        .where(eq(ticketEvents.id, decided.eventId));
-    }
-    this.o.log.info({ ticketId: t.id, kind: payload.kind, stage, priority: t.priority }, stage === 'breach' ? 'SLA breached' : 'SLA about to be breached');
-    return { outcome: decided.outcome, eventId: decided.eventId, warned: !!this.o.live };
+      this.o.log.info({ ticketId: t.id, kind: payload.kind, stage, priority: t.priority }, stage === 'breach' ? 'SLA breached' : 'SLA about to be breached');
+      return { outcome: 'recorded', eventId: row.id };
+    });
+    return decided;
   }
 }
 
