@@ -47,6 +47,17 @@ function ago(iso) {
   if (s < 86400) return `${Math.floor(s / 3600)} h ago`;
   return `${Math.floor(s / 86400)} d ago`;
 }
+/** The next SLA target of an open ticket: first reply, then resolution. */
+function slaOf(t, breached) {
+  if (!OPEN.has(t.status)) return null;
+  const first = !t.firstResponseAt;
+  const due = new Date(first ? t.firstResponseDueAt : t.resolutionDueAt).getTime();
+  const min = Math.round((due - Date.now()) / 60000);
+  const what = first ? 'Reply' : 'Resolve';
+  if (min < 0 || breached) return { cls: 'sla late', text: `${what} overdue`, title: `${what} was due ${new Date(due).toLocaleString()}` };
+  const left = min < 60 ? `${min} min` : min < 48 * 60 ? `${Math.round(min / 60)} h` : `${Math.round(min / 1440)} d`;
+  return { cls: min <= 15 ? 'sla soon' : 'sla', text: `${what} in ${left}`, title: `${what} due ${new Date(due).toLocaleString()}` };
+}
 const time = (iso) => new Date(iso).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 const dateTime = (iso) => new Date(iso).toLocaleString([], { dateStyle: 'medium', timeStyle: 'short' });
 const initials = (name) =>
@@ -141,7 +152,7 @@ const VIEWS = [
   { id: 'done', label: 'Resolved' },
 ];
 
-function Inbox({ me, tickets, selectedId, onSelect, view, setView, unread, queues }) {
+function Inbox({ me, tickets, selectedId, onSelect, view, setView, unread, queues, slaAlerts }) {
   const shown = useMemo(() => {
     let list = tickets;
     if (view === 'mine') list = list.filter((t) => t.assignedAgentId === me.user.id && OPEN.has(t.status));
@@ -196,6 +207,10 @@ function Inbox({ me, tickets, selectedId, onSelect, view, setView, unread, queue
               <span class="chip">${queueName(t.queueId)}</span>
               ${t.category !== t.queueId && html`<span class="chip">${t.category.replace(/_/g, ' ')}</span>`}
               <span class=${`st ${t.status}`}>${STATUS_LABEL[t.status] ?? t.status}</span>
+              ${(() => {
+                const sla = slaOf(t, slaAlerts.get(t.id) === 'sla.breached');
+                return sla && html`<span class=${sla.cls} title=${sla.title}>${sla.text}</span>`;
+              })()}
               ${t.assignedAgentName && html`<span class="ti-agent">${t.assignedAgentId === me.user.id ? 'You' : t.assignedAgentName}</span>`}
             </span>
           </button>
@@ -240,6 +255,10 @@ function Conversation({ me, ticket, messages, agents, onAction, busy, error }) {
           <span class="chip" title="Queue">${queueName(ticket.queueId)}</span>
           ${ticket.category !== ticket.queueId && html`<span class="chip" title="Category">${ticket.category.replace(/_/g, ' ')}</span>`}
           <span class=${`sent ${s.cls}`}>Sentiment: ${s.text} (${ticket.sentiment.toFixed(2)})</span>
+          ${(() => {
+            const sla = slaOf(ticket, false);
+            return sla && html`<span class=${sla.cls} title=${sla.title}>${sla.text}</span>`;
+          })()}
           <span class="muted small">${ticket.assignedAgentName ? `Assigned to ${ticket.assignedAgentId === me.user.id ? 'you' : ticket.assignedAgentName}` : 'Unassigned'} · opened ${ago(ticket.createdAt)} on ${ticket.channel}</span>
         </div>
       </div>
@@ -381,6 +400,13 @@ function Console({ me, setMe, onSignedOut }) {
   const [error, setError] = useState('');
   const [unread, setUnread] = useState(new Set());
   const [reconnect, setReconnect] = useState(0);
+  const [slaAlerts, setSlaAlerts] = useState(new Map());
+  // SLA labels count down: re-render once a minute.
+  const [, setTick] = useState(0);
+  useEffect(() => {
+    const t = setInterval(() => setTick((n) => n + 1), 60_000);
+    return () => clearInterval(t);
+  }, []);
   const selectedRef = useRef(null);
   selectedRef.current = selectedId;
 
@@ -481,6 +507,7 @@ function Console({ me, setMe, onSignedOut }) {
         if (event.userId === me.user.id) setMe((m) => (m.agent ? { ...m, agent: { ...m.agent, status: event.status, activeTickets: event.activeTickets } } : m));
         return;
       }
+      if (event.type === 'sla.warning' || event.type === 'sla.breached') setSlaAlerts((m) => new Map(m).set(event.ticketId, event.type));
       refreshList();
       if (event.ticketId === selectedRef.current) refreshTicket(event.ticketId);
       else if (event.type === 'ticket.message' && event.direction === 'inbound') setUnread((u) => new Set(u).add(event.ticketId));
@@ -537,7 +564,7 @@ function Console({ me, setMe, onSignedOut }) {
   return html`<div class="shell">
     <${TopBar} me=${me} onStatus=${onStatus} onSignOut=${signOut} live=${live} />
     <div class="columns">
-      <${Inbox} me=${me} tickets=${tickets} selectedId=${selectedId} onSelect=${setSelectedId} view=${view} setView=${setView} unread=${unread} queues=${queues} />
+      <${Inbox} me=${me} tickets=${tickets} selectedId=${selectedId} onSelect=${setSelectedId} view=${view} setView=${setView} unread=${unread} queues=${queues} slaAlerts=${slaAlerts} />
       <${Conversation} me=${me} ticket=${ticket} messages=${messages} agents=${agents} onAction=${onAction} busy=${busy} error=${error} />
       <${CustomerPanel} panel=${panel} ticket=${ticket} onSelect=${setSelectedId} />
     </div>
