@@ -113,29 +113,39 @@ export async function importOrders(ctx: ImportContext): Promise<void> {
       const observed: ObservedProduct[] = batch.flatMap((o) =>
         o.lines.map((l) => ({ sku: l.sku, name: l.name, priceMinor: l.unitPriceMinor, currency: o.currency, observedAt: o.placedAt })),
       );
-      // Skip observations the cached product state says would change nothing; an observation that is
-      // newer but shows the same name and price only moves observed_at forward, done once at the end.
+      // Products already seen in this run: apply the database's rule (newer observation sets name and
+      // price; a nameless product takes the first name seen) to the cached state, in file order, and send
+      // only observations that change name or price. Newer observations that change nothing else only
+      // move observed_at forward, done once at the end. Products not seen yet are sent as they are.
       const send: ObservedProduct[] = [];
       for (const obs of observed) {
         const k = productCache.get(obs.sku);
-        if (!k) { send.push(obs); continue; }
-        const t = obs.observedAt.getTime();
-        const fillsName = k.name === obs.sku && obs.name !== obs.sku;
-        if (k.observedAt === null || (t <= k.observedAt && !fillsName)) continue;
-        if (t > k.observedAt && !fillsName && (obs.name === k.name || obs.name === obs.sku) && obs.priceMinor === k.priceMinor && obs.currency === k.currency) {
-          k.observedAt = t;
-          bumps.set(obs.sku, t);
+        if (!k) {
+          send.push(obs);
           continue;
         }
+        if (k.observedAt === null) continue; // catalogue product: observations never change it
+        const t = obs.observedAt.getTime();
+        const newer = t > k.observedAt;
+        const named = obs.name !== obs.sku;
+        const name = named && (newer || k.name === obs.sku) ? obs.name : k.name;
+        const priceMinor = newer ? obs.priceMinor : k.priceMinor;
+        const currency = newer ? obs.currency : k.currency;
+        if (newer) {
+          k.observedAt = t;
+          bumps.set(obs.sku, t);
+        }
+        if (name === k.name && priceMinor === k.priceMinor && currency === k.currency) continue;
+        Object.assign(k, { name, priceMinor, currency });
         send.push(obs);
       }
       const products = await store.upsertObservedProducts(send, tx);
       for (const [sku, p] of products) {
         runProducts.set(sku, combine(runProducts.get(sku) ?? null, p.outcome));
-        productCache.set(sku, { id: p.id, name: p.name, priceMinor: p.priceMinor, currency: p.currency, observedAt: p.observedAt === null ? null : p.observedAt.getTime() });
-        bumps.delete(sku);
+        if (!productCache.has(sku)) {
+          productCache.set(sku, { id: p.id, name: p.name, priceMinor: p.priceMinor, currency: p.currency, observedAt: p.observedAt === null ? null : p.observedAt.getTime() });
+        }
       }
-      for (const obs of observed) if (!runProducts.has(obs.sku)) runProducts.set(obs.sku, 'unchanged');
       const customers = await resolveCustomersBulk(tx, batch.map((o) => o.customer));
       for (const key of customers.ids.keys()) runCustomers.set(key, combine(runCustomers.get(key) ?? null, customers.createdKeys.has(key) ? 'inserted' : 'unchanged'));
       const inputs: OrderInput[] = batch.map((o) => ({

@@ -123,6 +123,22 @@ describe('orders import', () => {
     const second = await importFile(database, 'orders', file, { batchRows: 1 });
     expect(second.entities.products).toEqual({ inserted: 0, updated: 0, unchanged: 1 });
     expect((await commerce.product(sku))!.updatedAt).toEqual(after.updatedAt);
+
+    // Within one batch: a price change followed by a newer line at the old price (the newest wins).
+    const sku2 = `${sku.slice(0, 5)}${sku.slice(5) === 'QQ' ? 'QR' : 'QQ'}`;
+    const file2 = path.join(dir, `${p}-batch.csv`);
+    fs.writeFileSync(file2, csv([
+      RETAIL_HEADER,
+      [`${p}4`, sku2, 'MUG', 1, '2011-04-01 10:00:00', '3.75', `${p}c`, 'UK'],
+      [`${p}4`, `${sku2.slice(0, 5)}`, 'OTHER', 1, '2011-04-01 10:00:00', '1.00', `${p}c`, 'UK'],
+      [`${p}5`, sku2, 'MUG', 1, '2011-04-02 10:00:00', '2.95', `${p}c`, 'UK'],
+      [`${p}6`, sku2, 'MUG', 1, '2011-04-03 10:00:00', '3.75', `${p}c`, 'UK'],
+    ]));
+    await importFile(database, 'orders', file2, { batchRows: 2 });
+    const mug = (await commerce.product(sku2))!;
+    expect([mug.priceMinor, mug.observedAt!.toISOString()]).toEqual([375, '2011-04-03T09:00:00.000Z']); // 10:00 BST
+    expect((await importFile(database, 'orders', file2, { batchRows: 2 })).entities.products).toEqual({ inserted: 0, updated: 0, unchanged: 2 });
+    expect((await commerce.product(sku2))!.updatedAt).toEqual(mug.updatedAt);
   });
 
   it('detects gzip from the content, and imports generic JSON-lines orders with updates and removed lines', async () => {
