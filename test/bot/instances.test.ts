@@ -5,9 +5,8 @@ import { DirectLineClient } from '../support/directLineClient';
 describe('two instances', () => {
   let a: ChildApp;
   let b: ChildApp;
-  const env = { DATABASE_URL: testDatabaseUrl(), DIRECTLINE_SECRET: 'shared-directline-secret-0123456789abcdef' };
-
   beforeAll(async () => {
+    const env = { DATABASE_URL: testDatabaseUrl(), DIRECTLINE_SECRET: 'shared-directline-secret-0123456789abcdef' };
     [a, b] = await Promise.all([spawnApp(env, 'web'), spawnApp(env, 'web')]);
   }, 120_000);
   afterAll(async () => {

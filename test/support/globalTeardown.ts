@@ -1,5 +1,5 @@
-import { dropDatabase } from './database';
+import { dropDatabasesStartingWith } from './database';
 
 export default async function globalTeardown(): Promise<void> {
-  if (process.env.TEST_DATABASE_NAME) await dropDatabase(process.env.TEST_DATABASE_NAME);
+  if (process.env.TEST_RUN_ID) await dropDatabasesStartingWith(process.env.TEST_RUN_ID);
 }
