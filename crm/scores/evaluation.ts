@@ -50,7 +50,7 @@ function perTicketSql(period: Period, asOf: Date, agentId?: string): SQL {
   );
   return sql`
     res as (
-      select e.ticket_id, e.data->>'agentId' as agent_id, min(e.at) as first_resolved_at, max(e.at) as resolved_at
+      select e.ticket_id, (e.data->>'agentId') collate "C" as agent_id, min(e.at) as first_resolved_at, max(e.at) as resolved_at
       from ticket_events e
       where e.type = 'resolved' and e.at >= ${ts(period.start)} and e.at < ${ts(period.end)} and e.at < ${ts(asOf)}
         and e.data->>'agentId' is not null${agentFilter}
@@ -58,24 +58,29 @@ function perTicketSql(period: Period, asOf: Date, agentId?: string): SQL {
     ),
     facts as (
       select r.ticket_id, r.agent_id, r.resolved_at,
-        count(*) filter (where e.type = 'customer_message' and e.at <= r.resolved_at and jsonb_typeof(e.data->'sentiment') = 'number') as msgs,
-        min(array[extract(epoch from e.at)::float8, e.id::float8, (e.data->>'sentiment')::float8])
-          filter (where e.type = 'customer_message' and e.at <= r.resolved_at and jsonb_typeof(e.data->'sentiment') = 'number') as first_msg,
-        max(array[extract(epoch from e.at)::float8, e.id::float8, (e.data->>'sentiment')::float8])
-          filter (where e.type = 'customer_message' and e.at <= r.resolved_at and jsonb_typeof(e.data->'sentiment') = 'number') as last_msg,
-        coalesce(bool_or(e.type = 'csat_requested' and e.data->>'agentId' = r.agent_id), false) as requested,
-        max(array[extract(epoch from e.at)::float8, e.id::float8, (e.data->>'rating')::float8])
-          filter (where e.type = 'csat' and e.data->>'agentId' = r.agent_id and jsonb_typeof(e.data->'rating') = 'number') as last_csat,
+        count(e.sentiment) filter (where e.at <= r.resolved_at) as msgs,
+        min(array[date_part('epoch', e.at), e.id::float8, e.sentiment]) filter (where e.sentiment is not null and e.at <= r.resolved_at) as first_msg,
+        max(array[date_part('epoch', e.at), e.id::float8, e.sentiment]) filter (where e.sentiment is not null and e.at <= r.resolved_at) as last_msg,
+        coalesce(bool_or(e.type = 'csat_requested' and e.agent_id = r.agent_id), false) as requested,
+        max(array[date_part('epoch', e.at), e.id::float8, e.rating]) filter (where e.rating is not null and e.agent_id = r.agent_id) as last_csat,
         coalesce(bool_or(e.type = 'reopened' and e.at > r.first_resolved_at), false) as reopened
       from res r
-      left join ticket_events e on e.ticket_id = r.ticket_id and e.at < ${ts(asOf)} and e.type in (${types})
+      left join (
+        -- each event's JSON is read once, here
+        select e.ticket_id, e.type, e.at, e.id,
+          case when e.type = 'customer_message' and jsonb_typeof(e.data->'sentiment') = 'number' then (e.data->>'sentiment')::float8 end as sentiment,
+          case when e.type = 'csat' and jsonb_typeof(e.data->'rating') = 'number' then (e.data->>'rating')::float8 end as rating,
+          case when e.type in ('csat', 'csat_requested') then (e.data->>'agentId') collate "C" end as agent_id
+        from ticket_events e
+        where e.at < ${ts(asOf)} and e.type in (${types})
+      ) e on e.ticket_id = r.ticket_id
       group by r.ticket_id, r.agent_id, r.first_resolved_at, r.resolved_at
     ),
     per_ticket as (
       select f.ticket_id, t.number, f.agent_id, f.resolved_at,
         case when t.first_response_at >= coalesce(t.assigned_at, t.created_at)
-          then extract(epoch from t.first_response_at - coalesce(t.assigned_at, t.created_at))::float8 end as frt,
-        extract(epoch from f.resolved_at - t.created_at)::float8 as rt,
+          then date_part('epoch', t.first_response_at - coalesce(t.assigned_at, t.created_at)) end as frt,
+        date_part('epoch', f.resolved_at - t.created_at) as rt,
         coalesce(t.first_response_at, f.resolved_at) <= t.first_response_due_at as fr_met,
         f.resolved_at <= t.resolution_due_at as res_met,
         f.requested,
@@ -156,15 +161,18 @@ export function agentFiguresQuery(period: Period, asOf: Date): SQL {
       group by agent_id
     ),
     holdings as (
-      select e.ticket_id, v.agent_id, bool_or(v.away) as away
-      from ticket_events e
-      cross join lateral (values
-        (case when e.type = 'transferred' then e.data->>'toAgentId' else e.data->>'agentId' end, false),
-        (case when e.type = 'transferred' then e.data->>'fromAgentId' end, true)
-      ) as v(agent_id, away)
-      where e.type in ('assigned', 'transferred', 'resolved') and e.at >= ${ts(period.start)} and e.at < ${ts(period.end)} and e.at < ${ts(asOf)}
-        and v.agent_id is not null
-      group by e.ticket_id, v.agent_id
+      select ticket_id, agent_id, bool_or(away) as away
+      from (
+        select e.ticket_id, (case when e.type = 'transferred' then e.data->>'toAgentId' else e.data->>'agentId' end) collate "C" as agent_id, false as away
+        from ticket_events e
+        where e.type in ('assigned', 'transferred', 'resolved') and e.at >= ${ts(period.start)} and e.at < ${ts(period.end)} and e.at < ${ts(asOf)}
+        union all
+        select e.ticket_id, (e.data->>'fromAgentId') collate "C", true
+        from ticket_events e
+        where e.type = 'transferred' and e.at >= ${ts(period.start)} and e.at < ${ts(period.end)} and e.at < ${ts(asOf)}
+      ) x
+      where agent_id is not null
+      group by ticket_id, agent_id
     ),
     held as (
       select agent_id, count(*) as held, count(*) filter (where away) as transferred_away
@@ -174,7 +182,7 @@ export function agentFiguresQuery(period: Period, asOf: Date): SQL {
     select held.agent_id, held.held, held.transferred_away, h.handled, h.frt_n, h.frt_median, h.frt_p90, h.rt_median, h.rt_p90, h.rt_mean,
       h.fr_met, h.res_met, h.sla_met, h.csat_n, h.csat_sum, h.requested, h.responded, h.reopened, h.sent_n, h.sent_change
     from held
-    join agents a on a.user_id::text = held.agent_id
+    join agents a on a.user_id::text collate "C" = held.agent_id
     left join handled h on h.agent_id = held.agent_id
     order by held.agent_id
   `;

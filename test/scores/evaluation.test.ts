@@ -164,7 +164,7 @@ describe('agent scores on PostgreSQL', () => {
         { type: 'csat', at: Date.parse('2025-03-20T00:00:00Z'), data: { rating: 1, agentId: A }, actor: 'customer' },
       ],
     });
-    // t6: assigned to A, A answered at 40 s, A transferred it to B at 120 s, B resolved at 30 min. No CSAT. Sentiment −0.5 → 0.5.
+    // t6: assigned to A, A answered at 40 s, A transferred it to B at 120 s, B resolved at 30 min. No rating for B. Sentiment −0.5 → 0.5.
     c = T0 + 5 * H;
     await ticket('t6', {
       createdAt: c, assignedAt: c + 120 * S, firstResponseAt: c + 40 * S, firstResponseDueAt: c + 900 * S, resolutionDueAt: c + 4 * H, assignedAgentId: B,
@@ -174,6 +174,8 @@ describe('agent scores on PostgreSQL', () => {
         ...msgs(c + 1 * S, [-0.5, 0.5]),
         { type: 'resolved', at: c + 1800 * S, data: { agentId: B }, actor: B },
         { type: 'csat_requested', at: c + 1800 * S + S, data: { agentId: B } },
+        // a rating for A's part of the conversation: neither B's rating nor a ticket A handled
+        { type: 'csat', at: c + 1900 * S, data: { rating: 2, agentId: A }, actor: 'customer' },
       ],
     });
     // t7 (B): FRT 60 s, resolved at 50 min, CSAT asked, never answered, one customer message.
