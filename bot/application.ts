@@ -30,6 +30,8 @@ import { DirectLineTokens } from './directline/tokens';
 import { channelRoutes, createChannelAdapter } from './teams';
 import { createHttpApp } from './server';
 import { consoleRoutes } from './api';
+import { eventsRoutes } from './api/events';
+import { ApiKeyStore, EventIngest } from '../crm/commerce';
 import { seedDemo, type DemoSignIn } from '../crm/users/demo';
 
 export type ProcessRole = 'all' | 'web' | 'workers';
@@ -208,6 +210,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
         return { database: 'ok', redis: 'ok' };
       },
       routers: [
+        eventsRoutes({ commerce: new EventIngest(database.db), apiKeys: new ApiKeyStore(database.db), maxBodyBytes: config.MAX_BODY_BYTES }),
         directLineRoutes({ service: directLine, tokens, secret: config.DIRECTLINE_SECRET, maxBodyBytes: config.MAX_BODY_BYTES }),
         channelRoutes({
           adapter: channelAdapter,

@@ -38,6 +38,8 @@ export function decidePriority(input: PriorityInput, config: RoutingConfig): Pri
     if (TICKET_PRIORITIES.indexOf(priority) < TICKET_PRIORITIES.indexOf('high')) priority = 'high';
     else priority = raise(priority);
     reasons.push(`negative sentiment (${input.sentiment.toFixed(2)})`);
+  } else if (input.sentiment <= -0.15) {
+    reasons.push(`somewhat negative sentiment (${input.sentiment.toFixed(2)}): ahead of neutral tickets of its level`);
   }
   if (input.sentiment < 0) score += Math.round(-input.sentiment * rules.weights.negativeSentiment);
   const text = input.texts.join(' \n ').toLowerCase();
