@@ -34,8 +34,9 @@ export interface WorkerHostOptions extends QueueConnection {
   evaluation?: Pick<AgentEvaluationService, 'evaluate'>;
   /** Cron of the nightly evaluation (UTC). Default `0 2 * * *`; `off` schedules none. */
   evaluationCron?: string;
-  /** Outbox poll period. Default 1000 ms. */
+  /** Outbox poll period (default 1000 ms) and longest wait after failed passes (default 30 s). */
   relayPollMs?: number;
+  relayBackoffMaxMs?: number;
   /** bullmq lock duration and stalled check of the SLA workers (a dead worker's job restarts after it). */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
@@ -58,6 +59,7 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
     log: o.log.child({ part: 'outbox-relay' }),
     routes: { [SLA_TOPIC]: { queue: queues.slaTimers, jobName: SLA_JOB_NAME } },
     pollMs: o.relayPollMs,
+    backoffMaxMs: o.relayBackoffMaxMs,
   });
   const workers: Worker[] = [
     startSlaWorker({ ...connection, db: o.db, live: o.live, log: o.log.child({ job: 'sla' }), lockDurationMs: o.lockDurationMs, stalledIntervalMs: o.stalledIntervalMs }),
