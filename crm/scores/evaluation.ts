@@ -76,7 +76,8 @@ function perTicketSql(period: Period, asOf: Date, agentId?: string): SQL {
       ) e on e.ticket_id = r.ticket_id
       group by r.ticket_id, r.agent_id, r.first_resolved_at, r.resolved_at
     ),
-    per_ticket as (
+    -- materialized: the per-agent sort below then moves these narrow rows, not the arrays behind them
+    per_ticket as materialized (
       select f.ticket_id, t.number, f.agent_id, f.resolved_at,
         case when t.first_response_at >= coalesce(t.assigned_at, t.created_at)
           then date_part('epoch', t.first_response_at - coalesce(t.assigned_at, t.created_at)) end as frt,
