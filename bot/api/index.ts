@@ -262,40 +262,27 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
       return { ticket: view };
     },
   });
-  api.add({
-    method: 'post',
-    path: '/api/tickets/:id/resolve',
-    tag: 'tickets',
-    summary: 'Resolve the ticket; the conversation returns to the bot',
-    access: ['agent', 'supervisor', 'admin'],
-    params: idParams,
-    errors: [403, 404, 409],
-    response: z.object({ ticket: ticketSchema }),
-    handler: async ({ auth, params }) => {
-      const ticket = await actionableTicket(auth, params.id);
-      if (deps.conversations) await deps.conversations.resolve(ticket.id, auth.user.id);
-      else await support.tickets.resolve(ticket.id, auth.user.id);
-      const [view] = await present([await support.tickets.require(ticket.id)]);
-      return { ticket: view };
-    },
-  });
-  api.add({
-    method: 'post',
-    path: '/api/tickets/:id/handback',
-    tag: 'tickets',
-    summary: 'Hand the conversation back to the bot',
-    access: ['agent', 'supervisor', 'admin'],
-    params: idParams,
-    errors: [403, 404, 409],
-    response: z.object({ ticket: ticketSchema }),
-    handler: async ({ auth, params }) => {
-      const ticket = await actionableTicket(auth, params.id);
-      if (deps.conversations) await deps.conversations.handBack(ticket.id, auth.user.id);
-      else await support.tickets.resolve(ticket.id, auth.user.id, { reason: 'handback' });
-      const [view] = await present([await support.tickets.require(ticket.id)]);
-      return { ticket: view };
-    },
-  });
+  // Resolve and hand back both end the agent's part: the conversation returns to the bot.
+  const closing = (path: string, summary: string, reason: 'resolved' | 'handback') =>
+    api.add({
+      method: 'post',
+      path,
+      tag: 'tickets',
+      summary,
+      access: ['agent', 'supervisor', 'admin'],
+      params: idParams,
+      errors: [403, 404, 409],
+      response: z.object({ ticket: ticketSchema }),
+      handler: async ({ auth, params }) => {
+        const ticket = await actionableTicket(auth, params.id);
+        if (deps.conversations) await (reason === 'handback' ? deps.conversations.handBack(ticket.id, auth.user.id) : deps.conversations.resolve(ticket.id, auth.user.id));
+        else await support.tickets.resolve(ticket.id, auth.user.id, { reason });
+        const [view] = await present([await support.tickets.require(ticket.id)]);
+        return { ticket: view };
+      },
+    });
+  closing('/api/tickets/:id/resolve', 'Resolve the ticket; the conversation returns to the bot', 'resolved');
+  closing('/api/tickets/:id/handback', 'Hand the conversation back to the bot', 'handback');
   api.add({
     method: 'post',
     path: '/api/tickets/:id/reassign',
