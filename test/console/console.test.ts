@@ -82,6 +82,9 @@ describe('agent console in the browser', () => {
     const ticket = (await app.support.tickets.list({ queueIds: ['billing'] }))[0];
     expect(ticket).toMatchObject({ category: 'billing', queueId: 'billing', status: 'assigned', assignedAgentId: bea.id });
     expect(['high', 'urgent']).toContain(ticket.priority);
+    // The priority reflects the customer's (negative) sentiment, among its stated reasons.
+    expect(ticket.sentiment).toBeLessThan(-0.15);
+    expect((ticket.routing as { priority?: string[] }).priority?.join('; ')).toMatch(/negative sentiment/);
     await item.getByText(ticket.priority, { exact: true }).waitFor();
 
     await item.click();
