@@ -31,7 +31,7 @@ export interface SlaTimerPayload {
 export type SlaOutcome =
   | { outcome: 'recorded'; eventId: number }
   | { outcome: 'already_recorded'; eventId: number }
-  | { outcome: 'obsolete'; reason: 'no_ticket' | 'responded' | 'resolved' | 'closed' }
+  | { outcome: 'obsolete'; reason: 'no_ticket' | 'responded' | 'resolved' | 'closed' | 'past_due' }
   | { outcome: 'not_due'; dueAt: string };
 
 /** The outbox dedupe key of a ticket's timer (as crm/support/tickets.ts writes it). */
@@ -88,6 +88,8 @@ export class SlaTimerJob {
       if (payload.kind === 'resolution' && t.resolvedAt) return { outcome: 'obsolete', reason: 'resolved' };
       // A breach is only a breach once due (a timer may fire early: clock skew, a due time moved later).
       if (stage === 'breach' && now.getTime() < dueAt.getTime()) return { outcome: 'not_due', dueAt: dueAt.toISOString() };
+      // A warning that comes too late (the relay was held up) would only repeat the breach.
+      if (stage === 'warning' && now.getTime() >= dueAt.getTime()) return { outcome: 'obsolete', reason: 'past_due' };
       const [row] = await tx
         .insert(ticketEvents)
         .values({ ticketId: t.id, type, actor: 'system', data: { kind: payload.kind, dueAt: dueAt.toISOString(), priority: t.priority, assignedAgentId: t.assignedAgentId }, at: now })

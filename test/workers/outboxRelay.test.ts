@@ -4,7 +4,7 @@ import type { Database } from '../../crm';
 import { outbox, ticketEvents } from '../../crm/schema';
 import { createQueue, jobIdForKey, OutboxRelay, QUEUE_NAMES, SLA_JOB_NAME, SLA_TOPIC, startWorkers, type WorkerHost } from '../../workers';
 import { tempDir } from '../support/apps';
-import { awaitCompleted, fastSlaConfig, MAIN_REDIS_URL, openDesk, openTicket, queueEvents, ScratchRedis, silentLog, testPrefix } from './fixtures/helpers';
+import { awaitCompleted, fastSlaConfig, MAIN_REDIS_URL, openDesk, openTicket, queueEvents, freePort, ScratchRedis, silentLog, testPrefix } from './fixtures/helpers';
 
 /** The outbox relay on the real PostgreSQL and Redis (and a second Redis it stops and starts). */
 describe('outbox relay', () => {
@@ -55,17 +55,18 @@ describe('outbox relay', () => {
     // Three relays at once (three worker processes): SKIP LOCKED gives each row to one of them.
     const relays = [relayTo(queue, { batchSize: 7 }), relayTo(queue, { batchSize: 7 }), relayTo(queue, { batchSize: 7 })];
     const relayed = await Promise.all(relays.map((r) => r.relayAll()));
-    expect(relayed.reduce((a, b) => a + b, 0)).toBe(60);
+    expect(relayed.reduce((a, b) => a + b, 0)).toBe(120);
     const rows = await rowsOf(ids);
-    expect(rows).toHaveLength(60);
+    // Per ticket: a warning at 80 % and the breach check, for the first response and the resolution.
+    expect(rows).toHaveLength(120);
     expect(rows.every((r) => r.relayedAt !== null)).toBe(true);
 
     const jobs = await queue.getJobs(['delayed', 'wait', 'active', 'completed']);
-    expect(jobs).toHaveLength(60);
+    expect(jobs).toHaveLength(120);
     for (const row of rows) {
       const job = jobs.find((j) => j.id === jobIdForKey(row.dedupeKey))!;
       expect(job).toBeDefined();
-      expect(job.id).toMatch(/^sla\/(first_response|resolution)\/[0-9a-f-]{36}$/);
+      expect(job.id).toMatch(/^sla\/(first_response|resolution)\/(warning\/)?[0-9a-f-]{36}$/);
       expect(job.data).toEqual(row.payload);
       // Delayed until run_at (within the time the test took).
       expect(job.timestamp + job.delay).toBeGreaterThanOrEqual(row.runAt.getTime() - (Date.now() - before) - 50);
@@ -74,24 +75,24 @@ describe('outbox relay', () => {
 
     // A relay that died after adding but before marking: the rows come back unrelayed.
     await database.db.update(outbox).set({ relayedAt: null }).where(inArray(outbox.id, rows.map((r) => r.id)));
-    expect(await relays[0].relayAll()).toBe(60);
-    expect(await queue.getJobs(['delayed', 'wait', 'active', 'completed'])).toHaveLength(60);
+    expect(await relays[0].relayAll()).toBe(120);
+    expect(await queue.getJobs(['delayed', 'wait', 'active', 'completed'])).toHaveLength(120);
     expect((await rowsOf(ids)).every((r) => r.relayedAt !== null)).toBe(true);
   });
 
   it('Redis unreachable: the pass fails, nothing is marked, and the rows go once Redis answers', async () => {
     await relayForeignRows();
-    const down = new ScratchRedis(6394);
+    const down = new ScratchRedis(await freePort());
     const queue = slaQueue(down.url);
     const relay = relayTo(queue, { addTimeoutMs: 2000 });
     const ticket = await openTicket(desk);
     await expect(relay.relayOnce()).rejects.toThrow();
-    expect((await rowsOf([ticket.id])).map((r) => r.relayedAt)).toEqual([null, null]);
+    expect((await rowsOf([ticket.id])).map((r) => r.relayedAt)).toEqual([null, null, null, null]);
     await down.start();
     try {
       await queue.waitUntilReady();
-      expect(await relay.relayAll()).toBe(2);
-      expect(await queue.getJobCountByTypes('delayed')).toBe(2);
+      expect(await relay.relayAll()).toBe(4);
+      expect(await queue.getJobCountByTypes('delayed')).toBe(4);
     } finally {
       await queue.close();
       await down.stop();
@@ -101,7 +102,7 @@ describe('outbox relay', () => {
   it('Stop Redis, open and resolve tickets, start Redis: every SLA timer is scheduled and delivered, breaches recorded once', async () => {
     await relayForeignRows();
     const fast = await openDesk(fastSlaConfig(300, 600));
-    const redis = new ScratchRedis(6395, tempDir('redis'));
+    const redis = new ScratchRedis(await freePort(), tempDir('redis'));
     await redis.start();
     const prefix = testPrefix();
     let host: WorkerHost | undefined;
@@ -124,20 +125,20 @@ describe('outbox relay', () => {
         .select()
         .from(outbox)
         .where(and(isNull(outbox.relayedAt), eq(outbox.topic, SLA_TOPIC)));
-      expect(waiting.filter((r) => during.some((t) => t.id === r.payload.ticketId))).toHaveLength(20);
+      expect(waiting.filter((r) => during.some((t) => t.id === r.payload.ticketId))).toHaveLength(40);
 
       await redis.start();
       await stuckQueue.close();
       const events = await queueEvents(QUEUE_NAMES.slaTimers, redis.url, prefix);
       try {
         const all = [...early, ...during];
-        const jobIds = all.flatMap((t) => [jobIdForKey(`sla:first_response:${t.id}`), jobIdForKey(`sla:resolution:${t.id}`)]);
+        const jobIds = all.flatMap((t) => ['first_response', 'resolution'].flatMap((k) => [jobIdForKey(`sla:${k}:${t.id}`), jobIdForKey(`sla:${k}:warning:${t.id}`)]));
         // The event stream is persisted with the queue: completions from before the outage count too.
         const done = awaitCompleted(events, jobIds);
         // The relay comes back by itself (backoff) and relays what waited.
         await host.relay.drained();
         const results = await done;
-        expect(results.size).toBe(30);
+        expect(results.size).toBe(60);
       } finally {
         await events.close();
       }

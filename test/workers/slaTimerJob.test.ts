@@ -117,6 +117,8 @@ describe('SLA timer job', () => {
     expect(await now.run({ ticketId: ticket.id, kind: 'first_response' })).toEqual({ outcome: 'not_due', dueAt: ticket.firstResponseDueAt.toISOString() });
     expect(await breaches(ticket.id, 'first_response')).toHaveLength(0);
 
+    const tooLate = new SlaTimerJob({ db: database.db, live, log: silentLog, clock: later });
+    expect(await tooLate.run({ ticketId: ticket.id, kind: 'first_response', stage: 'warning' })).toEqual({ outcome: 'obsolete', reason: 'past_due' });
     expect(await now.run({ ticketId: ticket.id, kind: 'first_response', stage: 'warning' })).toMatchObject({ outcome: 'recorded' });
     expect(await now.run({ ticketId: ticket.id, kind: 'first_response', stage: 'warning' })).toMatchObject({ outcome: 'already_recorded' });
     const events = await liveEventsOf(ticket.id);

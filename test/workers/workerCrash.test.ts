@@ -5,7 +5,7 @@ import type { Queue, QueueEvents } from 'bullmq';
 import { ticketEvents } from '../../crm/schema';
 import { RedisLiveEvents, type LiveEvent } from '../../crm/support';
 import { createQueue, QUEUE_NAMES, SLA_JOB_NAME, slaJobId, type SlaTimerPayload } from '../../workers';
-import { awaitCompleted, fastSlaConfig, MAIN_REDIS_URL, openDesk, openTicket, queueEvents, ScratchRedis, spawnSlaWorker, testPrefix, type ChildWorker } from './fixtures/helpers';
+import { awaitCompleted, fastSlaConfig, MAIN_REDIS_URL, openDesk, openTicket, freePort, queueEvents, ScratchRedis, spawnSlaWorker, testPrefix, type ChildWorker } from './fixtures/helpers';
 
 /**
  * A worker process killed with SIGKILL in the middle of an SLA job: the job's lock expires, another
@@ -16,7 +16,7 @@ describe('worker killed mid-job', () => {
   it('kill -9 while the breach is being recorded and warned: another worker retries it, one breach event, the warning is delivered', async () => {
     const desk = await openDesk(fastSlaConfig(200, 3_600_000));
     // Live events go to a Redis of their own that the test freezes: the job hangs mid-way, inside its transaction.
-    const liveRedis = new ScratchRedis(6396);
+    const liveRedis = new ScratchRedis(await freePort());
     await liveRedis.start();
     const prefix = testPrefix();
     const channel = `concierge:live:crash-${randomBytes(4).toString('hex')}`;
