@@ -32,7 +32,7 @@ export interface WorkerHostOptions extends QueueConnection {
   live?: LiveEventPublisher;
   /** Agent evaluation; default: crm/scores on `db` with options from SCORES_OPTIONS. */
   evaluation?: Pick<AgentEvaluationService, 'evaluate'>;
-  /** Cron of the nightly evaluation (UTC). Default `0 2 * * *`; `off` schedules none. */
+  /** Cron of the nightly evaluation (UTC). Default: AGENT_EVALUATION_CRON, else `0 2 * * *`; `off` schedules none. */
   evaluationCron?: string;
   /** Outbox poll period (default 1000 ms) and longest wait after failed passes (default 30 s). */
   relayPollMs?: number;
@@ -69,7 +69,7 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
       log: o.log.child({ job: 'agent-evaluation' }),
     }),
   ];
-  const cron = o.evaluationCron ?? DEFAULT_EVALUATION_CRON;
+  const cron = o.evaluationCron ?? (process.env.AGENT_EVALUATION_CRON?.trim() || DEFAULT_EVALUATION_CRON);
   if (cron !== 'off') {
     // Every worker process upserts the same scheduler: one schedule, whatever the process count.
     await scheduleAgentEvaluation(queues.agentEvaluation, { cron }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the agent evaluation (Redis unreachable?)'));
