@@ -46,6 +46,8 @@ export interface Application {
   demoSignIns: DemoSignIn[];
   /** Web roles only: the bridge between the bot and agents. */
   handoff?: HandoffBridge;
+  /** Roles `all` and `workers`: the outbox relay, the queues and the workers of this process. */
+  workers?: WorkerHost;
   stop(): Promise<void>;
 }
 
@@ -124,7 +126,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     }
 
     if (role === 'workers') {
-      return { crm, support, database, demoSignIns, stop: stopAll };
+      return { crm, support, database, demoSignIns, workers, stop: stopAll };
     }
 
     const subscriber = redisClient(redisEndpoint.url);
@@ -239,7 +241,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // Customer messages stored but never answered (the process died mid-turn) are answered now.
     void recoverUnansweredTurns(crm, directLine, log);
 
-    return { url: localUrl, crm, support, database, handoff, demoSignIns, stop: stopAll };
+    return { url: localUrl, crm, support, database, handoff, demoSignIns, workers, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
