@@ -79,6 +79,43 @@ describe('worker killed mid-job', () => {
       await desk.database.close();
     }
   });
+
+  it('SIGTERM mid-job is graceful: the worker finishes the job in progress, then exits 0', async () => {
+    const desk = await openDesk(fastSlaConfig(200, 3_600_000));
+    const liveRedis = new ScratchRedis(await freePort());
+    await liveRedis.start();
+    const prefix = testPrefix();
+    const queue: Queue = createQueue(QUEUE_NAMES.slaTimers, { redisUrl: MAIN_REDIS_URL, prefix });
+    let worker: ChildWorker | undefined;
+    try {
+      worker = await spawnSlaWorker({ REDIS_URL: MAIN_REDIS_URL, QUEUE_PREFIX: prefix, LIVE_REDIS_URL: liveRedis.url, LIVE_CHANNEL: `concierge:live:term-${randomBytes(4).toString('hex')}` });
+      const ticket = await openTicket(desk);
+      const payload: SlaTimerPayload = { ticketId: ticket.id, kind: 'first_response' };
+      const jobId = slaJobId(payload);
+      liveRedis.pause();
+      await queue.add(SLA_JOB_NAME, payload, { jobId, delay: Math.max(0, ticket.firstResponseDueAt.getTime() - Date.now()) });
+      await worker.waitFor(new RegExp(`^active ${jobId.replace(/\//g, '\\/')}$`, 'm'));
+      await waitForBackendWaitingOnClient(desk.database);
+
+      const exited = worker.stop();
+      liveRedis.resume();
+      expect(await exited).toBe(0);
+      expect(worker.output()).toContain(`completed ${jobId}`);
+      const breaches = await desk.database.db
+        .select()
+        .from(ticketEvents)
+        .where(and(eq(ticketEvents.ticketId, ticket.id), eq(ticketEvents.type, 'sla_breached')));
+      expect(breaches).toHaveLength(1);
+      expect(await (await queue.getJob(jobId))?.isCompleted()).toBe(true);
+    } finally {
+      await worker?.kill9();
+      await queue.obliterate({ force: true }).catch(() => undefined);
+      await queue.close();
+      liveRedis.resume();
+      await liveRedis.stop();
+      await desk.database.close();
+    }
+  });
 });
 
 /**
