@@ -1,1 +1,0 @@
-CREATE INDEX "tickets_category_waiting_idx" ON "tickets" USING btree ("category","priority_score","created_at") WHERE "tickets"."status" in ('new', 'reopened') and "tickets"."assigned_agent_id" is null;
