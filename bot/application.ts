@@ -31,7 +31,8 @@ import { channelRoutes, createChannelAdapter } from './teams';
 import { createHttpApp } from './server';
 import { consoleRoutes } from './api';
 import { eventsRoutes } from './api/events';
-import { ApiKeyStore, EventIngest } from '../crm/commerce';
+import { ApiKeyStore, CommerceStore, EventIngest, seedDemoCatalog } from '../crm/commerce';
+import { CommerceOrderLookup } from './orderLookup';
 import { seedDemo, type DemoSignIn } from '../crm/users/demo';
 
 export type ProcessRole = 'all' | 'web' | 'workers';
@@ -44,6 +45,8 @@ export interface Application {
   database: Database;
   /** Demo sign-ins created at this start (empty database only). */
   demoSignIns: DemoSignIn[];
+  /** Demo order numbers created at this start (empty catalog only). */
+  demoOrders: string[];
   /** Web roles only: the bridge between the bot and agents. */
   handoff?: HandoffBridge;
   /** Roles `all` and `workers`: the outbox relay, the queues and the workers of this process. */
@@ -118,6 +121,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     await support.queues.sync(routing);
     const seed = config.DEMO_SEED === 'always' || (config.DEMO_SEED === 'auto' && config.embeddedDatabase);
     const demoSignIns = seed && role !== 'workers' ? await seedDemo(crm, support) : [];
+    const demoOrders = seed && role !== 'workers' ? await seedDemoCatalog(database.db, crm.customers) : [];
 
     let workers: WorkerHost | undefined;
     if (role === 'all' || role === 'workers') {
@@ -126,7 +130,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     }
 
     if (role === 'workers') {
-      return { crm, support, database, demoSignIns, workers, stop: stopAll };
+      return { crm, support, database, demoSignIns, demoOrders, workers, stop: stopAll };
     }
 
     const subscriber = redisClient(redisEndpoint.url);
@@ -179,7 +183,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
 
     const delivery = new Delivery({ directLine: directLineAdapter, channel: channelAdapter, appId: config.MicrosoftAppId });
     const handoff = new HandoffBridge({ crm, support, recognizer, delivery, content });
-    const dialog = new MainDialog({ recognizer, facts, handoff, content });
+    const dialog = new MainDialog({ recognizer, facts, handoff, content, orders: new CommerceOrderLookup(new CommerceStore(database.db)) });
     const bot = new ConciergeBot(conversationState, dialog, handoff);
 
     const tokens = new DirectLineTokens(directLineSigningKey(config), config.DIRECTLINE_TOKEN_TTL_SECONDS);
@@ -241,7 +245,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // Customer messages stored but never answered (the process died mid-turn) are answered now.
     void recoverUnansweredTurns(crm, directLine, log);
 
-    return { url: localUrl, crm, support, database, handoff, demoSignIns, workers, stop: stopAll };
+    return { url: localUrl, crm, support, database, handoff, demoSignIns, demoOrders, workers, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -30,6 +30,7 @@ async function main(): Promise<void> {
   if (app.url) {
     console.log(`Concierge is running: open ${app.url}/ to chat with the bot (${config.embeddedDatabase ? 'embedded database in ' + config.dataDir : 'PostgreSQL'}).`);
     if (app.demoSignIns.length) console.log(describeDemoSignIns(app.demoSignIns, `${app.url}/console/`));
+    if (app.demoOrders.length) console.log(`Demo shop: products and orders ${app.demoOrders.join(', ')}; try asking the bot "where is my order ${app.demoOrders[1] ?? app.demoOrders[0]}?"`);
     else console.log(`Agent console: ${app.url}/console/`);
   } else {
     console.log('Concierge workers are running.');

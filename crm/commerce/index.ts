@@ -6,3 +6,4 @@ export type { IncomingEvent, IngestResult } from './ingest';
 export { ApiKeyStore, hashApiKey } from './apiKeys';
 export type { ApiKeyRecord } from './apiKeys';
 export { loadValueOrders, loadInteractions, loadCatalog, customerValue } from './analytics';
+export { seedDemoCatalog, DEMO_PRODUCTS, DEMO_ORDERS } from './demo';
