@@ -63,7 +63,7 @@ export class HandoffBridge implements HandoffPort {
     const u = text.trim() ? await this.o.recognizer.recognize(text, { locale: context.activity.locale }) : undefined;
     await this.o.support.tickets.recordCustomerMessage(ticket.id, { text, sentiment: u?.sentiment.score });
     if (!ticket.assignedAgentId) {
-      const position = await this.o.support.tickets.positionInQueue(ticket.id);
+      const position = await this.o.support.tickets.positionInQueue(ticket);
       await context.sendActivity(fill(this.content.texts(lang(ticket)).stillQueued, { position: position ?? 1 }));
     }
     return true;

@@ -1,6 +1,6 @@
 import { ActivityTypes, BotAdapter, TurnContext } from 'botbuilder';
 import type { Activity, ConversationReference, ResourceResponse } from 'botbuilder';
-import type { TranscriptStore } from '../../crm';
+import { seqOfActivityId, type TranscriptStore } from '../../crm';
 import type { TranscriptBus } from './bus';
 
 export interface DirectLineAdapterOptions {
@@ -40,7 +40,7 @@ export class DirectLineAdapter extends BotAdapter {
       );
       for (const s of stored) responses.push({ id: s.id });
       const last = stored[stored.length - 1];
-      await this.options.bus.publish({ conversationId, activities: stored, watermark: Number(last.id.split('|').pop()) });
+      await this.options.bus.publish({ conversationId, activities: stored, watermark: seqOfActivityId(last.id) ?? 0 });
       batch = [];
     };
     for (const activity of activities) {

@@ -25,6 +25,16 @@ export interface ResolvedCustomers {
   createdKeys: Set<string>;
 }
 
+/** The customers these identities belong to (one statement for the whole list). */
+function findIdentities(db: DbOrTx, refs: Array<{ kind: string; external_id: string }>) {
+  return queryRows<{ kind: string; external_id: string; customer_id: string }>(
+    db,
+    sql`select i.kind, i.external_id, i.customer_id from identities i
+        join jsonb_to_recordset(${jsonParam(refs)}::jsonb) as x(kind text, external_id text)
+          on i.kind = x.kind and i.external_id = x.external_id`,
+  );
+}
+
 /**
  * Resolves many identities to customers at once, creating a customer (and its identity) for each
  * unknown one: the bulk form of CustomerDirectory.resolve, for imports and the events API.
@@ -36,13 +46,7 @@ export async function resolveCustomersBulk(db: DbOrTx, refs: readonly IdentityRe
   const ids = new Map<string, string>();
   if (unique.size === 0) return { ids, created: 0, createdKeys: new Set() };
   const input = [...unique.values()].map((r) => ({ kind: r.kind, external_id: r.externalId }));
-  const found = await queryRows<{ kind: string; external_id: string; customer_id: string }>(
-    db,
-    sql`select i.kind, i.external_id, i.customer_id from identities i
-        join jsonb_to_recordset(${jsonParam(input)}::jsonb) as x(kind text, external_id text)
-          on i.kind = x.kind and i.external_id = x.external_id`,
-  );
-  for (const f of found) ids.set(identityKey(f.kind, f.external_id), f.customer_id);
+  for (const f of await findIdentities(db, input)) ids.set(identityKey(f.kind, f.external_id), f.customer_id);
   // Sorted: concurrent callers insert in the same order, so they wait on each other instead of deadlocking.
   const missing = [...unique.entries()].filter(([k]) => !ids.has(k)).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, r]) => r);
   if (missing.length === 0) return { ids, created: 0, createdKeys: new Set() };
@@ -74,13 +78,7 @@ export async function resolveCustomersBulk(db: DbOrTx, refs: readonly IdentityRe
     // Lost races: drop our customers that got no identity and read the winners.
     await db.execute(sql`delete from customers where id in (select jsonb_array_elements_text(${jsonParam(orphans)}::jsonb)::uuid)`);
     const rest = missing.filter((r) => !ids.has(identityKey(r.kind, r.externalId))).map((r) => ({ kind: r.kind, external_id: r.externalId }));
-    const winners = await queryRows<{ kind: string; external_id: string; customer_id: string }>(
-      db,
-      sql`select i.kind, i.external_id, i.customer_id from identities i
-          join jsonb_to_recordset(${jsonParam(rest)}::jsonb) as x(kind text, external_id text)
-            on i.kind = x.kind and i.external_id = x.external_id`,
-    );
-    for (const w of winners) ids.set(identityKey(w.kind, w.external_id), w.customer_id);
+    for (const w of await findIdentities(db, rest)) ids.set(identityKey(w.kind, w.external_id), w.customer_id);
   }
   return { ids, created, createdKeys };
 }

@@ -56,13 +56,6 @@ export class AssignmentService {
     return all;
   }
 
-  async drainAll(): Promise<Assignment[]> {
-    const qs = await this.db.select({ id: queues.id }).from(queues).orderBy(asc(queues.id));
-    const out: Assignment[] = [];
-    for (const q of qs) out.push(...(await this.drain(q.id)));
-    return out;
-  }
-
   private async anyFreeAgentFor(queueId: string): Promise<boolean> {
     const rows = await this.db
       .select({ one: sql<number>`1` })

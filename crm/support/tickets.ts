@@ -52,7 +52,7 @@ export class TicketService {
   /** Opens a ticket for the conversation (or returns the one already open) and routes it at once. */
   async open(req: HandoffRequest): Promise<{ ticket: TicketView; created: boolean; position: number | null }> {
     const existing = await this.findOpenForConversation(req.channel, req.conversationId);
-    if (existing) return { ticket: existing, created: false, position: await this.positionInQueue(existing.id) };
+    if (existing) return { ticket: existing, created: false, position: await this.positionInQueue(existing) };
     const category = req.intent && req.intent !== 'out_of_scope' && req.intent !== 'human_agent' ? req.intent : 'general';
     const segment = this.o.customerSegment ? await this.o.customerSegment(req.customerId) : null;
     const decision = decidePriority({ category, sentiment: req.sentiment, texts: req.recentMessages, customerSegment: segment }, this.o.config);
@@ -96,7 +96,7 @@ export class TicketService {
     await this.o.live?.publish({ type: 'ticket.changed', ticketId: created.id, queueId, assignedAgentId: null, status: 'new' });
     await this.o.assignment.drain(queueId);
     const ticket = (await this.get(created.id))!;
-    return { ticket, created: true, position: await this.positionInQueue(ticket.id) };
+    return { ticket, created: true, position: await this.positionInQueue(ticket) };
   }
 
   async get(id: string): Promise<TicketView | null> {
@@ -137,9 +137,9 @@ export class TicketService {
     return rows[0] ? toTicketView(rows[0]) : null;
   }
 
-  /** 1-based place in the queue for a waiting ticket; null once assigned. */
-  async positionInQueue(ticketId: string): Promise<number | null> {
-    const t = await this.get(ticketId);
+  /** 1-based place in the queue for a waiting ticket (an id, or the ticket the caller already read); null once assigned. */
+  async positionInQueue(ticketOrId: string | TicketView): Promise<number | null> {
+    const t = typeof ticketOrId === 'string' ? await this.get(ticketOrId) : ticketOrId;
     if (!t || t.assignedAgentId || !['new', 'reopened'].includes(t.status)) return null;
     const [{ ahead }] = await this.o.db
       .select({ ahead: sql<number>`count(*)::int` })
