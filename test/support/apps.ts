@@ -30,6 +30,8 @@ export async function startInProcessApp(env: Record<string, string> = {}, role: 
     DATA_DIR: tempDir('data'),
     DIRECTLINE_SECRET: 'test-directline-secret-0123456789abcdef',
     NLP_CACHE_DIR: sharedNlpCache,
+    // Several developers' runs on one machine keep their queues apart with a Redis database each.
+    ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
     ...env,
   });
   const app = await startApplication({ config, log: createLogger(config.LOG_LEVEL), role });
@@ -46,7 +48,7 @@ export interface ChildApp {
 
 /** The application as `npm start` runs it, in a child process; resolves once it prints its address. */
 export async function spawnApp(env: Record<string, string | undefined>, role: ProcessRole = 'all'): Promise<ChildApp> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'warn', NLP_CACHE_DIR: sharedNlpCache, ...env };
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'warn', NLP_CACHE_DIR: sharedNlpCache, ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}), ...env };
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
   const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bot/main.ts', role], {
     cwd: repoRoot,
