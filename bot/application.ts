@@ -34,6 +34,7 @@ import { eventsRoutes } from './api/events';
 import { ApiKeyStore, CommerceStore, EventIngest, seedDemoCatalog } from '../crm/commerce';
 import { CommerceOrderLookup } from './orderLookup';
 import { seedDemo, type DemoSignIn } from '../crm/users/demo';
+import { scoreOptionsFromEnv } from '../crm/scores';
 
 export type ProcessRole = 'all' | 'web' | 'workers';
 
@@ -125,7 +126,15 @@ export async function startApplication(options: ApplicationOptions): Promise<App
 
     let workers: WorkerHost | undefined;
     if (role === 'all' || role === 'workers') {
-      workers = await startWorkers({ redisUrl: redisEndpoint.url, crm, db: database.db, live, log: log.child({ part: 'workers' }) });
+      workers = await startWorkers({
+        redisUrl: redisEndpoint.url,
+        crm,
+        db: database.db,
+        live,
+        log: log.child({ part: 'workers' }),
+        scoreOptions: scoreOptionsFromEnv({ SCORES_OPTIONS: config.SCORES_OPTIONS }),
+        evaluationCron: config.AGENT_EVALUATION_CRON,
+      });
       cleanups.push(() => workers!.close());
     }
 

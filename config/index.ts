@@ -43,6 +43,24 @@ export const configSchema = z.object({
   CONTENT_FILE: z.string().optional(),
   /** JSON file with routing rules (queues, SLA targets, priority weights); default: built-in rules. */
   ROUTING_CONFIG_FILE: z.string().optional(),
+
+  // Background work (workers/). Durations in seconds; a cron is UTC, `off` schedules nothing.
+  /** Score options as JSON (crm/scores/README.md), validated by crm/scores when the workers start. */
+  SCORES_OPTIONS: z.string().optional(),
+  AGENT_EVALUATION_CRON: z.string().min(1).default('0 2 * * *'),
+  /** How long after a resolve the customer is asked to rate the help (CSAT); 0 = at once. */
+  CSAT_SURVEY_DELAY_SECONDS: z.coerce.number().int().min(0).max(30 * 86400).default(120),
+  /** A ticket waiting on the customer is reminded after this long, then closed this long after the reminder. */
+  PENDING_REMINDER_SECONDS: z.coerce.number().int().min(1).max(90 * 86400).default(24 * 3600),
+  PENDING_AUTO_CLOSE_SECONDS: z.coerce.number().int().min(1).max(90 * 86400).default(48 * 3600),
+  /** A customer message within this long after a resolve reopens the ticket; after it the ticket is closed. */
+  REOPEN_WINDOW_SECONDS: z.coerce.number().int().min(0).max(90 * 86400).default(7 * 86400),
+  /** Customer value (RFM, lifetime value, churn risk) and recommendation training. */
+  CUSTOMER_VALUE_CRON: z.string().min(1).default('0 3 * * *'),
+  RECOMMENDATIONS_TRAIN_CRON: z.string().min(1).default('30 3 * * *'),
+  RECOMMENDATIONS_ALGORITHM: z.enum(['ease', 'item-knn', 'als', 'popularity']).default('ease'),
+  /** Identity proof in chat (email + order number): attempts per conversation per hour. */
+  IDENTITY_PROOF_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;

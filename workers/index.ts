@@ -7,7 +7,7 @@
 import type { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Crm, Db } from '../crm';
-import { AgentEvaluationService, scoreOptionsFromEnv } from '../crm/scores';
+import { AgentEvaluationService, type ScoreOptionsInput } from '../crm/scores';
 import type { LiveEventPublisher } from '../crm/support';
 import { OutboxRelay } from './outboxRelay';
 import { createQueues, QUEUE_NAMES, type QueueConnection } from './queues';
@@ -30,9 +30,11 @@ export interface WorkerHostOptions extends QueueConnection {
   log: Logger;
   /** Warnings to consoles (SLA). Without it, breaches are recorded but nobody is warned live. */
   live?: LiveEventPublisher;
-  /** Agent evaluation; default: crm/scores on `db` with options from SCORES_OPTIONS. */
+  /** Agent evaluation; default: crm/scores on `db` with `scoreOptions`. */
   evaluation?: Pick<AgentEvaluationService, 'evaluate'>;
-  /** Cron of the nightly evaluation (UTC). Default: AGENT_EVALUATION_CRON, else `0 2 * * *`; `off` schedules none. */
+  /** Score options (config SCORES_OPTIONS, parsed); default: the documented defaults. */
+  scoreOptions?: ScoreOptionsInput;
+  /** Cron of the nightly evaluation (UTC; config AGENT_EVALUATION_CRON). Default `0 2 * * *`; `off` schedules none. */
   evaluationCron?: string;
   /** Outbox poll period (default 1000 ms) and longest wait after failed passes (default 30 s). */
   relayPollMs?: number;
@@ -65,11 +67,11 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
     startSlaWorker({ ...connection, db: o.db, live: o.live, log: o.log.child({ job: 'sla' }), lockDurationMs: o.lockDurationMs, stalledIntervalMs: o.stalledIntervalMs }),
     startAgentEvaluationWorker({
       ...connection,
-      evaluation: o.evaluation ?? new AgentEvaluationService(o.db, scoreOptionsFromEnv(process.env)),
+      evaluation: o.evaluation ?? new AgentEvaluationService(o.db, o.scoreOptions),
       log: o.log.child({ job: 'agent-evaluation' }),
     }),
   ];
-  const cron = o.evaluationCron ?? (process.env.AGENT_EVALUATION_CRON?.trim() || DEFAULT_EVALUATION_CRON);
+  const cron = o.evaluationCron?.trim() || DEFAULT_EVALUATION_CRON;
   if (cron !== 'off') {
     // Every worker process upserts the same scheduler: one schedule, whatever the process count.
     await scheduleAgentEvaluation(queues.agentEvaluation, { cron }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the agent evaluation (Redis unreachable?)'));
