@@ -37,17 +37,20 @@ function bearer(req: Request): string | null {
 }
 
 /**
- * POST /api/events: real-time behavioural events (view, add_to_cart, purchase) from a website, app or
+ * POST /api/customer-events: real-time behavioural events (view, add_to_cart, purchase) from a website, app or
  * shop backend, authenticated with an API key (`Authorization: Bearer ck_…` or `X-Api-Key`).
  * Body: one event, or `{ "events": [...] }`. Each event needs an idempotency key (`idempotencyKey`, or
  * the `Idempotency-Key` header for a single event); repeats are answered `duplicate` and stored once.
  * 201 when something was stored, 200 when every event was a duplicate; 401 bad key; 400 invalid body,
  * unknown product or customer (nothing is stored).
  */
+/** Its own path: `GET /api/events` is the console's live stream, a different thing. */
+export const CUSTOMER_EVENTS_PATH = '/api/customer-events';
+
 export function eventsRoutes(o: EventsRoutesOptions): Router {
   const r = Router();
   const maxEvents = o.maxEvents ?? 500;
-  r.post('/api/events', async (req, res, next) => {
+  r.post(CUSTOMER_EVENTS_PATH, async (req, res, next) => {
     // Authenticate before reading the body: an unauthenticated client gets 401 whatever it sends.
     const key = bearer(req);
     const record = key ? await o.apiKeys.verify(key, 'events:write') : null;

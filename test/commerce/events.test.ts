@@ -14,7 +14,7 @@ import { IdentityLinker } from '../../crm/identity/linking';
 import { resolveCustomersBulk } from '../../crm/identity/resolve';
 import { openTestDatabase, uniq } from '../import/helpers';
 
-describe('POST /api/events', () => {
+describe('POST /api/customer-events', () => {
   let database: Database;
   let server: Server;
   let base: string;
@@ -40,7 +40,7 @@ describe('POST /api/events', () => {
   });
 
   const post = (body: unknown, headers: Record<string, string> = { authorization: `Bearer ${key}` }) =>
-    fetch(`${base}/api/events`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(`${base}/api/customer-events`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
   const countFor = async (externalId: string) =>
     (await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from customer_events e join identities i on i.customer_id = e.customer_id where i.kind = 'shop' and i.external_id = ${externalId}`))[0].n;
