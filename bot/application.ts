@@ -15,7 +15,7 @@ import { NlpRecognizer } from './nlpRecognizer';
 import { Delivery } from './delivery';
 import { HandoffBridge } from './handoff';
 import { createQueues, queueAdminRoutes, startWorkers, type WorkerHost } from '../workers';
-import { authenticate, requireRole } from './auth';
+import { authenticate, RedisSignInThrottle, requireRole } from './auth';
 import type { Logger } from './logger';
 import { ensureRedis, redisClient, type RedisEndpoint } from './redis';
 import { PostgresStorage } from './storage';
@@ -210,7 +210,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // The queue dashboard (/admin/queues): this process's queues, or producer handles in a web-only process.
     const queuesForAdmin = workers?.queues ?? createQueues({ redisUrl: redisEndpoint.url });
     if (!workers) cleanups.push(() => Promise.all(Object.values(queuesForAdmin).map((q) => q.close())));
-    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
+    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, signInThrottle: new RedisSignInThrottle(redis), log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
     cleanups.push(() => consoleApi.close());
     const app = createHttpApp({
       log,

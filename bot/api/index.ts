@@ -12,7 +12,7 @@ import { CrmError } from '../../crm';
 import type { AgentView, LiveEvent, Support, TicketView } from '../../crm/support';
 import { DuplicateUserError, type SessionService, type UserService, type UserView } from '../../crm/users';
 import type { Logger } from '../logger';
-import { authenticate, authOf, sameOriginWrites, signIn, SignInThrottle, signOut, type AuthContext } from '../auth';
+import { authenticate, authOf, MemorySignInThrottle, sameOriginWrites, signIn, signOut, type AuthContext, type SignInThrottle } from '../auth';
 import { badRequest, forbidden, HttpError, notFound } from '../errors';
 import { ApiRegistry } from './registry';
 import {
@@ -68,6 +68,8 @@ export interface ConsoleDeps {
   maxBodyBytes?: number;
   /** The app is shutting down: live streams end so the server can close. */
   isStopping?: () => boolean;
+  /** Failed sign-in counts; default: this process's memory (the app passes the Redis one, shared by instances). */
+  signInThrottle?: SignInThrottle;
 }
 
 const SEES_ALL = new Set(['supervisor', 'admin']);
@@ -87,7 +89,7 @@ export type ConsoleRouter = Router & { close(): void };
 
 export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
   const { crm, support } = deps;
-  const authDeps = { users: crm.users, sessions: crm.sessions, secureCookies: deps.secureCookies ?? 'auto', throttle: new SignInThrottle() };
+  const authDeps = { users: crm.users, sessions: crm.sessions, secureCookies: deps.secureCookies ?? 'auto', throttle: deps.signInThrottle ?? new MemorySignInThrottle() };
   const api = new ApiRegistry();
   const live = new LiveStreams({ sessions: crm.sessions, source: deps.events, log: deps.log, isStopping: deps.isStopping, scopeOf: (auth) => scopeOf(auth) });
 

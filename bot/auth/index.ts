@@ -10,6 +10,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { SessionInfo, SessionService, UserRole, UserService, UserView } from '../../crm/users';
 import { forbidden, HttpError, unauthorized } from '../errors';
+import type { SignInThrottle } from './throttle';
 
 export const SESSION_COOKIE = 'concierge_session';
 
@@ -130,58 +131,18 @@ export const signInSchema = z.object({
   password: z.string().min(1).max(1024),
 });
 
-/**
- * Slows password guessing: after `max` failed sign-ins for one email from one address within
- * `windowMs`, further attempts get 429 until the window passes. Per instance (in memory); a shared
- * limit across instances belongs in front of the app (load balancer / WAF).
- */
-export class SignInThrottle {
-  private readonly failures = new Map<string, { count: number; since: number }>();
-
-  constructor(
-    readonly max = 10,
-    readonly windowMs = 15 * 60 * 1000,
-  ) {}
-
-  private entry(key: string, now: number) {
-    const e = this.failures.get(key);
-    if (e && now - e.since > this.windowMs) {
-      this.failures.delete(key);
-      return undefined;
-    }
-    return e;
-  }
-
-  check(key: string, now = Date.now()): void {
-    const e = this.entry(key, now);
-    if (e && e.count >= this.max) {
-      const retry = Math.ceil((e.since + this.windowMs - now) / 1000);
-      throw new HttpError(429, 'too_many_attempts', `too many failed sign-ins; try again in ${Math.ceil(retry / 60)} min`);
-    }
-  }
-
-  fail(key: string, now = Date.now()): void {
-    const e = this.entry(key, now);
-    if (e) e.count += 1;
-    else this.failures.set(key, { count: 1, since: now });
-    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
-  }
-
-  succeed(key: string): void {
-    this.failures.delete(key);
-  }
-}
+export { MemorySignInThrottle, RedisSignInThrottle, type SignInThrottle } from './throttle';
 
 /** POST /api/auth/sign-in and /api/auth/sign-out. Validation of the body happens in the API registry. */
 export async function signIn(deps: AuthDeps & { throttle?: SignInThrottle }, req: Request, res: Response, body: z.infer<typeof signInSchema>): Promise<UserView> {
   const key = `${req.ip}|${body.email.trim().toLowerCase()}`;
-  deps.throttle?.check(key);
+  await deps.throttle?.check(key);
   const user = await deps.users.verifyCredentials(body.email, body.password);
   if (!user) {
-    deps.throttle?.fail(key);
+    await deps.throttle?.fail(key);
     throw unauthorized('wrong email or password', 'bad_credentials');
   }
-  deps.throttle?.succeed(key);
+  await deps.throttle?.succeed(key);
   void deps.sessions.purgeExpired().catch(() => undefined);
   // A fresh token on every sign-in (no session fixation); an earlier cookie's session ends.
   const previous = readCookie(req, SESSION_COOKIE);
