@@ -35,6 +35,7 @@ import { ApiKeyStore, CommerceStore, EventIngest, seedDemoCatalog } from '../crm
 import { CommerceOrderLookup } from './orderLookup';
 import { seedDemo, type DemoSignIn } from '../crm/users/demo';
 import { scoreOptionsFromEnv } from '../crm/scores';
+import { createCustomer360 } from '../crm/identity';
 
 export type ProcessRole = 'all' | 'web' | 'workers';
 
@@ -210,7 +211,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // The queue dashboard (/admin/queues): this process's queues, or producer handles in a web-only process.
     const queuesForAdmin = workers?.queues ?? createQueues({ redisUrl: redisEndpoint.url });
     if (!workers) cleanups.push(() => Promise.all(Object.values(queuesForAdmin).map((q) => q.close())));
-    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, signInThrottle: new RedisSignInThrottle(redis), log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
+    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, signInThrottle: new RedisSignInThrottle(redis), customer360: createCustomer360(database.db), log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
     cleanups.push(() => consoleApi.close());
     const app = createHttpApp({
       log,

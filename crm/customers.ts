@@ -63,6 +63,15 @@ export class CustomerDirectory {
     const rows = await this.db.select().from(customers).where(eq(customers.id, id)).limit(1);
     return rows[0] ? toRecord(rows[0]) : null;
   }
+
+  /** The channel handles that point at this customer, oldest first. */
+  async identitiesOf(customerId: string): Promise<Array<{ kind: string; externalId: string; createdAt: Date }>> {
+    return this.db
+      .select({ kind: identities.kind, externalId: identities.externalId, createdAt: identities.createdAt })
+      .from(identities)
+      .where(eq(identities.customerId, customerId))
+      .orderBy(asc(identities.createdAt), asc(identities.id));
+  }
 }
 
 function toRecord(row: typeof customers.$inferSelect): CustomerRecord {

@@ -39,6 +39,8 @@ import {
 import { docsPage } from './docsPage';
 import { consoleStatic } from './static';
 import { LiveStreams, type LiveEventSource } from './live';
+import { registerCustomer360Routes } from './customers360';
+import type { Customer360 } from '../../crm/identity';
 
 export type { LiveEventSource } from './live';
 
@@ -68,6 +70,8 @@ export interface ConsoleDeps {
   maxBodyBytes?: number;
   /** The app is shutting down: live streams end so the server can close. */
   isStopping?: () => boolean;
+  /** Customer 360 (profiles, history, search, merges with undo); without it those routes are absent. */
+  customer360?: Pick<Customer360, 'profiles' | 'linker' | 'history' | 'search'>;
   /** Failed sign-in counts; default: this process's memory (the app passes the Redis one, shared by instances). */
   signInThrottle?: SignInThrottle;
 }
@@ -358,6 +362,17 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
       };
     },
   });
+
+  if (deps.customer360) {
+    registerCustomer360Routes(api, {
+      customers: crm.customers,
+      ...deps.customer360,
+      canSeeCustomer: async (auth, customerId) => {
+        const scope = await scopeOf(auth);
+        return (await support.tickets.list({ customerId, limit: 100 })).some((t) => canSee(scope, t));
+      },
+    });
+  }
 
   // --- agents, queues, users --------------------------------------------------------------------
   api.add({

@@ -6,6 +6,7 @@ import { CommerceStore } from '../commerce/store';
 import { CustomerHistory } from './history';
 import { IdentityLinker } from './linking';
 import { ProfileStore } from './profiles';
+import { CustomerSearch } from './search';
 
 export { resolveCustomersBulk, identityKey, RETAIL_CUSTOMER_KIND } from './resolve';
 export type { IdentityRef, ResolvedCustomers } from './resolve';
@@ -14,6 +15,8 @@ export type { CustomerProfile, ProfilePatch } from './profiles';
 export { IdentityLinker, MergeError } from './linking';
 export type { MergeRequest, MergeResult, MovedCounts, OrderProof, OrderProofResult } from './linking';
 export { CustomerHistory } from './history';
+export { CustomerSearch } from './search';
+export type { CustomerMatch } from './search';
 export type { HistoryEntry, HistoryKind, HistoryQuery } from './history';
 
 /** The Customer 360 services on one database (to add to createCrm). */
@@ -24,6 +27,7 @@ export interface Customer360 {
   profiles: ProfileStore;
   linker: IdentityLinker;
   history: CustomerHistory;
+  search: CustomerSearch;
 }
 
 export function createCustomer360(db: Db): Customer360 {
@@ -34,5 +38,6 @@ export function createCustomer360(db: Db): Customer360 {
     profiles: new ProfileStore(db),
     linker: new IdentityLinker(db),
     history: new CustomerHistory(db),
+    search: new CustomerSearch(db),
   };
 }

@@ -207,6 +207,17 @@ export class IdentityLinker {
     return rows.map((r) => ({ id: r.id, survivorId: r.survivor_id, mergedId: r.merged_id, actor: r.actor, reason: r.reason, createdAt: new Date(r.created_at), undoneAt: r.undone_at ? new Date(r.undone_at) : null }));
   }
 
+  /** One merge, or null. */
+  async getMerge(mergeId: string): Promise<{ id: string; survivorId: string; mergedId: string; actor: string; reason: string; createdAt: Date; undoneAt: Date | null } | null> {
+    if (!/^[0-9a-f-]{36}$/i.test(mergeId)) return null;
+    const rows = await queryRows<{ id: string; survivor_id: string; merged_id: string; actor: string; reason: string; created_at: string | Date; undone_at: string | Date | null }>(
+      this.db,
+      sql`select id::text, survivor_id::text, merged_id::text, actor, reason, created_at, undone_at from customer_merges where id = ${mergeId}`,
+    );
+    const r = rows[0];
+    return r ? { id: r.id, survivorId: r.survivor_id, mergedId: r.merged_id, actor: r.actor, reason: r.reason, createdAt: new Date(r.created_at), undoneAt: r.undone_at ? new Date(r.undone_at) : null } : null;
+  }
+
   private async lockCustomers(tx: DbOrTx, ids: string[]): Promise<void> {
     const sorted = [...new Set(ids)].sort();
     const rows = await queryRows<{ id: string }>(tx, sql`select id::text from customers where id in (${sql.join(sorted.map((id) => sql`${id}::uuid`), sql`, `)}) order by id for update`);

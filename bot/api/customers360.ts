@@ -1,0 +1,234 @@
+/**
+ * Customer 360 in the console API: a customer's profile (typed attributes, consent, tags, identities,
+ * merges), their history across messages, tickets, orders and events, search, and agent merges with
+ * undo. Registered on the console's ApiRegistry, so the routes are validated and documented like the rest.
+ *
+ * Who: a customer is visible to an agent when one of the customer's tickets is (their queues or
+ * assigned to them); supervisors and admins see everyone. Merging needs the survivor to be visible; the
+ * merge is recorded with its actor and can be undone by that agent or by a supervisor or admin.
+ */
+import { z } from 'zod';
+import { CrmError, NotFoundError, type CustomerDirectory } from '../../crm';
+import { ATTRIBUTE_TYPES } from '../../crm/schema';
+import { AttributeError, MergeError, type CustomerHistory, type CustomerSearch, type IdentityLinker, type ProfileStore } from '../../crm/identity';
+import type { AuthContext } from '../auth';
+import { forbidden, HttpError, notFound } from '../errors';
+import type { ApiRegistry } from './registry';
+
+export interface Customer360RouteDeps {
+  customers: CustomerDirectory;
+  profiles: ProfileStore;
+  linker: IdentityLinker;
+  history: CustomerHistory;
+  search: CustomerSearch;
+  /** Whether the signed-in user may see this customer (the console's queue rules). */
+  canSeeCustomer(auth: AuthContext, customerId: string): Promise<boolean>;
+}
+
+const uuid = z.uuid();
+const isoDate = z.iso.datetime({ offset: true });
+const customerParams = z.object({ id: uuid.describe('customer id') });
+const mergeParams = z.object({ id: uuid.describe('merge id') });
+
+const attributeValue = z.union([z.string().max(2000), z.number(), z.boolean(), z.array(z.string().max(200)).max(100), z.null()]);
+const tag = z.string().trim().min(1).max(60).regex(/^[^,\s][^,]*$/, 'no commas');
+
+export const profilePatchBody = z
+  .strictObject({
+    attributes: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,59}$/, 'lower-case letters, digits and _'), attributeValue).optional().describe('typed custom attributes (declared by an admin: PUT /api/customer-attributes/:key); null removes one'),
+    consent: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,59}$/), z.boolean()).optional().describe('consent per purpose, e.g. {"email_marketing": false}'),
+    language: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$/).nullable().optional(),
+    addTags: z.array(tag).max(20).optional(),
+    removeTags: z.array(tag).max(20).optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'nothing to change');
+
+export const mergeBody = z.strictObject({
+  mergedId: uuid.describe('the duplicate profile: its identities, messages, orders, events and tickets move into this customer'),
+  reason: z.string().trim().max(500).default(''),
+});
+
+const profileSchema = z
+  .object({
+    customer: z.object({ id: uuid, displayName: z.string().nullable(), email: z.string().nullable(), language: z.string().nullable() }),
+    attributes: z.record(z.string(), z.unknown()),
+    consent: z.record(z.string(), z.object({ granted: z.boolean(), at: z.string(), source: z.string().optional() })),
+    preferredLanguage: z.string().nullable(),
+    tags: z.array(z.string()),
+    mergedInto: uuid.nullable(),
+    identities: z.array(z.object({ kind: z.string(), externalId: z.string(), createdAt: isoDate })),
+    merges: z.array(z.object({ id: uuid, survivorId: uuid, mergedId: uuid, actor: z.string(), reason: z.string(), createdAt: isoDate, undoneAt: isoDate.nullable() })),
+  })
+  .meta({ id: 'CustomerProfile' });
+
+const historySchema = z
+  .object({ entries: z.array(z.object({ kind: z.enum(['message', 'ticket', 'order', 'event']), id: z.string(), at: isoDate, summary: z.string(), data: z.record(z.string(), z.unknown()) })) })
+  .meta({ id: 'CustomerHistory' });
+
+const historyQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  before: isoDate.optional().describe('only entries older than this (paging: the last entry’s `at`)'),
+  kinds: z
+    .preprocess((v) => (v === undefined ? undefined : String(v).split(',').map((s) => s.trim()).filter(Boolean)), z.array(z.enum(['message', 'ticket', 'order', 'event'])).max(4).optional())
+    .describe('comma-separated: message,ticket,order,event'),
+});
+
+const searchQuery = z.strictObject({ q: z.string().trim().min(2).max(200).describe('email or name prefix, an exact channel handle (email, phone, …) or an order number'), limit: z.coerce.number().int().min(1).max(100).default(20) });
+
+/** Redacts a channel handle for lists: web visitor ids are opaque and long; emails and phones stay readable for the agent. */
+function shown(kind: string, externalId: string): string {
+  return kind === 'directline' || kind === 'msteams' ? `${externalId.slice(0, 8)}…` : externalId;
+}
+
+function domainError(err: unknown): never {
+  if (err instanceof MergeError) throw new HttpError(409, err.code, err.message);
+  if (err instanceof AttributeError) throw new HttpError(400, err.code, err.message);
+  if (err instanceof NotFoundError) throw notFound(err.message);
+  if (err instanceof CrmError) throw new HttpError(409, err.code, err.message);
+  throw err;
+}
+
+export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360RouteDeps): void {
+  const seesAll = (auth: AuthContext) => auth.user.role === 'supervisor' || auth.user.role === 'admin';
+
+  async function visibleCustomer(auth: AuthContext, id: string) {
+    const customer = await deps.customers.get(id);
+    if (!customer) throw notFound('no such customer');
+    if (!seesAll(auth) && !(await deps.canSeeCustomer(auth, id))) throw forbidden('none of this customer’s tickets are in your queues', 'not_your_queue');
+    return customer;
+  }
+
+  async function profileOf(id: string) {
+    const customer = (await deps.customers.get(id))!;
+    const [profile, identities, merges] = await Promise.all([deps.profiles.get(id), deps.customers.identitiesOf(id), deps.linker.mergesOf(id)]);
+    return {
+      customer,
+      attributes: profile.attributes,
+      consent: profile.consent,
+      preferredLanguage: profile.language,
+      tags: profile.tags,
+      mergedInto: profile.mergedInto,
+      identities: identities.map((i) => ({ kind: i.kind, externalId: shown(i.kind, i.externalId), createdAt: i.createdAt })),
+      merges,
+    };
+  }
+
+  const attributeKey = z.string().regex(/^[a-z][a-z0-9_]{0,59}$/, 'lower-case letters, digits and _');
+  api.add({
+    method: 'get',
+    path: '/api/customer-attributes',
+    tag: 'customers',
+    summary: 'The declared custom attributes and their types',
+    access: 'signedIn',
+    response: z.object({ attributes: z.array(z.object({ key: z.string(), type: z.enum(ATTRIBUTE_TYPES) })) }),
+    handler: async () => ({ attributes: [...(await deps.profiles.definitions())].map(([key, type]) => ({ key, type })).sort((a, b) => a.key.localeCompare(b.key)) }),
+  });
+
+  api.add({
+    method: 'put',
+    path: '/api/customer-attributes/:key',
+    tag: 'customers',
+    summary: 'Declare a custom attribute (admin): values written to profiles must have its type',
+    access: ['admin'],
+    params: z.object({ key: attributeKey }),
+    body: z.strictObject({ type: z.enum(ATTRIBUTE_TYPES), label: z.string().trim().min(1).max(120).optional() }),
+    status: 204,
+    handler: async ({ params, body }) => {
+      await deps.profiles.declareAttribute(params.key, body.type, body.label);
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/customers',
+    tag: 'customers',
+    summary: 'Search customers (to find a duplicate profile to merge)',
+    access: 'signedIn',
+    query: searchQuery,
+    response: z.object({ customers: z.array(z.object({ id: uuid, displayName: z.string().nullable(), email: z.string().nullable(), matchedBy: z.string(), orders: z.number().int(), lastContactAt: isoDate.nullable() })) }),
+    handler: async ({ query }) => ({ customers: await deps.search.search(query.q, query.limit) }),
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/customers/:id/profile',
+    tag: 'customers',
+    summary: 'A customer’s profile: attributes, consent, tags, identities and merges',
+    access: 'signedIn',
+    params: customerParams,
+    errors: [403, 404],
+    response: profileSchema,
+    handler: async ({ auth, params }) => {
+      await visibleCustomer(auth, params.id);
+      return profileOf(params.id);
+    },
+  });
+
+  api.add({
+    method: 'patch',
+    path: '/api/customers/:id/profile',
+    tag: 'customers',
+    summary: 'Change a customer’s attributes, consent, preferred language or tags',
+    access: 'signedIn',
+    params: customerParams,
+    body: profilePatchBody,
+    errors: [403, 404],
+    response: profileSchema,
+    handler: async ({ auth, params, body }) => {
+      await visibleCustomer(auth, params.id);
+      await deps.profiles.update(params.id, body, `agent:${auth.user.id}`).catch(domainError);
+      return profileOf(params.id);
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/customers/:id/history',
+    tag: 'customers',
+    summary: 'A customer’s timeline: messages, tickets, orders and events, newest first',
+    access: 'signedIn',
+    params: customerParams,
+    query: historyQuery,
+    errors: [403, 404],
+    response: historySchema,
+    handler: async ({ auth, params, query }) => {
+      await visibleCustomer(auth, params.id);
+      return { entries: await deps.history.timeline(params.id, { limit: query.limit, before: query.before ? new Date(query.before) : undefined, kinds: query.kinds }) };
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/api/customers/:id/merge',
+    tag: 'customers',
+    summary: 'Merge a duplicate profile into this customer (undoable)',
+    access: 'signedIn',
+    params: customerParams,
+    body: mergeBody,
+    status: 201,
+    errors: [403, 404, 409],
+    response: z.object({ mergeId: uuid, survivorId: uuid, mergedId: uuid, moved: z.record(z.string(), z.number().int()) }),
+    handler: async ({ auth, params, body }) => {
+      await visibleCustomer(auth, params.id);
+      if (!(await deps.customers.get(body.mergedId))) throw notFound('no such customer to merge');
+      return deps.linker.merge({ survivorId: params.id, mergedId: body.mergedId, actor: `agent:${auth.user.id}`, reason: body.reason }).catch(domainError);
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/api/merges/:id/undo',
+    tag: 'customers',
+    summary: 'Undo a merge: exactly the rows it moved go back, both profiles as they were',
+    access: 'signedIn',
+    params: mergeParams,
+    errors: [403, 404, 409],
+    response: z.object({ movedBack: z.record(z.string(), z.number().int()) }),
+    handler: async ({ auth, params }) => {
+      const merge = await deps.linker.getMerge(params.id);
+      if (!merge) throw notFound('no such merge');
+      if (!seesAll(auth) && merge.actor !== `agent:${auth.user.id}`) throw forbidden('only the agent who merged, a supervisor or an admin can undo this merge', 'not_your_merge');
+      return deps.linker.undo(params.id, `agent:${auth.user.id}`).catch(domainError);
+    },
+  });
+}
