@@ -7,19 +7,26 @@ import { ConversationState, TurnContext } from 'botbuilder';
 import type { Activity } from 'botbuilder';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
-import { createCrm, openDatabase, type Crm, type Database } from '../crm';
+import { createCrm, DeliveryLog, openDatabase, type Crm, type Database } from '../crm';
 import { ContentCatalog, MainDialog, languageOf, type ConversationFacts, type Recognizer } from '../dialogs';
 import { createSupport, loadRoutingConfig, RedisLiveEvents, type Support } from '../crm/support';
 import { loadDefaultNlpEngine } from '../nlp';
 import { NlpRecognizer } from './nlpRecognizer';
 import { Delivery } from './delivery';
 import { HandoffBridge } from './handoff';
-import { createQueues, queueAdminRoutes, startWorkers, type WorkerHost } from '../workers';
+import { CsatAnswers } from './csatAnswers';
+import { startDeliveryWorker } from './deliveryWorker';
+import { FollowUpRenderer } from './followUpCards';
+import { createQueues, queueAdminRoutes, requestAgentEvaluation, startWorkers, type WorkerHost } from '../workers';
 import { authenticate, RedisSignInThrottle, requireRole } from './auth';
 import type { Logger } from './logger';
 import { ensureRedis, redisClient, type RedisEndpoint } from './redis';
 import { PostgresStorage } from './storage';
-import { TimelineMiddleware } from './timelineMiddleware';
+import { CUSTOMER_KEY, TimelineMiddleware } from './timelineMiddleware';
+import { ChatIdentityProof, RedisAttemptLimiter } from './identityProof';
+import { IdentityLinker, LearnedProfileStore } from '../crm/identity';
+import { cachedCatalogueVocabulary, ConversationLearner } from './conversationLearning';
+import type { CustomerRecord } from '../crm';
 import { ConciergeBot } from './conciergeBot';
 import { DirectLineAdapter } from './directline/adapter';
 import { TranscriptBus } from './directline/bus';
@@ -33,8 +40,13 @@ import { consoleRoutes } from './api';
 import { eventsRoutes } from './api/events';
 import { ApiKeyStore, CommerceStore, EventIngest, seedDemoCatalog } from '../crm/commerce';
 import { CommerceOrderLookup } from './orderLookup';
+import { RecommendationService, RedisModelActivations } from '../crm/recommendations';
+import { ServiceRecommendations } from './recommendations';
 import { seedDemo, type DemoSignIn } from '../crm/users/demo';
-import { scoreOptionsFromEnv } from '../crm/scores';
+import { AgentEvaluationService, scoreOptionsFromEnv } from '../crm/scores';
+import { SupportReports, seedDemoActivity } from '../crm/reports';
+import { dashboardRoutes } from './api/dashboard';
+import { CustomerValueStore } from '../crm/value';
 import { createCustomer360 } from '../crm/identity';
 
 export type ProcessRole = 'all' | 'web' | 'workers';
@@ -101,6 +113,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     cleanups.push(() => database.close());
     const crm = createCrm(database.db);
     const routing = loadRoutingConfig(config.ROUTING_CONFIG_FILE);
+    const followUps = { csatSurveyDelaySeconds: config.CSAT_SURVEY_DELAY_SECONDS, pendingReminderSeconds: config.PENDING_REMINDER_SECONDS, pendingAutoCloseSeconds: config.PENDING_AUTO_CLOSE_SECONDS, reopenWindowSeconds: config.REOPEN_WINDOW_SECONDS };
 
     const redisEndpoint: RedisEndpoint = await ensureRedis({ url: config.redisUrl, defaulted: config.redisDefaulted, dataDir: config.dataDir, log });
     if (redisEndpoint.launched) {
@@ -119,11 +132,18 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const liveSubscriber = redisClient(redisEndpoint.url);
     cleanups.push(() => liveSubscriber.quit());
     const live = new RedisLiveEvents(redis, liveSubscriber);
-    const support = createSupport({ db: database.db, config: routing, live });
+    // "A new recommendation model is active": the training job says it, web processes reload.
+    const modelActivations = new RedisModelActivations(redis, liveSubscriber);
+    // Customer value (RFM segment) feeds ticket priority: valued segments of the routing rules are raised.
+    const values = new CustomerValueStore(database.db);
+    const support = createSupport({ db: database.db, config: routing, live, followUps, customerSegment: (customerId) => values.segmentOf(customerId) });
     await support.queues.sync(routing);
     const seed = config.DEMO_SEED === 'always' || (config.DEMO_SEED === 'auto' && config.embeddedDatabase);
     const demoSignIns = seed && role !== 'workers' ? await seedDemo(crm, support) : [];
     const demoOrders = seed && role !== 'workers' ? await seedDemoCatalog(database.db, crm.customers) : [];
+    const scores = new AgentEvaluationService(database.db, scoreOptionsFromEnv({ SCORES_OPTIONS: config.SCORES_OPTIONS }));
+    // Four weeks of demo tickets and daily scores for the supervisor dashboard (with the demo people only).
+    if (demoSignIns.length) await seedDemoActivity({ db: database.db, scores, routing, agents: await support.agents.list() });
 
     let workers: WorkerHost | undefined;
     if (role === 'all' || role === 'workers') {
@@ -135,6 +155,12 @@ export async function startApplication(options: ApplicationOptions): Promise<App
         log: log.child({ part: 'workers' }),
         scoreOptions: scoreOptionsFromEnv({ SCORES_OPTIONS: config.SCORES_OPTIONS }),
         evaluationCron: config.AGENT_EVALUATION_CRON,
+        followUps,
+        values,
+        customerValueCron: config.CUSTOMER_VALUE_CRON,
+        recommendationsCron: config.RECOMMENDATIONS_TRAIN_CRON,
+        recommendationsAlgorithm: config.RECOMMENDATIONS_ALGORITHM,
+        recommendationActivations: modelActivations,
       });
       cleanups.push(() => workers!.close());
     }
@@ -173,7 +199,10 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const localUrl = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${address.port}`;
     const publicUrl = config.PUBLIC_URL ?? localUrl;
 
-    const middleware = new TimelineMiddleware(crm);
+    // Learning from conversations: language, sentiment trend and stated preferences of every stored customer message.
+    const learned = new LearnedProfileStore(database.db);
+    const learner = new ConversationLearner({ recognizer, learned, vocabulary: cachedCatalogueVocabulary(database.db) });
+    const middleware = new TimelineMiddleware(crm, { learner, onError: (err) => log.warn({ err, part: 'learning' }, 'could not learn from a message') });
     const onTurnError = async (context: TurnContext, error: Error) => {
       log.error({ err: error, channel: context.activity.channelId }, 'turn failed');
       // A broken dialog must not trap the customer: clear the conversation's dialog state.
@@ -191,10 +220,27 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     channelAdapter.use(middleware);
     channelAdapter.onTurnError = onTurnError;
 
+    // Recommendations served from memory: the active model version (trained now for a small shop without one).
+    const recommendations = new RecommendationService({ db: database.db, algorithm: config.RECOMMENDATIONS_ALGORITHM, log: log.child({ part: 'recommendations' }) });
+    await recommendations.start().catch((err: unknown) => log.warn({ err }, 'recommendations unavailable at start (the bot answers without them until a model is trained)'));
+    await recommendations.watch({ activations: modelActivations });
+    cleanups.push(() => recommendations.close());
+
     const delivery = new Delivery({ directLine: directLineAdapter, channel: channelAdapter, appId: config.MicrosoftAppId });
     const handoff = new HandoffBridge({ crm, support, recognizer, delivery, content });
-    const dialog = new MainDialog({ recognizer, facts, handoff, content, orders: new CommerceOrderLookup(new CommerceStore(database.db)) });
-    const bot = new ConciergeBot(conversationState, dialog, handoff);
+    // Identity proof in chat (email + order number): IDENTITY_PROOF_MAX_ATTEMPTS per conversation per hour, counted in Redis.
+    const identity = new ChatIdentityProof({
+      linker: new IdentityLinker(database.db),
+      customers: crm.customers,
+      limiter: new RedisAttemptLimiter(redis, { max: config.IDENTITY_PROOF_MAX_ATTEMPTS, windowMs: 3_600_000 }),
+      onError: (err) => log.warn({ err, part: 'identity-proof' }, 'identity proof could not run'),
+    });
+    const customerOf = (ctx: TurnContext) => (ctx.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined)?.id;
+    const dialog = new MainDialog({ recognizer, facts, handoff, content, orders: new CommerceOrderLookup(new CommerceStore(database.db)), recommendations: new ServiceRecommendations(recommendations), identity, customerOf });
+    const bot = new ConciergeBot(conversationState, dialog, handoff, new CsatAnswers({ followUps: support.followUps, content }));
+    // What workers send customers (CSAT surveys, reminders) goes out from web processes, which hold the channel adapters.
+    const deliveryWorker = startDeliveryWorker({ redisUrl: redisEndpoint.url, delivery, references: crm.references, deliveries: new DeliveryLog(database.db), renderer: new FollowUpRenderer(content), log: log.child({ part: 'deliveries' }) });
+    cleanups.push(() => deliveryWorker.close());
 
     const tokens = new DirectLineTokens(directLineSigningKey(config), config.DIRECTLINE_TOKEN_TTL_SECONDS);
     const directLine = new DirectLineService({
@@ -211,7 +257,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // The queue dashboard (/admin/queues): this process's queues, or producer handles in a web-only process.
     const queuesForAdmin = workers?.queues ?? createQueues({ redisUrl: redisEndpoint.url });
     if (!workers) cleanups.push(() => Promise.all(Object.values(queuesForAdmin).map((q) => q.close())));
-    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, signInThrottle: new RedisSignInThrottle(redis), customer360: createCustomer360(database.db), log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
+    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInThrottle: new RedisSignInThrottle(redis), customer360: createCustomer360(database.db), insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o) })], log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
     cleanups.push(() => consoleApi.close());
     const app = createHttpApp({
       log,

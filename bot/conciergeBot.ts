@@ -3,6 +3,7 @@ import type { TurnContext } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { MainDialog, welcomeActivity } from '../dialogs';
 import type { HandoffBridge } from './handoff';
+import type { CsatAnswers } from './csatAnswers';
 
 /**
  * Thin bot: welcome on join, everything else to the dialog stack; state saved after each turn.
@@ -15,6 +16,7 @@ export class ConciergeBot extends ActivityHandler {
     private readonly conversationState: ConversationState,
     private readonly dialog: MainDialog,
     private readonly handoff?: Pick<HandoffBridge, 'routeToPerson'>,
+    private readonly csat?: Pick<CsatAnswers, 'handle'>,
   ) {
     super();
     this.dialogState = conversationState.createProperty<DialogState>('dialogState');
@@ -27,6 +29,8 @@ export class ConciergeBot extends ActivityHandler {
     });
 
     this.onMessage(async (context, next) => {
+      // A survey answer (card submit, or a bare rating right after the survey) never reaches the dialogs nor reopens.
+      if (this.csat && (await this.csat.handle(context))) return next();
       // While a person owns the conversation the bot stays quiet.
       if (this.handoff && (await this.handoff.routeToPerson(context))) return next();
       await this.dialog.run(context, this.dialogState);

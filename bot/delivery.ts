@@ -13,12 +13,16 @@ export class Delivery {
     private readonly o: { directLine: DirectLineAdapter; channel: ChannelAdapter; appId: string },
   ) {}
 
-  async send(reference: ConversationReferenceDocument, activities: Array<Partial<Activity>>): Promise<void> {
+  /** Sends the activities; returns the ids the channel gave them. */
+  async send(reference: ConversationReferenceDocument, activities: Array<Partial<Activity>>): Promise<string[]> {
     const ref = reference as unknown as Partial<ConversationReference>;
+    const ids: string[] = [];
     const logic = async (context: TurnContext) => {
-      await context.sendActivities(activities);
+      const responses = await context.sendActivities(activities);
+      for (const r of responses) if (r?.id) ids.push(r.id);
     };
     if (ref.channelId === 'directline') await this.o.directLine.continueConversation(ref, logic);
     else await this.o.channel.continueConversationAsync(this.o.appId, ref, logic);
+    return ids;
   }
 }

@@ -16,6 +16,9 @@ export interface HandoffBridgeOptions {
 
 const lang = (t: { language: string }): Language => (t.language === 'zh' ? 'zh' : 'en');
 
+/** Intents that close a conversation politely rather than ask for more: they never reopen a ticket. */
+const NOT_A_REOPEN = new Set(['thanks', 'goodbye', 'greeting']);
+
 /**
  * Between the bot and the agents: opens tickets when the dialogs ask for a person, keeps the bot quiet
  * while a person owns the conversation (the customer's messages go to the agent live), and delivers
@@ -58,7 +61,7 @@ export class HandoffBridge implements HandoffPort {
   async routeToPerson(context: TurnContext): Promise<boolean> {
     const { channelId, conversation } = context.activity;
     const ticket = await this.o.support.tickets.findOpenForConversation(channelId, conversation.id);
-    if (!ticket) return false;
+    if (!ticket) return this.reopenIfRecent(context);
     const text = context.activity.text ?? '';
     const u = text.trim() ? await this.o.recognizer.recognize(text, { locale: context.activity.locale }) : undefined;
     await this.o.support.tickets.recordCustomerMessage(ticket.id, { text, sentiment: u?.sentiment.score });
@@ -69,13 +72,36 @@ export class HandoffBridge implements HandoffPort {
     return true;
   }
 
+  /**
+   * A customer writing again shortly after an agent resolved their ticket (within REOPEN_WINDOW_SECONDS)
+   * reopens it, back to that agent when they can take it, else to the queue. Thanks, goodbyes and
+   * greetings do not reopen (the bot answers them); survey answers never get here (bot/csatAnswers.ts).
+   */
+  private async reopenIfRecent(context: TurnContext): Promise<boolean> {
+    const { channelId, conversation } = context.activity;
+    const text = context.activity.text ?? '';
+    if (!text.trim()) return false;
+    const resolved = await this.o.support.followUps.reopenable(channelId, conversation.id);
+    if (!resolved) return false;
+    const u = await this.o.recognizer.recognize(text, { locale: context.activity.locale });
+    if (NOT_A_REOPEN.has(u.intent)) return false;
+    const ticket = await this.o.support.followUps.reopen(resolved.id);
+    if (!ticket) return false;
+    await this.o.support.tickets.recordCustomerMessage(ticket.id, { text, sentiment: u.sentiment.score });
+    const t = this.content.texts(lang(ticket));
+    const agent = ticket.assignedAgentId ? await this.o.support.agents.get(ticket.assignedAgentId) : null;
+    if (agent) await context.sendActivity(fill(t.reopenedAssigned, { ticket: ticket.number, agent: agent.displayName }));
+    else await context.sendActivity(fill(t.reopenedQueued, { ticket: ticket.number, position: (await this.o.support.tickets.positionInQueue(ticket)) ?? 1 }));
+    return true;
+  }
+
   /** An agent's reply, delivered to the customer on their channel. */
-  async agentReply(ticketId: string, user: { id: string; role: string }, text: string): Promise<TicketView> {
+  async agentReply(ticketId: string, user: { id: string; role: string }, text: string, options: { awaitingCustomer?: boolean } = {}): Promise<TicketView> {
     const ticket = await this.o.support.tickets.require(ticketId);
     if (user.role === 'agent' && ticket.assignedAgentId !== user.id) throw forbidden('only the assigned agent can reply to this ticket');
     if (!['assigned', 'pending_customer', 'reopened', 'new'].includes(ticket.status)) throw new HttpError(409, 'ticket_closed', `ticket is ${ticket.status}`);
     await this.deliver(ticket, text, `agent:${user.id}`);
-    return this.o.support.tickets.recordAgentMessage(ticketId, user.id, text);
+    return this.o.support.tickets.recordAgentMessage(ticketId, user.id, text, options);
   }
 
   /** Resolves the ticket and tells the customer; the bot answers their next message. */

@@ -7,20 +7,28 @@ const STATUS: Record<Language, Record<string, string>> = {
 };
 
 /**
- * Order status for the bot from crm/commerce. Only the status and the order date are told: the chat
- * visitor has not proven they own the order, so nothing personal (items, address) is revealed.
+ * Order status for the bot from crm/commerce. To anyone: only the status and the order date. When the
+ * chat's customer owns the order (their identity was proven in chat, or an agent merged them), also
+ * the items and the total; never the address.
  */
 export class CommerceOrderLookup implements OrderLookupPort {
-  constructor(private readonly commerce: Pick<CommerceStore, 'findOrder'>) {}
+  constructor(private readonly commerce: Pick<CommerceStore, 'findOrder' | 'orderLines'>) {}
 
-  async findOrder(orderNumber: string, context: { language: Language }): Promise<OrderSummary | null> {
+  async findOrder(orderNumber: string, context: { customerId?: string; language: Language }): Promise<OrderSummary | null> {
     const order = (await this.commerce.findOrder(orderNumber)) ?? (orderNumber.startsWith('#') ? null : await this.commerce.findOrder(`#${orderNumber}`));
     if (!order) return null;
     const day = order.placedAt.toISOString().slice(0, 10);
-    return {
+    const summary: OrderSummary = {
       orderNumber: order.orderNumber,
       status: STATUS[context.language][order.status] ?? order.status,
       eta: context.language === 'zh' ? `下单日期 ${day}` : `ordered on ${day}`,
     };
+    if (!context.customerId || order.customerId !== context.customerId) return summary;
+    const lines = await this.commerce.orderLines(order.id);
+    const money = new Intl.NumberFormat(context.language === 'zh' ? 'zh-CN' : 'en-GB', { style: 'currency', currency: order.currency });
+    summary.items = lines.map((l) => `${l.quantity} × ${l.name}`).join(context.language === 'zh' ? '，' : ', ') || (context.language === 'zh' ? '无明细' : 'no line items');
+    // Minor units per the currency's own decimals (JPY has none).
+    summary.total = money.format(order.totalMinor / 10 ** (money.resolvedOptions().maximumFractionDigits ?? 2));
+    return summary;
   }
 }

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ActivityTypes, TurnContext } from 'botbuilder';
 import type { Activity, Middleware } from 'botbuilder';
 import type { Crm, CustomerRecord } from '../crm';
+import type { ProfileLearner } from './conversationLearning';
+import { deliveryIdOf } from './directline/adapter';
 
 export const CUSTOMER_KEY = Symbol('customer');
 
@@ -21,7 +23,11 @@ export class TimelineMiddleware implements Middleware {
   /** References already stored by this instance (bounded): they rarely change within a conversation. */
   private readonly savedReferences = new Map<string, string>();
 
-  constructor(private readonly crm: Pick<Crm, 'customers' | 'timeline' | 'references'>) {}
+  constructor(
+    private readonly crm: Pick<Crm, 'customers' | 'timeline' | 'references'>,
+    /** Learning from conversations: each newly stored customer message updates the learned profile. */
+    private readonly learning?: { learner: ProfileLearner; onError: (err: unknown) => void },
+  ) {}
 
   private async saveReference(channelId: string, conversationId: string, activity: Partial<Activity>, customerId: string): Promise<void> {
     const reference = JSON.parse(JSON.stringify(TurnContext.getConversationReference(activity))) as Record<string, unknown>;
@@ -48,15 +54,20 @@ export class TimelineMiddleware implements Middleware {
     // Proactive turns (agent replies, follow-ups) are events: their replies are recorded, nothing else.
     if (customer && conversationId && activity.type !== ActivityTypes.Event) {
       if (activity.type === ActivityTypes.Message) {
-        await this.crm.timeline.record({
+        const inbound = {
           customerId: customer.id,
           channel: activity.channelId,
           conversationId,
-          direction: 'inbound',
+          direction: 'inbound' as const,
           author: 'customer',
           text: activity.text ?? '',
           activityId: activity.id ?? `${conversationId}:${Date.now()}`,
-        });
+        };
+        const isNew = await this.crm.timeline.record(inbound);
+        // Learned once per stored message (a re-run turn learns nothing twice); never fails the turn.
+        if (isNew && this.learning) {
+          await this.learning.learner.learn({ ...inbound, locale: activity.locale, at: new Date() }).catch(this.learning.onError);
+        }
       }
       await this.saveReference(activity.channelId, conversationId, activity, customer.id);
     }
@@ -76,8 +87,9 @@ export class TimelineMiddleware implements Middleware {
             direction: 'outbound',
             author: (out.channelData as { author?: string } | undefined)?.author ?? 'bot',
             text: out.text ?? summarizeAttachments(out),
-            // Deterministic per turn, so a turn re-run after a crash records its replies once.
-            activityId: `${turnId}:out:${sent}`,
+            // Deterministic per turn, so a turn re-run after a crash records its replies once; a
+            // delivery (follow-up job) by its delivery id, so a retried job records it once.
+            activityId: deliveryIdOf(out) ? `delivery:${deliveryIdOf(out)}` : `${turnId}:out:${sent}`,
           });
         }
       }

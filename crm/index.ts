@@ -16,6 +16,8 @@ export type { StoredActivity, DirectLineConversation } from './transcripts';
 export { ConversationReferenceStore } from './conversationReferences';
 export type { ConversationReferenceDocument } from './conversationReferences';
 export { StateDocumentStore } from './stateDocuments';
+export { DeliveryLog } from './deliveries';
+export type { DeliveryRecord } from './deliveries';
 export type { StateDocument } from './stateDocuments';
 export { UserService, SessionService, createUsers } from './users';
 export type { UserView, SessionInfo, NewUser } from './users';

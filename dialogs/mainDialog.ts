@@ -5,7 +5,9 @@ import type { DialogState, FoundChoice, WaterfallStepContext } from 'botbuilder-
 import { ContentCatalog, fill } from './content';
 import type { HandoffPort, HandoffTrigger } from './handoffPort';
 import { HelpDialog, HELP_DIALOG } from './helpDialog';
-import { OrderStatusDialog, ORDER_STATUS_DIALOG, type OrderLookupPort } from './orderStatusDialog';
+import { OrderStatusDialog, ORDER_STATUS_DIALOG, type OrderLookupPort, type OrderStatusResult } from './orderStatusDialog';
+import { proofDetailsIn, VerifyIdentityDialog, VERIFY_IDENTITY_DIALOG, type IdentityProofPort, type VerifyIdentityResult } from './verifyIdentityDialog';
+import { RecommendationDialog, RECOMMENDATION_DIALOG, type RecommendationPort } from './recommendationDialog';
 import { languageOf } from './recognizer';
 import type { Language, Recognizer, Understanding } from './recognizer';
 
@@ -18,6 +20,8 @@ export interface ConversationFacts {
   misunderstandings: number;
   /** The last thing the customer wanted help with (the ticket category if they ask for a person). */
   lastTopic?: string;
+  /** An order the customer asked about without having proven it is theirs: an email alone then proves it. */
+  proofOrderNumber?: string;
 }
 
 export interface MainDialogOptions {
@@ -25,6 +29,12 @@ export interface MainDialogOptions {
   facts: StatePropertyAccessor<ConversationFacts>;
   handoff?: HandoffPort;
   orders?: OrderLookupPort;
+  /** Identity proof in chat (email + order number); without it the bot never offers it. */
+  identity?: IdentityProofPort;
+  /** The customer this turn belongs to (the bot's timeline resolves it), so order answers can tell owners more. */
+  customerOf?: (context: TurnContext) => string | undefined;
+  /** Product recommendations for the `recommendation` intent (a carousel); without it, the built-in answer. */
+  recommendations?: RecommendationPort;
   /** A customer is handed over after this many misunderstood messages in a row. */
   misunderstandingsBeforeHandoff?: number;
   /** At or below this sentiment score the bot hands over instead of answering. */
@@ -41,6 +51,10 @@ const TOPIC_INTENTS = new Set([
   'product_question', 'recommendation', 'shipping_info', 'subscription', 'feedback', 'privacy_request',
 ]);
 const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'help']);
+/** Account questions: after the answer, the bot offers to link the chat to the account (identity proof). */
+const ACCOUNT_INTENTS = new Set(['account_access', 'update_details', 'privacy_request']);
+/** An explicit request to be recognised: "verify my identity", "link my account", 验证身份. */
+const VERIFY_REQUEST = /\b(verify|confirm|prove)\b.{0,20}\b(identity|account|who i am)\b|\blink (this chat|my account)\b|验证身份|核实身份|验证我的身份|关联账户|绑定账户/i;
 
 /** Routes each message to the dialog for its intent; hands over to a person when it should. */
 export class MainDialog extends ComponentDialog {
@@ -50,7 +64,9 @@ export class MainDialog extends ComponentDialog {
     super(MAIN_DIALOG);
     this.o = { misunderstandingsBeforeHandoff: 2, handoffSentiment: -0.6, clarifyMargin: 0.12, ...options, content: options.content ?? new ContentCatalog() };
     this.addDialog(new HelpDialog(this.o.content));
-    this.addDialog(new OrderStatusDialog(options.recognizer, options.orders, this.o.content));
+    this.addDialog(new OrderStatusDialog(options.recognizer, options.orders, this.o.content, options.identity !== undefined));
+    this.addDialog(new VerifyIdentityDialog(options.recognizer, options.identity, this.o.content));
+    this.addDialog(new RecommendationDialog(options.recommendations, this.o.content));
     this.addDialog(new ChoicePrompt(CLARIFY_PROMPT));
     this.addDialog(new WaterfallDialog('mainSteps', [this.route.bind(this), this.clarified.bind(this), this.done.bind(this)]));
     this.initialDialogId = 'mainSteps';
@@ -84,6 +100,15 @@ export class MainDialog extends ComponentDialog {
     if (u.intent === 'human_agent') return this.handOff(step, u, 'asked_for_person');
     if (u.intent === 'complaint') return this.handOff(step, u, 'complaint');
     if (u.sentiment.score <= this.o.handoffSentiment && !SMALL_TALK.has(u.intent)) return this.handOff(step, u, 'negative_sentiment');
+    if (this.o.identity) {
+      // Proof when the message carries an email and an order number (or an email after an order question), or asks for it.
+      const proof = proofDetailsIn(u);
+      const orderNumbers = proof.orderNumbers.length ? proof.orderNumbers : facts.proofOrderNumber ? [facts.proofOrderNumber] : [];
+      if ((proof.email && orderNumbers.length) || VERIFY_REQUEST.test(text)) {
+        facts.misunderstandings = 0;
+        return step.beginDialog(VERIFY_IDENTITY_DIALOG, { language: u.language, email: proof.email, orderNumbers });
+      }
+    }
     if (notUnderstood) {
       if (facts.misunderstandings >= this.o.misunderstandingsBeforeHandoff) return this.handOff(step, u, 'unresolved');
       await step.context.sendActivity(t.fallback);
@@ -107,7 +132,7 @@ export class MainDialog extends ComponentDialog {
 
   private async clarified(step: WaterfallStepContext) {
     const options = (step.values as { options?: string[] }).options;
-    if (!options) return step.next(step.result);
+    if (!options) return this.afterChild(step);
     const u = (step.values as { u: Understanding }).u;
     const index = (step.result as FoundChoice).index;
     if (index >= options.length) {
@@ -126,8 +151,10 @@ export class MainDialog extends ComponentDialog {
         return step.beginDialog(HELP_DIALOG, { language: u.language });
       case 'order_status': {
         const order = u.entities.find((e) => e.type === 'order_number');
-        return step.beginDialog(ORDER_STATUS_DIALOG, { language: u.language, orderNumber: order ? String(order.value ?? order.text) : undefined });
+        return step.beginDialog(ORDER_STATUS_DIALOG, { language: u.language, orderNumber: order ? String(order.value ?? order.text) : undefined, customerId: this.o.customerOf?.(step.context) });
       }
+      case 'recommendation':
+        return step.beginDialog(RECOMMENDATION_DIALOG, { language: u.language });
       case 'greeting':
         await step.context.sendActivity(t.greeting);
         break;
@@ -139,8 +166,28 @@ export class MainDialog extends ComponentDialog {
         break;
       default:
         await step.context.sendActivity(t.answers[intent] ?? t.fallback);
+        if (this.o.identity && ACCOUNT_INTENTS.has(intent)) await step.context.sendActivity(t.proofOffer);
     }
     return step.next();
+  }
+
+  /**
+   * What a child dialog's result means for the conversation: an order asked about but not proven is
+   * remembered (an email then proves it); after a proof that named an order, that order is answered
+   * again, now with its items and total.
+   */
+  private async afterChild(step: WaterfallStepContext) {
+    const result = step.result as Partial<OrderStatusResult & VerifyIdentityResult> | undefined;
+    const facts = await this.o.facts.get(step.context, { misunderstandings: 0 });
+    if (result?.found !== undefined) facts.proofOrderNumber = result.found && !result.owned ? result.orderNumber : undefined;
+    if (result?.linked !== undefined) {
+      facts.proofOrderNumber = undefined;
+      if (result.linked && result.orderNumber) {
+        const u = (step.values as { u: Understanding }).u;
+        return step.beginDialog(ORDER_STATUS_DIALOG, { language: u.language, orderNumber: result.orderNumber, customerId: result.customerId });
+      }
+    }
+    return step.next(step.result);
   }
 
   private async handOff(step: WaterfallStepContext, u: Understanding, trigger: HandoffTrigger) {

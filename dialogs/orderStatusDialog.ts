@@ -11,6 +11,9 @@ export interface OrderSummary {
   /** Human sentence in the customer's language, e.g. "shipped on 3 March". */
   status: string;
   eta?: string;
+  /** Only when the chat customer owns the order (proven identity): the items and the total, as text. */
+  items?: string;
+  total?: string;
 }
 
 /** Looks orders up for the bot (the commerce part of crm/ implements it). */
@@ -24,12 +27,21 @@ export interface OrderStatusOptions {
   customerId?: string;
 }
 
+/** What the dialog ends with: the order asked about, and whether this chat owns it (identity proven). */
+export interface OrderStatusResult {
+  orderNumber: string;
+  found: boolean;
+  owned?: boolean;
+}
+
 /** "Where is my order?": asks for the order number when it is missing, then looks it up. */
 export class OrderStatusDialog extends ComponentDialog {
   constructor(
     private readonly recognizer: Recognizer,
     private readonly orders?: OrderLookupPort,
     private readonly content: ContentCatalog = new ContentCatalog(),
+    /** Offer identity proof (email) after answering about an order the chat has not proven it owns. */
+    private readonly offerProof = false,
   ) {
     super(ORDER_STATUS_DIALOG);
     this.addDialog(new TextPrompt(ORDER_NUMBER_PROMPT, this.hasOrderNumber.bind(this)));
@@ -69,7 +81,13 @@ export class OrderStatusDialog extends ComponentDialog {
       await step.context.sendActivity(fill(t.orderNotFound, { order: orderNumber }));
       return step.endDialog({ orderNumber, found: false });
     }
-    await step.context.sendActivity(fill(t.orderFound, { order: order.orderNumber, status: order.status, eta: order.eta ? ` (${order.eta})` : '' }));
-    return step.endDialog({ orderNumber, found: true });
+    const values = { order: order.orderNumber, status: order.status, eta: order.eta ? ` (${order.eta})` : '' };
+    if (order.items !== undefined) {
+      await step.context.sendActivity(fill(t.orderFoundDetails, { ...values, items: order.items, total: order.total ?? '' }));
+      return step.endDialog({ orderNumber: order.orderNumber, found: true, owned: true } satisfies OrderStatusResult);
+    }
+    await step.context.sendActivity(fill(t.orderFound, values));
+    if (this.offerProof) await step.context.sendActivity(t.orderProofOffer);
+    return step.endDialog({ orderNumber: order.orderNumber, found: true, owned: false } satisfies OrderStatusResult);
   }
 }

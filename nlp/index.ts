@@ -40,3 +40,4 @@ export { saveModel, loadModel, readModelMeta, hasModel, type ModelMeta } from '.
 export { readExamples, parseExamples, splitExamples, hashExamples } from './data-io';
 export { evaluate, percentile, type EvalReport } from './metrics';
 export { detectLanguage, normalizeText, tokenize } from './text';
+export { extractPreferences, matchCatalogue, ZH_GLOSSARY, type PreferenceStatement, type PreferenceVocabulary, type ContactChannel } from './preferences';

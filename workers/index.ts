@@ -8,16 +8,28 @@ import type { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Crm, Db } from '../crm';
 import { AgentEvaluationService, type ScoreOptionsInput } from '../crm/scores';
-import type { LiveEventPublisher } from '../crm/support';
+import type { FollowUpSettings, LiveEventPublisher } from '../crm/support';
 import { OutboxRelay } from './outboxRelay';
 import { createQueues, QUEUE_NAMES, type QueueConnection } from './queues';
 import { SLA_JOB_NAME, SLA_TOPIC, startSlaWorker } from './slaTimerJob';
+import { followUpRoutes, startFollowUpWorker } from './followUpWorker';
 import { scheduleAgentEvaluation, startAgentEvaluationWorker, DEFAULT_EVALUATION_CRON } from './agentEvaluationJob';
+import { RECOMMENDATION_TRAINING_JOB_NAME, scheduleRecommendationTraining, startRecommendationTrainingWorker } from './recommendationTrainingJob';
+import { RECOMMENDATIONS_TRAIN_TOPIC, RecommendationTrainer, type AlgorithmName, type ModelActivationNotifier } from '../crm/recommendations';
+import { computeCustomerValueIfEmpty, DEFAULT_CUSTOMER_VALUE_CRON, scheduleCustomerValue, startCustomerValueWorker } from './customerValueJob';
+import { CustomerValueStore } from '../crm/value';
 
 export * from './queues';
 export * from './outboxRelay';
 export * from './slaTimerJob';
 export * from './agentEvaluationJob';
+export * from './recommendationTrainingJob';
+export * from './deliveries';
+export * from './csatSurveyJob';
+export * from './pendingReminderJob';
+export * from './resolvedCloseJob';
+export * from './followUpWorker';
+export * from './customerValueJob';
 export { queueAdminRoutes, QUEUE_ADMIN_PATH } from './queueAdmin';
 export type { QueueAdminOptions } from './queueAdmin';
 
@@ -36,6 +48,18 @@ export interface WorkerHostOptions extends QueueConnection {
   scoreOptions?: ScoreOptionsInput;
   /** Cron of the nightly evaluation (UTC; config AGENT_EVALUATION_CRON). Default `0 2 * * *`; `off` schedules none. */
   evaluationCron?: string;
+  /** Customer value runs; default: crm/value on `db`. */
+  values?: CustomerValueStore;
+  /** Cron of the nightly customer value run (UTC; config CUSTOMER_VALUE_CRON). Default `0 3 * * *`; `off` schedules none. */
+  customerValueCron?: string;
+  /** Follow-up delays (config CSAT_SURVEY_DELAY_SECONDS, PENDING_*, REOPEN_WINDOW_SECONDS); default: the config defaults. */
+  followUps?: Partial<FollowUpSettings>;
+  /** Cron of the recommendation training (UTC; config RECOMMENDATIONS_TRAIN_CRON). Default `30 3 * * *`; `off` schedules none. */
+  recommendationsCron?: string;
+  /** config RECOMMENDATIONS_ALGORITHM (default ease). */
+  recommendationsAlgorithm?: AlgorithmName;
+  /** Tells web processes a new recommendation model is active (Redis pub/sub). */
+  recommendationActivations?: ModelActivationNotifier;
   /** Outbox poll period (default 1000 ms) and longest wait after failed passes (default 30 s). */
   relayPollMs?: number;
   relayBackoffMaxMs?: number;
@@ -59,7 +83,11 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
   const relay = new OutboxRelay({
     db: o.db,
     log: o.log.child({ part: 'outbox-relay' }),
-    routes: { [SLA_TOPIC]: { queue: queues.slaTimers, jobName: SLA_JOB_NAME } },
+    routes: {
+      [SLA_TOPIC]: { queue: queues.slaTimers, jobName: SLA_JOB_NAME },
+      ...followUpRoutes(queues.followUps),
+      [RECOMMENDATIONS_TRAIN_TOPIC]: { queue: queues.recommendationTraining, jobName: RECOMMENDATION_TRAINING_JOB_NAME },
+    },
     pollMs: o.relayPollMs,
     backoffMaxMs: o.relayBackoffMaxMs,
   });
@@ -70,12 +98,40 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
       evaluation: o.evaluation ?? new AgentEvaluationService(o.db, o.scoreOptions),
       log: o.log.child({ job: 'agent-evaluation' }),
     }),
+    startFollowUpWorker({
+      ...connection,
+      db: o.db,
+      deliveries: queues.deliveries,
+      live: o.live,
+      settings: o.followUps,
+      log: o.log.child({ job: 'follow-up' }),
+      lockDurationMs: o.lockDurationMs,
+      stalledIntervalMs: o.stalledIntervalMs,
+    }),
+    startCustomerValueWorker({ ...connection, values: o.values ?? new CustomerValueStore(o.db), log: o.log.child({ job: 'customer-value' }) }),
+    startRecommendationTrainingWorker({
+      ...connection,
+      trainer: new RecommendationTrainer({ db: o.db, algorithm: o.recommendationsAlgorithm }),
+      notifier: o.recommendationActivations,
+      log: o.log.child({ job: 'recommendation-training' }),
+    }),
   ];
   const cron = o.evaluationCron?.trim() || DEFAULT_EVALUATION_CRON;
   if (cron !== 'off') {
     // Every worker process upserts the same scheduler: one schedule, whatever the process count.
     await scheduleAgentEvaluation(queues.agentEvaluation, { cron }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the agent evaluation (Redis unreachable?)'));
   }
+  const valueCron = o.customerValueCron?.trim() || DEFAULT_CUSTOMER_VALUE_CRON;
+  if (valueCron !== 'off') {
+    await scheduleCustomerValue(queues.customerValue, { cron: valueCron }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the customer value run (Redis unreachable?)'));
+  }
+  await scheduleRecommendationTraining(queues.recommendationTraining, { cron: o.recommendationsCron }).catch((err: unknown) =>
+    o.log.warn({ err }, 'could not schedule the recommendation training (Redis unreachable?)'),
+  );
+  // A fresh install with orders (the demo shop) shows values at once rather than after the first night.
+  await computeCustomerValueIfEmpty(o.values ?? new CustomerValueStore(o.db), o.log.child({ job: 'customer-value' })).catch((err: unknown) =>
+    o.log.warn({ err }, 'could not compute customer value at start'),
+  );
   relay.start();
   o.log.info({ queues: Object.values(queues).map((q) => q.name), evaluationCron: cron }, 'workers started');
   let closing: Promise<void> | undefined;

@@ -10,6 +10,14 @@ export const DEFAULT_QUEUE_PREFIX = '{concierge}';
 export const QUEUE_NAMES = {
   slaTimers: 'sla-timers',
   agentEvaluation: 'agent-evaluation',
+  /** RFM, lifetime value and churn risk of every customer (workers/customerValueJob.ts). */
+  customerValue: 'customer-value',
+  /** CSAT surveys, pending reminders and auto-closes, closing after the reopen window (workers/followUpWorker.ts). */
+  followUps: 'followups',
+  /** Messages for customers, consumed by web processes (bot/deliveryWorker.ts): workers never import bot/. */
+  deliveries: 'deliveries',
+  /** Recommendation model training (workers/recommendationTrainingJob.ts). */
+  recommendationTraining: 'recommendation-training',
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
@@ -65,6 +73,10 @@ export function createQueues(c: QueueConnection): Record<keyof typeof QUEUE_NAME
   return {
     slaTimers: createQueue(QUEUE_NAMES.slaTimers, c),
     agentEvaluation: createQueue(QUEUE_NAMES.agentEvaluation, c),
+    customerValue: createQueue(QUEUE_NAMES.customerValue, c),
+    followUps: createQueue(QUEUE_NAMES.followUps, c),
+    deliveries: createQueue(QUEUE_NAMES.deliveries, c),
+    recommendationTraining: createQueue(QUEUE_NAMES.recommendationTraining, c),
   };
 }
 

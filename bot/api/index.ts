@@ -10,6 +10,9 @@ import { z } from 'zod';
 import type { CustomerDirectory, Timeline } from '../../crm';
 import { CrmError } from '../../crm';
 import type { AgentView, LiveEvent, Support, TicketView } from '../../crm/support';
+import type { RecommendationService } from '../../crm/recommendations';
+import type { CustomerValueStore } from '../../crm/value';
+import type { LearnedProfileStore } from '../../crm/identity';
 import { DuplicateUserError, type SessionService, type UserService, type UserView } from '../../crm/users';
 import type { Logger } from '../logger';
 import { authenticate, authOf, MemorySignInThrottle, sameOriginWrites, signIn, signOut, type AuthContext, type SignInThrottle } from '../auth';
@@ -50,7 +53,7 @@ export type { LiveEventSource } from './live';
  */
 export interface AgentConversationPort {
   /** Delivers the reply on the ticket's channel and records it on the ticket (bot/handoff.ts). */
-  agentReply(ticketId: string, user: { id: string; role: string }, text: string): Promise<unknown>;
+  agentReply(ticketId: string, user: { id: string; role: string }, text: string, options?: { awaitingCustomer?: boolean }): Promise<unknown>;
   /** Resolves the ticket and tells the customer (the bot answers again). */
   resolve(ticketId: string, actorUserId: string): Promise<unknown>;
   /** Returns the conversation to the bot. */
@@ -74,6 +77,12 @@ export interface ConsoleDeps {
   customer360?: Pick<Customer360, 'profiles' | 'linker' | 'history' | 'search'>;
   /** Failed sign-in counts; default: this process's memory (the app passes the Redis one, shared by instances). */
   signInThrottle?: SignInThrottle;
+  /** More routes on the same registry, session and OpenAPI document (the supervisor dashboard, bot/api/dashboard.ts). */
+  extensions?: Array<(api: ApiRegistry) => void>;
+  /** Recommendations for the customer panel (the same the bot shows); without it, the panel's list is empty. */
+  recommendations?: Pick<RecommendationService, 'recommendFor'>;
+  /** Customer value (the nightly job's RFM, LTV, churn risk) and what the bot learned, for the customer panel. */
+  insights?: { values: Pick<CustomerValueStore, 'get'>; learned: Pick<LearnedProfileStore, 'get'> };
 }
 
 const SEES_ALL = new Set(['supervisor', 'admin']);
@@ -100,6 +109,31 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
   async function scopeOf(auth: AuthContext): Promise<Scope> {
     if (SEES_ALL.has(auth.user.role)) return { all: true, userId: auth.user.id, queues: new Set() };
     return { all: false, userId: auth.user.id, queues: new Set(await support.agents.queuesOf(auth.user.id)) };
+  }
+
+  /** Customer value and the learned profile, shaped as the panel's schema says. */
+  async function panelInsights(customerId: string) {
+    if (!deps.insights) return { value: null, learned: null };
+    const [v, l] = await Promise.all([deps.insights.values.get(customerId), deps.insights.learned.get(customerId)]);
+    return {
+      value: v && { segment: v.segment, scores: v.scores, recencyDays: v.recencyDays, frequency: v.frequency, monetaryMinor: v.monetaryMinor, ltvMinor: v.ltvMinor, currency: v.currency, pAlive: v.pAlive, churnRisk: v.churnRisk, asOf: v.asOf, computedAt: v.computedAt },
+      learned: l && {
+        language: l.language.value,
+        languageCounts: l.language.counts,
+        sentiment: { average: l.sentiment.ewma, count: l.sentiment.count, trend: l.sentiment.trend, recent: l.sentiment.recent },
+        likes: l.likes,
+        dislikes: l.dislikes,
+        contactPreference: l.contact,
+        updatedAt: l.updatedAt,
+      },
+    };
+  }
+
+  /** The bot's picks for the customer (same service, same count as the chat carousel). */
+  async function panelRecommendations(customerId: string) {
+    if (!deps.recommendations) return { versionId: null, items: [] };
+    const served = await deps.recommendations.recommendFor(customerId, { k: 4 });
+    return { versionId: served.versionId, items: served.cards };
   }
 
   const canSee = (scope: Scope, t: Pick<TicketView, 'queueId' | 'assignedAgentId'>) => scope.all || scope.queues.has(t.queueId) || t.assignedAgentId === scope.userId;
@@ -263,7 +297,7 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
     handler: async ({ auth, params, body }) => {
       const ticket = await actionableTicket(auth, params.id);
       if (!deps.conversations) throw new HttpError(501, 'handoff_unavailable', 'replying needs the bot handoff, which is not running here');
-      await deps.conversations.agentReply(ticket.id, { id: auth.user.id, role: auth.user.role }, body.text);
+      await deps.conversations.agentReply(ticket.id, { id: auth.user.id, role: auth.user.role }, body.text, { awaitingCustomer: body.awaitingCustomer });
       const [view] = await present([await support.tickets.require(ticket.id)]);
       return { ticket: view };
     },
@@ -359,6 +393,8 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
         sentimentTrend: trend,
         messageCount: messages.length,
         firstContactAt: messages[0]?.createdAt ?? null,
+        recommendations: await panelRecommendations(customer.id),
+        ...(await panelInsights(customer.id)),
       };
     },
   });
@@ -474,6 +510,8 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
     produces: 'text/event-stream',
     handler: async ({ req, res, auth }) => live.open(req, res, auth),
   });
+
+  for (const extend of deps.extensions ?? []) extend(api);
 
   const document = () =>
     api.openApi({

@@ -24,7 +24,10 @@ export const ticketListQuery = z.strictObject({
 });
 
 export const signInBody = z.strictObject({ email: z.email().max(320), password: z.string().min(1).max(1024) });
-export const replyBody = z.strictObject({ text: z.string().trim().min(1, 'write something').max(4000) });
+export const replyBody = z.strictObject({
+  text: z.string().trim().min(1, 'write something').max(4000),
+  awaitingCustomer: z.boolean().optional().describe('the reply asks the customer for something: the ticket waits on them (pending_customer: a reminder, then the auto-close)'),
+});
 export const reassignBody = z.strictObject({ agentId: uuid.nullable().describe('the new agent, or null to return the ticket to its queue') });
 export const priorityBody = z.strictObject({ priority: z.enum(TICKET_PRIORITIES) });
 export const statusBody = z.strictObject({ status: z.enum(AGENT_STATUSES) });
@@ -112,6 +115,55 @@ export const queueSchema = z
   .object({ id: z.string(), name: z.string(), categories: z.array(z.string()), isDefault: z.boolean(), waiting: z.number().int(), open: z.number().int() })
   .meta({ id: 'Queue' });
 
+export const recommendedProductSchema = z
+  .object({
+    sku: z.string(),
+    name: z.string(),
+    priceMinor: z.number().int().describe('price in minor units of `currency`'),
+    currency: z.string(),
+    category: z.string().nullable(),
+    source: z.enum(['personalized', 'similar', 'same-category', 'popular']),
+    explanation: z.string().describe('e.g. "Because you bought Gooseneck kettle", "Popular in tea", "Popular right now"'),
+    because: z.object({ sku: z.string(), name: z.string(), kind: z.enum(['bought', 'looked_at']) }).optional(),
+  })
+  .meta({ id: 'RecommendedProduct' });
+
+const quintile = z.number().int().min(1).max(5);
+export const customerValueSchema = z
+  .object({
+    segment: z.string().describe('RFM segment (crm/value/README.md): Champions, Loyal, At risk, …'),
+    scores: z.object({ r: quintile, f: quintile, m: quintile, fm: quintile, code: z.string().describe('"RFM" digits, e.g. "545"') }),
+    recencyDays: z.number().int(),
+    frequency: z.number().int().describe('orders with a positive total'),
+    monetaryMinor: z.number().int().describe('net spend, minor units of `currency`'),
+    ltvMinor: z.number().int().describe('expected spend over the next 365 days, minor units of `currency`'),
+    currency: z.string(),
+    pAlive: z.number().min(0).max(1).describe('probability the customer is still active'),
+    churnRisk: z.boolean(),
+    asOf: isoDate.describe('orders after this instant were not considered'),
+    computedAt: isoDate,
+  })
+  .meta({ id: 'CustomerValue' });
+
+const learnedSource = z.object({ channel: z.string(), conversationId: z.string(), activityId: z.string(), text: z.string(), at: isoDate });
+const learnedPreference = z.object({ term: z.string(), categories: z.array(z.string()), skus: z.array(z.string()), source: learnedSource });
+export const learnedProfileResponseSchema = z
+  .object({
+    language: z.string().nullable().describe('the language most of their messages are in (NLP detection)'),
+    languageCounts: z.record(z.string(), z.number().int()),
+    sentiment: z.object({
+      average: z.number().nullable().describe('exponentially weighted mean, −1 … 1'),
+      count: z.number().int(),
+      trend: z.enum(['improving', 'declining', 'steady']).nullable(),
+      recent: z.array(z.object({ score: z.number(), at: isoDate })),
+    }),
+    likes: z.array(learnedPreference),
+    dislikes: z.array(learnedPreference),
+    contactPreference: z.object({ channel: z.string(), source: learnedSource }).nullable(),
+    updatedAt: isoDate,
+  })
+  .meta({ id: 'LearnedProfile' });
+
 export const customerPanelSchema = z
   .object({
     customer: z.object({ id: uuid, displayName: z.string().nullable(), email: z.string().nullable(), language: z.string().nullable() }),
@@ -119,6 +171,11 @@ export const customerPanelSchema = z
     sentimentTrend: z.array(z.object({ at: isoDate, sentiment: z.number(), ticketNumber: z.number().int(), source: z.enum(['ticket_opened', 'customer_message']) })),
     messageCount: z.number().int(),
     firstContactAt: isoDate.nullable(),
+    value: customerValueSchema.nullable().describe('customer value from the nightly job; null when never scored (no purchase)'),
+    learned: learnedProfileResponseSchema.nullable().describe('what the bot learned from their messages; null before the first one'),
+    recommendations: z
+      .object({ versionId: z.string().nullable().describe('model version that answered; null: no model yet'), items: z.array(recommendedProductSchema) })
+      .describe('what the bot would recommend to this customer now (already bought and inactive products left out)'),
   })
   .meta({ id: 'CustomerPanel' });
 

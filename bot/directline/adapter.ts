@@ -12,6 +12,12 @@ export interface DirectLineAdapterOptions {
 
 const PROACTIVE = Symbol('proactive');
 
+/** The idempotency key a delivery puts on its activity (bot/deliveryWorker.ts). */
+export function deliveryIdOf(activity: Partial<Activity>): string | undefined {
+  const id = (activity.channelData as { deliveryId?: unknown } | undefined)?.deliveryId;
+  return typeof id === 'string' && id ? id : undefined;
+}
+
 /**
  * The bot's adapter for website conversations served by our own Direct Line endpoint: turns run in
  * process, and everything the bot sends is appended to the transcript (PostgreSQL) and published to
@@ -31,12 +37,15 @@ export class DirectLineAdapter extends BotAdapter {
   override async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
     const responses: ResourceResponse[] = [];
     let batch: Array<Partial<Activity>> = [];
-    const flush = async () => {
+    const flush = async (clientActivityId?: string) => {
       if (batch.length === 0) return;
       const conversationId = batch[0].conversation!.id;
+      // A delivery (a follow-up job's message) is stored once per delivery id: a retried job gets the
+      // stored copy back, and publishing it again is harmless (Web Chat replaces an activity by id).
       const { activities: stored } = await this.options.transcripts.append(
         conversationId,
         batch.map((a) => this.outgoing(context, a)),
+        clientActivityId ? { clientActivityId } : {},
       );
       for (const s of stored) responses.push({ id: s.id });
       const last = stored[stored.length - 1];
@@ -50,6 +59,10 @@ export class DirectLineAdapter extends BotAdapter {
         responses.push({ id: '' });
       } else if (activity.type === ActivityTypes.InvokeResponse || activity.type === ActivityTypes.Trace) {
         responses.push({ id: '' });
+      } else if (deliveryIdOf(activity)) {
+        await flush();
+        batch.push(activity);
+        await flush(`delivery:${deliveryIdOf(activity)}`);
       } else {
         batch.push(activity);
       }

@@ -21,6 +21,16 @@ export async function loadValueOrders(db: DbOrTx, options: { since?: Date } = {}
   return rows.map((r) => ({ customerId: r.customer_id, orderId: r.order_number, at: new Date(r.placed_at), amountMinor: Number(r.total_minor) }));
 }
 
+/** Per customer, the currency of most of their (non-cancelled, non-refunded) orders; ties: alphabetical. */
+export async function loadCustomerCurrencies(db: DbOrTx): Promise<Map<string, string>> {
+  const rows = await queryRows<{ customer_id: string; currency: string }>(
+    db,
+    sql`select distinct on (customer_id) customer_id::text, currency from orders where status not in ('cancelled', 'refunded')
+        group by customer_id, currency order by customer_id, count(*) desc, currency`,
+  );
+  return new Map(rows.map((r) => [r.customer_id, r.currency]));
+}
+
 /** Purchases (order lines) and behavioural events as recommender interactions; item ids are SKUs. */
 export async function loadInteractions(db: DbOrTx, options: { since?: Date; events?: boolean } = {}): Promise<Interaction[]> {
   const since = (options.since ?? new Date(0)).toISOString();

@@ -1,7 +1,8 @@
 /**
  * A small demo shop for a fresh install (`npm start` on an empty database): a few products and one
- * demo customer with three orders, so a newcomer can ask the bot "where is my order A10042?".
- * Does nothing once any product exists.
+ * demo customer with three orders, so a newcomer can ask the bot "where is my order A10042?", plus
+ * a few dozen shoppers' orders so the recommender has co-purchases to learn from (tea, coffee and
+ * home baskets) and one discontinued product it must never suggest. Does nothing once any product exists.
  */
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db';
@@ -18,7 +19,35 @@ export const DEMO_PRODUCTS: CatalogProduct[] = [
   { sku: 'BLANKET-WOOL', name: 'Merino wool blanket', category: 'home', priceMinor: 8900, currency: 'EUR' },
   { sku: 'CANDLE-CEDAR', name: 'Cedar scented candle', category: 'home', priceMinor: 1900, currency: 'EUR' },
   { sku: 'LAMP-DESK', name: 'Brass desk lamp', category: 'home', priceMinor: 7400, currency: 'EUR' },
+  { sku: 'TEA-JASMINE', name: 'Jasmine green tea, 100 g', category: 'tea', priceMinor: 1000, currency: 'EUR' },
+  { sku: 'TEA-INFUSER', name: 'Stainless tea infuser', category: 'tea', priceMinor: 1400, currency: 'EUR' },
+  { sku: 'COFFEE-BEANS', name: 'Single-origin coffee beans, 250 g', category: 'coffee', priceMinor: 1300, currency: 'EUR' },
+  { sku: 'GRINDER-HAND', name: 'Hand coffee grinder', category: 'coffee', priceMinor: 4500, currency: 'EUR' },
+  { sku: 'DRIPPER-CERAMIC', name: 'Ceramic pour-over dripper', category: 'coffee', priceMinor: 2200, currency: 'EUR' },
+  { sku: 'CUSHION-LINEN', name: 'Linen cushion cover', category: 'home', priceMinor: 3200, currency: 'EUR' },
+  { sku: 'MUG-ENAMEL', name: 'Enamel camping mug (discontinued)', category: 'kitchen', priceMinor: 1500, currency: 'EUR', active: false },
 ];
+
+/** Baskets the demo shoppers buy from (each shopper keeps to one, with an occasional extra). */
+const DEMO_BASKETS: string[][] = [
+  ['TEA-SENCHA', 'TEA-EARLGREY', 'TEA-JASMINE', 'TEA-INFUSER', 'KETTLE-GOOSE', 'MUG-CLASSIC', 'MUG-ENAMEL'],
+  ['COFFEE-BEANS', 'GRINDER-HAND', 'DRIPPER-CERAMIC', 'KETTLE-GOOSE', 'MUG-TRAVEL'],
+  ['BLANKET-WOOL', 'CANDLE-CEDAR', 'LAMP-DESK', 'CUSHION-LINEN'],
+];
+export const DEMO_SHOPPER_COUNT = 30;
+
+/** Deterministic demo orders of shopper `i`: one or two orders of two or three items of their basket. */
+function shopperOrders(i: number): Array<{ orderNumber: string; daysAgo: number; lines: Array<[string, number]> }> {
+  const basket = DEMO_BASKETS[i % DEMO_BASKETS.length];
+  const pick = (start: number, n: number): string[] => Array.from({ length: n }, (_, j) => basket[(start + j * (1 + (i % 2))) % basket.length]);
+  const orders = [{ orderNumber: `B2${String(i * 2).padStart(4, '0')}`, daysAgo: 80 - ((i * 7) % 60), lines: [...new Set(pick(i, 3 - (i % 2)))].map((sku): [string, number] => [sku, 1 + (i % 2)]) }];
+  if (i % 3 !== 2) {
+    const second = [...new Set(pick(i + 3, 2))];
+    if (i % 5 === 0) second.push(DEMO_BASKETS[(i + 1) % DEMO_BASKETS.length][0]);
+    orders.push({ orderNumber: `B2${String(i * 2 + 1).padStart(4, '0')}`, daysAgo: 15 - (i % 10), lines: [...new Set(second)].map((sku): [string, number] => [sku, 1]) });
+  }
+  return orders;
+}
 
 export const DEMO_ORDERS = [
   { orderNumber: 'A10041', status: 'delivered' as const, daysAgo: 20, lines: [['TEA-SENCHA', 2], ['MUG-CLASSIC', 2]] as Array<[string, number]> },
@@ -50,5 +79,23 @@ export async function seedDemoCatalog(db: Db, customers: CustomerDirectory, now 
       })),
     })),
   );
+  const shopperOrderInputs = [];
+  for (let i = 1; i <= DEMO_SHOPPER_COUNT; i++) {
+    const n = String(i).padStart(2, '0');
+    const shopper = await customers.resolve({ kind: 'email', externalId: `shopper${n}.demo@example.com`, displayName: `Demo Shopper ${n}` });
+    for (const o of shopperOrders(i)) {
+      shopperOrderInputs.push({
+        orderNumber: o.orderNumber,
+        customerId: shopper.id,
+        placedAt: new Date(now.getTime() - o.daysAgo * 86_400_000),
+        country: 'DE',
+        currency: 'EUR',
+        status: 'delivered' as const,
+        totalMinor: null,
+        lines: o.lines.map(([sku, quantity], j) => ({ lineNo: j + 1, productId: ids.get(sku)!.id, quantity, unitPriceMinor: DEMO_PRODUCTS.find((p) => p.sku === sku)!.priceMinor })),
+      });
+    }
+  }
+  await store.writeOrders(shopperOrderInputs);
   return DEMO_ORDERS.map((o) => o.orderNumber);
 }

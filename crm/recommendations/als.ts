@@ -1,5 +1,5 @@
 import type { InteractionMatrix } from './matrix';
-import type { ItemScorer, UserRow } from './scorer';
+import type { ItemScorer, ScorerState, UserRow } from './scorer';
 
 export interface AlsParams {
   factors: number;
@@ -52,7 +52,7 @@ export function trainAls(m: InteractionMatrix, params: AlsParams): ItemScorer {
     solver.solveAll(userF, itemF, nUsers, m.rowPtr, m.colIdx, m.values);
     solver.solveAll(itemF, userF, nItems, m.colPtr, m.rowIdx, m.colValues);
   }
-  return new AlsScorer(userF, itemF, f, nItems, solver);
+  return new AlsScorer(userF, itemF, f, nItems, solver, params);
 }
 
 class CgSolver {
@@ -153,7 +153,7 @@ class AlsScorer implements ItemScorer {
   private readonly foldIn: Float64Array;
 
   constructor(private readonly userF: Float64Array, private readonly itemF: Float64Array, private readonly f: number,
-    private readonly nItems: number, private readonly solver: CgSolver) {
+    private readonly nItems: number, private readonly solver: CgSolver, private readonly params?: AlsParams) {
     this.itemNorms = new Float64Array(nItems);
     for (let i = 0; i < nItems; i++) {
       let s = 0;
@@ -167,6 +167,15 @@ class AlsScorer implements ItemScorer {
 
   get byteSize(): number {
     return this.userF.byteLength + this.itemF.byteLength + this.itemNorms.byteLength;
+  }
+
+  exportState(): ScorerState {
+    const p = this.params ?? DEFAULT_ALS_PARAMS;
+    return {
+      kind: 'als',
+      scalars: { factors: this.f, items: this.nItems, iterations: p.iterations, regularization: p.regularization, alpha: p.alpha, cgSteps: p.cgSteps, seed: p.seed },
+      arrays: { userF: this.userF, itemF: this.itemF },
+    };
   }
 
   scoreUser(row: UserRow, out: Float64Array): void {
@@ -199,4 +208,15 @@ class AlsScorer implements ItemScorer {
   similarTo(item: number, out: Float64Array): void {
     for (let j = 0; j < this.nItems; j++) out[j] = this.contribution(item, j);
   }
+}
+
+/** Rebuilds an ALS scorer from its exported state (snapshot.ts): the fold-in solver is set up again. */
+export function restoreAls(state: ScorerState): ItemScorer {
+  const { userF, itemF } = state.arrays;
+  const s = state.scalars;
+  if (!(userF instanceof Float64Array) || !(itemF instanceof Float64Array) || itemF.length !== s.items * s.factors) {
+    throw new Error('ALS snapshot: factor arrays do not match the sizes');
+  }
+  const params: AlsParams = { factors: s.factors, iterations: s.iterations, regularization: s.regularization, alpha: s.alpha, cgSteps: s.cgSteps, seed: s.seed };
+  return new AlsScorer(userF, itemF, s.factors, s.items, new CgSolver(s.factors, params), params);
 }

@@ -1,6 +1,6 @@
 import { invertSpd } from './linalg';
 import type { InteractionMatrix } from './matrix';
-import type { ItemScorer, UserRow } from './scorer';
+import type { ItemScorer, ScorerState, UserRow } from './scorer';
 
 export interface EaseParams {
   /** L2 regularisation added to the Gram diagonal (default 500: best of 50/200/500/1500 on the retail benchmark). */
@@ -45,6 +45,10 @@ class EaseScorer implements ItemScorer {
     return this.weights.byteLength;
   }
 
+  exportState(): ScorerState {
+    return { kind: 'ease', scalars: { n: this.n }, arrays: { weights: this.weights } };
+  }
+
   scoreUser(row: UserRow, out: Float64Array): void {
     const n = this.n, w = this.weights;
     for (let t = 0; t < row.items.length; t++) {
@@ -62,4 +66,12 @@ class EaseScorer implements ItemScorer {
     const off = item * this.n;
     for (let j = 0; j < this.n; j++) out[j] = this.weights[off + j];
   }
+}
+
+/** Rebuilds an EASE scorer from its exported state (snapshot.ts). */
+export function restoreEase(state: ScorerState): ItemScorer {
+  const weights = state.arrays.weights;
+  const n = state.scalars.n;
+  if (!(weights instanceof Float32Array) || weights.length !== n * n) throw new Error('EASE snapshot: weights do not match the item count');
+  return new EaseScorer(weights, n);
 }

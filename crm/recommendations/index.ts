@@ -13,3 +13,11 @@ export type {
   AlgorithmName, CatalogItem, EventKind, EventWeights, Interaction, ModelInfo, Recommendation, RecommendationSource,
   RecommendOptions, Recommender, SimilarOptions, UserItem, ValueScale,
 } from './types';
+export { assembleRecommender, recommenderParts, type RecommenderParts, type ServingScaling } from './model';
+export { serializeRecommender, deserializeRecommender, SnapshotError, SNAPSHOT_FORMAT_VERSION } from './snapshot';
+export type { ItemScorer, ScorerState, UserRow } from './scorer';
+// Storage, training from the database and serving (I/O around the pure core above).
+export { RecommendationModelStore, DEFAULT_KEEP_VERSIONS, type ModelVersion, type SaveModelOptions, type SaveModelResult } from './store';
+export { RecommendationTrainer, evaluateHoldout, trainingDataStamp, requestTrainingInOutbox, RECOMMENDATIONS_TRAIN_TOPIC, type TrainingOptions, type TrainingResult, type OfflineMetrics } from './training';
+export { RecommendationService, type ProductCard, type ServedRecommendations, type RecommendationServiceOptions } from './service';
+export { RedisModelActivations, MODEL_ACTIVATED_CHANNEL, type ModelActivationNotifier } from './activations';

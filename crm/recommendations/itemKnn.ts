@@ -1,5 +1,5 @@
 import type { InteractionMatrix } from './matrix';
-import type { ItemScorer, UserRow } from './scorer';
+import type { ItemScorer, ScorerState, UserRow } from './scorer';
 
 export interface ItemKnnParams {
   /** Neighbours kept per item (default 10: on the retail benchmark 5–10 beat 20, 50 and 100). */
@@ -76,6 +76,10 @@ class ItemKnnScorer implements ItemScorer {
     return this.ptr.byteLength + this.idx.byteLength + this.sim.byteLength;
   }
 
+  exportState(): ScorerState {
+    return { kind: 'item-knn', scalars: {}, arrays: { ptr: this.ptr, idx: this.idx, sim: this.sim } };
+  }
+
   scoreUser(row: UserRow, out: Float64Array): void {
     for (let t = 0; t < row.items.length; t++) {
       const j = row.items[t];
@@ -92,4 +96,13 @@ class ItemKnnScorer implements ItemScorer {
   similarTo(item: number, out: Float64Array): void {
     for (let p = this.ptr[item]; p < this.ptr[item + 1]; p++) out[this.idx[p]] = this.sim[p];
   }
+}
+
+/** Rebuilds an item-kNN scorer from its exported state (snapshot.ts). */
+export function restoreItemKnn(state: ScorerState): ItemScorer {
+  const { ptr, idx, sim } = state.arrays;
+  if (!(ptr instanceof Int32Array) || !(idx instanceof Int32Array) || !(sim instanceof Float32Array) || idx.length !== sim.length) {
+    throw new Error('item-kNN snapshot: neighbour arrays are malformed');
+  }
+  return new ItemKnnScorer(ptr, idx, sim);
 }

@@ -100,6 +100,35 @@ export function trainRecommender(interactions: readonly Interaction[], options: 
   return new TrainedRecommender(info, matrix, scorer, catalog, { eventWeights, valueScale, historyHalfLifeDays, popularityBlend, maxHistoryItems });
 }
 
+/** How a trained model scales and weights histories at serving time (part of its snapshot). */
+export interface ServingScaling {
+  eventWeights: EventWeights;
+  valueScale: ValueScale;
+  historyHalfLifeDays: number;
+  popularityBlend: number;
+  maxHistoryItems: number;
+}
+
+/** Everything a trained model is made of: what snapshot.ts writes and reads back. */
+export interface RecommenderParts {
+  info: ModelInfo;
+  matrix: InteractionMatrix;
+  scorer: ItemScorer | null;
+  catalog: readonly CatalogItem[];
+  scaling: ServingScaling;
+}
+
+/** The parts of a model returned by trainRecommender (or assembleRecommender); throws for any other Recommender. */
+export function recommenderParts(model: Recommender): RecommenderParts {
+  if (!(model instanceof TrainedRecommender)) throw new Error('not a model built by trainRecommender');
+  return model.parts();
+}
+
+/** A serving model from its parts (the inverse of recommenderParts): no training involved. */
+export function assembleRecommender(parts: RecommenderParts): Recommender {
+  return new TrainedRecommender(parts.info, parts.matrix, parts.scorer, parts.catalog, parts.scaling);
+}
+
 function stableJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
@@ -128,8 +157,8 @@ class TrainedRecommender implements Recommender {
     readonly info: ModelInfo,
     private readonly m: InteractionMatrix,
     private readonly scorer: ItemScorer | null,
-    catalog: readonly CatalogItem[],
-    private readonly scaling: { eventWeights: EventWeights; valueScale: ValueScale; historyHalfLifeDays: number; popularityBlend: number; maxHistoryItems: number },
+    private readonly catalog: readonly CatalogItem[],
+    private readonly scaling: ServingScaling,
   ) {
     for (const c of catalog) {
       if (c.title) this.titles.set(c.itemId, c.title);
@@ -150,6 +179,10 @@ class TrainedRecommender implements Recommender {
     for (const list of this.categoryItems.values()) {
       list.sort((a, b) => popularityOf(b) - popularityOf(a) || compareIds(a, b));
     }
+  }
+
+  parts(): RecommenderParts {
+    return { info: this.info, matrix: this.m, scorer: this.scorer, catalog: this.catalog, scaling: this.scaling };
   }
 
   historyOf(customerId: string): string[] {
@@ -195,6 +228,7 @@ class TrainedRecommender implements Recommender {
           score: scores[i],
           source: 'personalized',
           becauseItemId,
+          becauseKind: history.bought[because] ? 'bought' : 'looked_at',
           explanation: `Because you ${history.bought[because] ? 'bought' : 'looked at'} ${this.titleOf(becauseItemId)}`,
         });
       }

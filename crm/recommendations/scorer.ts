@@ -24,4 +24,13 @@ export interface ItemScorer {
   /** Scores are meaningful only when positive (neighbour methods) or everywhere (factor models). */
   readonly positiveScoresOnly: boolean;
   readonly byteSize: number;
+  /** What a snapshot needs to rebuild this scorer (snapshot.ts); the arrays are shared, not copied. */
+  exportState?(): ScorerState;
+}
+
+/** A scorer's learned state: typed arrays plus small scalars (see the restore functions of each algorithm). */
+export interface ScorerState {
+  kind: 'ease' | 'item-knn' | 'als';
+  scalars: Record<string, number>;
+  arrays: Record<string, Float32Array | Float64Array | Int32Array>;
 }

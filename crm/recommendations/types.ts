@@ -49,6 +49,8 @@ export interface Recommendation {
   source: RecommendationSource;
   /** The history item that contributed most (personalized / similar results). */
   becauseItemId?: string;
+  /** Personalized results: whether the customer bought `becauseItemId` or only looked at (viewed, carted) it. */
+  becauseKind?: 'bought' | 'looked_at';
   /** Short human explanation, e.g. "Because you bought WHITE METAL LANTERN". */
   explanation: string;
 }

@@ -4,3 +4,6 @@ export * from './support';
 export * from './scores';
 export * from './commerce';
 export * from './identity';
+export * from './value';
+export * from './followups';
+export * from './recommendations';

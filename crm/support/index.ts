@@ -3,6 +3,7 @@ import type { Db } from '../db';
 import { AssignmentService } from './assignment';
 import { AgentService, QueueService } from './agents';
 import { TicketService } from './tickets';
+import { FollowUpService, type FollowUpSettings } from './followups';
 import type { RoutingConfig } from './routingConfig';
 import type { LiveEventPublisher } from './types';
 
@@ -13,6 +14,7 @@ export { AgentService, QueueService } from './agents';
 export type { AgentProfile } from './agents';
 export { TicketService, InvalidTicketTransitionError } from './tickets';
 export type { TicketFilter } from './tickets';
+export * from './followups';
 export { decidePriority, queueForCategory, slaDueTimes, chooseAgent } from './policy';
 export type { AgentCandidate, PriorityDecision } from './policy';
 export { defaultRoutingConfig, loadRoutingConfig, routingConfigSchema } from './routingConfig';
@@ -23,14 +25,17 @@ export interface Support {
   agents: AgentService;
   queues: QueueService;
   assignment: AssignmentService;
+  /** CSAT survey, pending reminder and auto-close, reopen (crm/support/followups.ts). */
+  followUps: FollowUpService;
   config: RoutingConfig;
 }
 
-export function createSupport(o: { db: Db; config: RoutingConfig; live?: LiveEventPublisher; customerSegment?: (customerId: string) => Promise<string | null> }): Support {
+export function createSupport(o: { db: Db; config: RoutingConfig; live?: LiveEventPublisher; customerSegment?: (customerId: string) => Promise<string | null>; followUps?: Partial<FollowUpSettings> }): Support {
   const assignment = new AssignmentService(o.db, o.live);
   return {
     assignment,
-    tickets: new TicketService({ db: o.db, config: o.config, assignment, live: o.live, customerSegment: o.customerSegment }),
+    tickets: new TicketService({ db: o.db, config: o.config, assignment, live: o.live, customerSegment: o.customerSegment, followUps: o.followUps }),
+    followUps: new FollowUpService({ db: o.db, assignment, live: o.live, settings: o.followUps }),
     agents: new AgentService(o.db, assignment, o.live),
     queues: new QueueService(o.db),
     config: o.config,

@@ -7,6 +7,7 @@ import type { RoutingConfig } from './routingConfig';
 import type { AssignmentService } from './assignment';
 import type { HandoffRequest, LiveEventPublisher, TicketView } from './types';
 import { toTicketView, withRetry } from './views';
+import { DEFAULT_FOLLOW_UP_SETTINGS, followUpRowsOnResolve, pendingReminderRow, type FollowUpSettings } from './followups';
 
 export class InvalidTicketTransitionError extends CrmError {
   constructor(message: string) {
@@ -29,6 +30,8 @@ export interface TicketServiceOptions {
   live?: LiveEventPublisher;
   /** The customer's value segment (RFM), when known: valued customers get a higher priority. */
   customerSegment?: (customerId: string) => Promise<string | null>;
+  /** Follow-up delays (CSAT survey, pending reminder, reopen window); default: the config defaults. */
+  followUps?: Partial<FollowUpSettings>;
 }
 
 function subjectFrom(messages: string[]): string {
@@ -47,7 +50,11 @@ function summaryFrom(req: HandoffRequest, reasons: string[]): string {
 
 /** Tickets: opened by the bot, worked by agents. Every change writes a ticket event in the same transaction. */
 export class TicketService {
-  constructor(private readonly o: TicketServiceOptions) {}
+  private readonly followUps: FollowUpSettings;
+
+  constructor(private readonly o: TicketServiceOptions) {
+    this.followUps = { ...DEFAULT_FOLLOW_UP_SETTINGS, ...o.followUps };
+  }
 
   /** Opens a ticket for the conversation (or returns the one already open) and routes it at once. */
   async open(req: HandoffRequest): Promise<{ ticket: TicketView; created: boolean; position: number | null }> {
@@ -174,11 +181,13 @@ export class TicketService {
     const ticket = await this.require(ticketId);
     if (!['assigned', 'pending_customer', 'reopened', 'new'].includes(ticket.status)) throw new InvalidTicketTransitionError(`ticket is ${ticket.status}`);
     await this.o.db.transaction(async (tx) => {
-      await tx.insert(ticketEvents).values({ ticketId, type: 'agent_message', actor: agentId, data: { agentId }, at });
+      await tx.insert(ticketEvents).values({ ticketId, type: 'agent_message', actor: agentId, data: { agentId, ...(options.awaitingCustomer ? { awaitingCustomer: true } : {}) }, at });
       await tx
         .update(tickets)
         .set({ firstResponseAt: sql`coalesce(${tickets.firstResponseAt}, ${at})`, updatedAt: at, ...(options.awaitingCustomer ? { status: 'pending_customer' as const } : {}) })
         .where(eq(tickets.id, ticketId));
+      // Waiting on the customer: a reminder, then the auto-close (workers/pendingReminderJob.ts).
+      if (options.awaitingCustomer) await tx.insert(outbox).values(pendingReminderRow(ticketId, at, this.followUps)).onConflictDoNothing();
     });
     await this.o.live?.publish({ type: 'ticket.message', ticketId, queueId: ticket.queueId, assignedAgentId: ticket.assignedAgentId, direction: 'outbound', author: agentId, text, at: at.toISOString() });
     return this.require(ticketId);
@@ -199,8 +208,10 @@ export class TicketService {
         if (options.reason === 'handback') {
           await tx.insert(ticketEvents).values({ ticketId, type: 'released', actor, data: { agentId: t.assignedAgentId, reason: 'handback' }, at });
         }
-        await tx.insert(ticketEvents).values({ ticketId, type: 'resolved', actor, data: { agentId: t.assignedAgentId }, at });
+        await tx.insert(ticketEvents).values({ ticketId, type: 'resolved', actor, data: { agentId: t.assignedAgentId, reason: options.reason ?? 'resolved' }, at });
         await tx.insert(ticketEvents).values({ ticketId, type: 'status_changed', actor, data: { from: t.status, to: 'resolved' }, at });
+        // Follow-ups in the same transaction (CSAT survey, close after the reopen window): none is lost.
+        await tx.insert(outbox).values(followUpRowsOnResolve(t, at, options.reason ?? 'resolved', this.followUps)).onConflictDoNothing();
         return t;
       }),
     );

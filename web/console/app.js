@@ -119,6 +119,7 @@ function TopBar({ me, onStatus, onSignOut, live }) {
   return html`<header class="topbar">
     <div class="brand"><span class="brand-mark small" aria-hidden="true">C</span><span>Concierge</span><span class="brand-sub">Agent console</span></div>
     <div class="topbar-right">
+      ${['supervisor', 'admin'].includes(me.user.role) && html`<a class="dashboard-link" href="/dashboard/">Supervisor dashboard</a>`}
       <span class=${`live ${live ? 'on' : 'off'}`} role="status" aria-live="polite">${live ? 'Live' : 'Reconnecting…'}</span>
       ${me.agent &&
       html`<div class="segmented" role="radiogroup" aria-label="Your status">
@@ -340,6 +341,64 @@ function Sparkline({ points }) {
   </figure>`;
 }
 
+/** What the bot would recommend to this customer now, with why (the same list the chat carousel shows). */
+function Recommendations({ recommendations }) {
+  const items = recommendations?.items ?? [];
+  const price = (r) => {
+    const f = new Intl.NumberFormat(undefined, { style: 'currency', currency: r.currency });
+    return f.format(r.priceMinor / 10 ** (f.resolvedOptions().maximumFractionDigits ?? 2));
+  };
+  return html`<section aria-labelledby="recs-heading">
+    <h3 id="recs-heading">Recommendations</h3>
+    ${items.length === 0
+      ? html`<p class="muted small">No recommendations yet.</p>`
+      : html`<ul class="recs" aria-label="Recommended products">
+          ${items.map(
+            (r) => html`<li key=${r.sku} class="rec">
+              <span class="rec-name">${r.name} <span class="muted small">${price(r)}</span></span>
+              <span class="small muted">${r.explanation}</span>
+            </li>`,
+          )}
+        </ul>`}
+  </section>`;
+}
+
+/** Customer value from the nightly job: segment, RFM scores, lifetime value, churn risk. */
+function CustomerValue({ value }) {
+  if (!value) return html`<section aria-labelledby="value-heading"><h3 id="value-heading">Customer value</h3><p class="muted small">No purchases scored yet.</p></section>`;
+  const f = new Intl.NumberFormat(undefined, { style: 'currency', currency: value.currency });
+  const money = (minor) => f.format(minor / 10 ** (f.resolvedOptions().maximumFractionDigits ?? 2));
+  return html`<section aria-labelledby="value-heading" class="value">
+    <h3 id="value-heading">Customer value</h3>
+    <p><span class="chip segment">${value.segment}</span>${value.churnRisk && html` <span class="chip churn" title=${`Probability still active ${(value.pAlive * 100).toFixed(0)} %`}>Churn risk</span>`}</p>
+    <dl class="facts">
+      <div><dt>RFM</dt><dd title="Recency, frequency, monetary scores (1–5)">${value.scores.r} · ${value.scores.f} · ${value.scores.m}</dd></div>
+      <div><dt>Lifetime value</dt><dd title="Expected spend over the next 12 months">${money(value.ltvMinor)}</dd></div>
+      <div><dt>Orders</dt><dd>${value.frequency} · ${money(value.monetaryMinor)}</dd></div>
+      <div><dt>Last order</dt><dd>${value.recencyDays} days ago</dd></div>
+    </dl>
+    <p class="muted small">As of ${dateTime(value.asOf)}</p>
+  </section>`;
+}
+
+const TREND_LABEL = { improving: 'Improving', declining: 'Declining', steady: 'Steady' };
+
+/** What the bot learned from the customer's messages: language, sentiment trend, stated preferences. */
+function LearnedProfile({ learned }) {
+  if (!learned) return null;
+  const pref = (p) => html`<li key=${p.term}><span title=${`"${p.source.text}" · ${dateTime(p.source.at)}`}>${p.term}</span>${p.skus.length > 0 && html` <span class="muted small">(${p.skus.length} product${p.skus.length > 1 ? 's' : ''})</span>`}</li>`;
+  return html`<section aria-labelledby="learned-heading" class="learned">
+    <h3 id="learned-heading">Learned from conversations</h3>
+    <dl class="facts">
+      <div><dt>Writes in</dt><dd>${learned.language ?? '—'}</dd></div>
+      <div><dt>Mood</dt><dd>${learned.sentiment.average === null ? '—' : `${TREND_LABEL[learned.sentiment.trend] ?? 'Not enough yet'} (${learned.sentiment.average.toFixed(2)})`}</dd></div>
+      <div><dt>Contact by</dt><dd>${learned.contactPreference?.channel ?? '—'}</dd></div>
+    </dl>
+    ${learned.likes.length > 0 && html`<p class="small"><strong>Likes</strong></p><ul class="prefs likes">${learned.likes.map(pref)}</ul>`}
+    ${learned.dislikes.length > 0 && html`<p class="small"><strong>Dislikes</strong></p><ul class="prefs dislikes">${learned.dislikes.map(pref)}</ul>`}
+  </section>`;
+}
+
 function CustomerPanel({ panel, ticket, onSelect }) {
   if (!ticket) return html`<aside class="customer" aria-label="Customer"></aside>`;
   if (!panel) return html`<aside class="customer" aria-label="Customer"><p class="muted">Loading the customer…</p></aside>`;
@@ -359,6 +418,8 @@ function CustomerPanel({ panel, ticket, onSelect }) {
       <div><dt>Messages</dt><dd>${panel.messageCount}</dd></div>
       <div><dt>Tickets</dt><dd>${panel.tickets.length}</dd></div>
     </dl>
+    <${CustomerValue} value=${panel.value} />
+    <${LearnedProfile} learned=${panel.learned} />
     <section>
       <h3>Sentiment trend</h3>
       <${Sparkline} points=${panel.sentimentTrend} />
@@ -376,6 +437,7 @@ function CustomerPanel({ panel, ticket, onSelect }) {
         )}
       </ul>
     </section>
+    <${Recommendations} recommendations=${panel.recommendations} />
     ${ticket.entities?.length > 0 &&
     html`<section>
       <h3>Details mentioned</h3>

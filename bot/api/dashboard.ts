@@ -1,0 +1,210 @@
+/**
+ * The supervisor dashboard's API (`/api/dashboard/...`) and page (`/dashboard/`): the ranking of a
+ * scored period with every agent's breakdown, one agent's trend and the evidence behind a score,
+ * queue health, CSAT distribution, sentiment and volume trends, the ranking as CSV, and "evaluate
+ * now". Supervisors and admins only (no session 401, agents 403). Registered on the console's
+ * ApiRegistry, so the routes share its session, validation and OpenAPI document.
+ */
+import type { Router } from 'express';
+import type { SessionService } from '../../crm/users';
+import type { AgentEvaluationService, Period } from '../../crm/scores';
+import { rankingCsv, type SupportReports } from '../../crm/reports';
+import { periodFor, type EvaluationGranularity } from '../../workers/agentEvaluationJob';
+import { HttpError, notFound } from '../errors';
+import type { ApiRegistry } from './registry';
+import { dashboardStatic, DASHBOARD_ROLES } from './dashboardStatic';
+import {
+  agentParams,
+  agentTrendQuery,
+  agentTrendSchema,
+  csatSchema,
+  evaluateBody,
+  evaluateResponseSchema,
+  explainSchema,
+  periodQuery,
+  periodsSchema,
+  queueHealthQuery,
+  queueHealthSchema,
+  rankingSchema,
+  sentimentSchema,
+  teamTrendQuery,
+  teamTrendSchema,
+  trendQuery,
+  volumeSchema,
+} from './dashboardSchemas';
+
+export interface DashboardDeps {
+  reports: SupportReports;
+  scores: Pick<AgentEvaluationService, 'explain' | 'tickets' | 'history'>;
+  sessions: SessionService;
+  /** Queues the agent-evaluation job (workers' `requestAgentEvaluation` on the queue); without it, 501. */
+  requestEvaluation?: (o: { granularity: EvaluationGranularity; period: Period }) => Promise<string>;
+  clock?: () => Date;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The last `days` UTC days, today included. */
+function lastDays(now: Date, days: number): Period {
+  const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + DAY_MS;
+  return { start: new Date(end - days * DAY_MS), end: new Date(end) };
+}
+
+const given = (q: { start?: Date; end?: Date }): Period | undefined => (q.start && q.end ? { start: q.start, end: q.end } : undefined);
+
+/** Registers the dashboard's routes and page on the console's registry (see consoleRoutes' `extensions`). */
+export function dashboardRoutes(deps: DashboardDeps): (api: ApiRegistry) => void {
+  const clock = deps.clock ?? (() => new Date());
+  const access = DASHBOARD_ROLES;
+  const tag = 'dashboard';
+  const page: Router = dashboardStatic(deps.sessions);
+
+  return (api) => {
+    api.router.use(page);
+    api.add({
+      method: 'get',
+      path: '/api/dashboard/periods',
+      tag,
+      summary: 'Evaluated score periods, latest first (for the period picker)',
+      access,
+      response: periodsSchema,
+      handler: async () => ({ periods: await deps.reports.scorePeriods() }),
+    });
+    api.add({
+      method: 'get',
+      path: '/api/dashboard/ranking',
+      tag,
+      summary: "Agents ranked by composite score, with each component's points and the figures",
+      description: 'The latest evaluated period, or exactly the one given by start and end. Agents without a composite come last, without a rank.',
+      access,
+      query: periodQuery,
+      response: rankingSchema,
+      handler: async ({ query }) => deps.reports.ranking(given(query)),
+    });
+    api.add({
+      method: 'get',
+      path: '/api/dashboard/ranking.csv',
+      tag,
+      summary: 'The ranking as CSV (text/csv, RFC 4180 quoting)',
+      access,
+      query: periodQuery,
+      produces: 'text/csv',
+      handler: async ({ query, res }) => {
+        const ranking = await deps.reports.ranking(given(query));
+        const name = ranking.period ? `agent-ranking-${ranking.period.start.toISOString().slice(0, 10)}_${ranking.period.end.toISOString().slice(0, 10)}.csv` : 'agent-ranking.csv';
+        res.setHeader('Cache-Control', 'no-store');
+        res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
+        res.type('text/csv; charset=utf-8').send(rankingCsv(ranking));
+      },
+    });
+    api.add({
+      method: 'get',
+      path: '/api/dashboard/score-trend',
+      tag,
+      summary: "Every agent's composite over the last daily (or weekly) evaluations",
+      access,
+      query: teamTrendQuery,
+      response: teamTrendSchema,
+      handler: async ({ query }) => deps.reports.teamScoreTrend(query),
+    });
+    api.add({
+      method: 'get',
+      path: '/api/dashboard/agents/:id/trend',
+      tag,
+      summary: "One agent's scores and figures over time, oldest first",
+      access,
+      params: agentParams,
+      query: agentTrendQuery,
+      errors: [404],
+      response: agentTrendSchema,
+      handler: async ({ params, query }) => {
+        const trend = await deps.reports.agentTrend(params.id, query);
+        if (!trend) throw notFound('no such agent', 'unknown_agent');
+        return trend;
+      },
+    });
+    api.add({
+      method: 'get',
+      path: '/api/dashboard/agents/:id/explain',
+      tag,
+      summary: "How an agent's score was formed, and the handled tickets behind its figures",
+      description: "The given period, or the agent's latest evaluated one.",
+      access,
+      params: agentParams,
+      query: periodQuery,
+      errors: [404],
+      response: explainSchema,
+      handler: async ({ params, query }) => {
+        let period = given(query);
+        if (!period) {
+          const [last] = await deps.scores.history(params.id, { limit: 1 });
+          if (!last) throw notFound('this agent has no evaluated score yet', 'not_evaluated');
+          period = { start: last.periodStart, end: last.periodEnd };
+        }
+        const explained = await deps.scores.explain(params.id, period);
+        if (!explained) throw notFound('no score for this agent and period', 'not_evaluated');
+        const tickets = await deps.scores.tickets(params.id, period, { asOf: explained.score.asOf });
+        const { score } = explained;
+        return { period, composite: score.composite, lines: explained.lines, components: score.components, figures: score.figures, tickets };
+      },
+    });
+    api.add({
+      method: 'get',
+      path: '/api/dashboard/queues',
+      tag,
+      summary: 'Queue health now: backlog, waiting, SLA at risk and breached, oldest waiting, online agents and free capacity',
+      access,
+      query: queueHealthQuery,
+      response: queueHealthSchema,
+      handler: async ({ query }) => deps.reports.queueHealth({ horizonMinutes: query.horizonMinutes }),
+    });
+    api.add({
+      method: 'get',
+      path: '/api/dashboard/csat',
+      tag,
+      summary: 'CSAT distribution (ratings 1–5) and response rate, overall and per agent',
+      access,
+      query: trendQuery,
+      response: csatSchema,
+      handler: async ({ query }) => deps.reports.csatDistribution(given(query) ?? lastDays(clock(), query.days)),
+    });
+    api.add({
+      method: 'get',
+      path: '/api/dashboard/sentiment',
+      tag,
+      summary: "Per UTC day: resolved conversations' first and last customer sentiment and the mean change",
+      access,
+      query: trendQuery,
+      response: sentimentSchema,
+      handler: async ({ query }) => deps.reports.sentimentTrend(given(query) ?? lastDays(clock(), query.days)),
+    });
+    api.add({
+      method: 'get',
+      path: '/api/dashboard/volume',
+      tag,
+      summary: 'Per UTC day: tickets created and resolved',
+      access,
+      query: trendQuery,
+      response: volumeSchema,
+      handler: async ({ query }) => deps.reports.volumeTrend(given(query) ?? lastDays(clock(), query.days)),
+    });
+    api.add({
+      method: 'post',
+      path: '/api/dashboard/evaluate',
+      tag,
+      summary: 'Evaluate agents now: queues the agent-evaluation job for a period (default: the previous UTC day)',
+      description: 'Idempotent per period: the job id names the period, and the evaluation replaces the period\'s scores.',
+      access,
+      body: evaluateBody,
+      status: 202,
+      errors: [501],
+      response: evaluateResponseSchema,
+      handler: async ({ body }) => {
+        if (!deps.requestEvaluation) throw new HttpError(501, 'evaluation_unavailable', 'the job queue is not available in this deployment');
+        const period = body.start && body.end ? { start: new Date(body.start), end: new Date(body.end) } : periodFor({ granularity: body.granularity }, clock());
+        const jobId = await deps.requestEvaluation({ granularity: body.granularity, period });
+        return { jobId, period };
+      },
+    });
+  };
+}

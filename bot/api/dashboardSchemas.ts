@@ -1,0 +1,142 @@
+/** Request and response schemas of the supervisor dashboard API (zod 4); they also build its OpenAPI entries. */
+import { z } from 'zod';
+import { COMPONENT_KEYS } from '../../crm/scores';
+
+/** An instant (`2026-11-30T00:00:00Z`) or a UTC day (`2026-11-30`, meaning its midnight). */
+const instant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .transform((s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s))
+  .describe('ISO instant or UTC day (YYYY-MM-DD)');
+
+type MaybePeriod = { start?: Date; end?: Date };
+const bothOrNeither = (q: MaybePeriod) => (q.start === undefined) === (q.end === undefined);
+const endAfterStart = (q: MaybePeriod) => !q.start || !q.end || q.end.getTime() > q.start.getTime();
+
+/** Both ends or neither; the end after the start. */
+const withPeriod = <T extends z.ZodRawShape>(shape: T) =>
+  z
+    .strictObject({ start: instant.optional(), end: instant.optional(), ...shape })
+    .refine((q) => bothOrNeither(q as MaybePeriod), { message: 'give both start and end, or neither', path: ['end'] })
+    .refine((q) => endAfterStart(q as MaybePeriod), { message: 'end must be after start', path: ['end'] });
+
+export const periodQuery = withPeriod({});
+export const trendQuery = withPeriod({
+  days: z.coerce.number().int().min(1).max(366).default(28).describe('without start/end: the last N UTC days, today included'),
+});
+export const agentParams = z.object({ id: z.uuid().describe('agent (user) id') });
+export const agentTrendQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(400).default(90),
+  kind: z.enum(['day', 'week', 'custom']).optional().describe('only evaluations of this length'),
+});
+export const queueHealthQuery = z.strictObject({
+  horizonMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30).describe('an open ticket due within this many minutes is at risk'),
+});
+export const evaluateBody = z
+  .strictObject({
+    granularity: z.enum(['day', 'week']).default('day').describe('without start/end: the previous UTC day or ISO week'),
+    start: z.iso.datetime({ offset: true }).optional(),
+    end: z.iso.datetime({ offset: true }).optional(),
+  })
+  .refine((b) => (b.start === undefined) === (b.end === undefined), { message: 'give both start and end, or neither', path: ['end'] })
+  .refine((b) => !b.start || !b.end || Date.parse(b.end) > Date.parse(b.start), { message: 'end must be after start', path: ['end'] })
+  .refine((b) => !b.start || !b.end || Date.parse(b.end) - Date.parse(b.start) <= 92 * 86_400_000, { message: 'a period is at most 92 days', path: ['end'] });
+
+const period = z.object({ start: z.iso.datetime(), end: z.iso.datetime() }).meta({ id: 'Period' });
+const nullableNumber = z.number().nullable();
+
+const component = z
+  .object({
+    key: z.enum(COMPONENT_KEYS),
+    label: z.string(),
+    value: nullableNumber,
+    included: z.boolean(),
+    reason: z.string().nullable(),
+    subscore: nullableNumber,
+    weight: z.number(),
+    effectiveWeight: z.number(),
+    points: z.number().describe('100 × effectiveWeight × subscore; the points add up to the composite'),
+  })
+  .meta({ id: 'ScoreComponent' });
+const figures = z.record(z.string(), nullableNumber).describe('AgentFigures (crm/scores/README.md)').meta({ id: 'AgentFigures' });
+
+export const rankingSchema = z.object({
+  period: period.nullable(),
+  agents: z.array(
+    z
+      .object({
+        rank: z.number().int().nullable(),
+        agentId: z.uuid(),
+        displayName: z.string(),
+        email: z.string().nullable(),
+        composite: nullableNumber,
+        components: z.array(component),
+        figures,
+      })
+      .meta({ id: 'RankedAgent' }),
+  ),
+});
+export const periodsSchema = z.object({ periods: z.array(z.object({ start: z.iso.datetime(), end: z.iso.datetime(), agents: z.number().int(), kind: z.enum(['day', 'week', 'custom']) })) });
+export const agentTrendSchema = z.object({
+  agent: z.object({ agentId: z.uuid(), displayName: z.string(), email: z.string().nullable() }),
+  points: z.array(z.object({ period, composite: nullableNumber, components: z.array(component), figures })),
+});
+export const explainSchema = z.object({
+  period,
+  composite: nullableNumber,
+  lines: z.array(z.string()).describe('one sentence per figure and per component, then the total'),
+  components: z.array(component),
+  figures,
+  tickets: z.array(z.record(z.string(), z.unknown())).describe('the handled tickets behind the figures (TicketFacts)'),
+});
+const queueHealth = z
+  .object({
+    queueId: z.string(),
+    name: z.string(),
+    backlog: z.number().int(),
+    waiting: z.number().int(),
+    assigned: z.number().int(),
+    slaAtRisk: z.number().int(),
+    slaBreached: z.number().int(),
+    oldestWaitingSeconds: nullableNumber,
+    onlineAgents: z.number().int(),
+    capacity: z.number().int(),
+    activeTickets: z.number().int(),
+    freeCapacity: z.number().int(),
+    level: z.enum(['ok', 'warning', 'critical']),
+  })
+  .meta({ id: 'QueueHealth' });
+export const queueHealthSchema = z.object({ at: z.iso.datetime(), horizonMinutes: z.number().int(), queues: z.array(queueHealth), totals: queueHealth.omit({ queueId: true, name: true, level: true }) });
+const csatSummary = {
+  counts: z.array(z.number().int()).length(5).describe('ratings 1, 2, 3, 4, 5'),
+  ratings: z.number().int(),
+  average: nullableNumber,
+  requested: z.number().int(),
+  responded: z.number().int(),
+  responseRate: nullableNumber,
+};
+export const csatSchema = z.object({ period, overall: z.object(csatSummary), agents: z.array(z.object({ agentId: z.uuid(), displayName: z.string(), ...csatSummary })) });
+export const sentimentSchema = z.object({
+  period,
+  days: z.array(
+    z.object({
+      day: z.iso.date(),
+      resolved: z.number().int(),
+      conversations: z.number().int(),
+      firstMean: nullableNumber,
+      lastMean: nullableNumber,
+      changeConversations: z.number().int(),
+      changeMean: nullableNumber,
+    }),
+  ),
+});
+export const volumeSchema = z.object({ period, days: z.array(z.object({ day: z.iso.date(), created: z.number().int(), resolved: z.number().int() })) });
+export const evaluateResponseSchema = z.object({ jobId: z.string().describe('one job per period: asking again while it is kept returns the same job'), period });
+export const teamTrendQuery = z.strictObject({
+  kind: z.enum(['day', 'week']).default('day'),
+  limit: z.coerce.number().int().min(1).max(120).default(28).describe('the last N evaluations of that kind'),
+});
+export const teamTrendSchema = z.object({
+  kind: z.enum(['day', 'week']),
+  periods: z.array(period),
+  agents: z.array(z.object({ agentId: z.uuid(), displayName: z.string(), composites: z.array(nullableNumber).describe('aligned on periods; null: not scored then') })),
+});

@@ -1,0 +1,76 @@
+import type { Db } from '../crm';
+import { loadCatalog } from '../crm/commerce';
+import type { LearnedProfileStore, MessageSource } from '../crm/identity';
+import type { Recognizer } from '../dialogs';
+import { extractPreferences, type PreferenceVocabulary } from '../nlp';
+
+/** An inbound customer message, as the timeline stored it. */
+export interface LearnableMessage {
+  customerId: string;
+  channel: string;
+  conversationId: string;
+  activityId: string;
+  text: string;
+  locale?: string;
+  at: Date;
+}
+
+export interface ProfileLearner {
+  learn(message: LearnableMessage): Promise<void>;
+}
+
+export interface ConversationLearnerOptions {
+  recognizer: Recognizer;
+  learned: Pick<LearnedProfileStore, 'record'>;
+  /** The catalogue preferences are matched to (default: crm/commerce's products, cached). */
+  vocabulary: () => Promise<PreferenceVocabulary>;
+}
+
+/**
+ * Whether a message says enough to tell its language: two CJK characters, or two Latin words once
+ * emails, order numbers and digits are removed ("ok", "A10042" and an email tell nothing).
+ */
+export function languageEvidence(text: string): boolean {
+  const cjk = (text.match(/[\u3400-\u9fff]/g) ?? []).length;
+  if (cjk >= 2) return true;
+  const latin = text.replace(/\S+@\S+/g, ' ').replace(/#?\b[A-Za-z]*\d[\w-]*\b/g, ' ').match(/\b[A-Za-z]{2,}\b/g) ?? [];
+  return latin.length >= 2;
+}
+
+/**
+ * Learning from conversations: the bot's own NLP reading of each stored customer message (language,
+ * sentiment) and the preferences it states, folded into the customer's learned profile in crm/identity.
+ */
+export class ConversationLearner implements ProfileLearner {
+  constructor(private readonly o: ConversationLearnerOptions) {}
+
+  async learn(m: LearnableMessage): Promise<void> {
+    const text = m.text.trim();
+    if (!text) return;
+    const u = await this.o.recognizer.recognize(text, { locale: m.locale });
+    const preferences = extractPreferences(text, await this.o.vocabulary());
+    const source: MessageSource = { channel: m.channel, conversationId: m.conversationId, activityId: m.activityId, text: text.slice(0, 200), at: m.at.toISOString() };
+    await this.o.learned.record(m.customerId, {
+      language: languageEvidence(text) ? u.language : null,
+      sentiment: u.sentiment.score,
+      preferences,
+      source,
+    });
+  }
+}
+
+/** The catalogue as a preference vocabulary, reloaded at most every `ttlMs` (products change rarely). */
+export function cachedCatalogueVocabulary(db: Db, ttlMs = 5 * 60_000): () => Promise<PreferenceVocabulary> {
+  let cached: { at: number; value: Promise<PreferenceVocabulary> } | undefined;
+  return () => {
+    if (!cached || Date.now() - cached.at > ttlMs) {
+      const value = loadCatalog(db).then((items) => ({
+        categories: [...new Set(items.map((i) => i.category).filter((c): c is string => !!c))],
+        products: items.filter((i) => i.active !== false).map((i) => ({ sku: i.itemId, name: i.title ?? i.itemId, category: i.category ?? null })),
+      }));
+      cached = { at: Date.now(), value };
+      value.catch(() => (cached = undefined));
+    }
+    return cached.value;
+  };
+}

@@ -1,0 +1,157 @@
+/**
+ * What the bot learns about a customer from their messages: the language they write in, a sentiment
+ * trend and the preferences they state. Pure: an observation of one message in, the updated
+ * profile out (stored by LearnedProfileStore in customers.attributes.learned).
+ */
+import { z } from 'zod';
+
+/** Where a learned fact came from: one inbound message of the timeline. */
+export interface MessageSource {
+  channel: string;
+  conversationId: string;
+  activityId: string;
+  /** The message text (first 200 characters). */
+  text: string;
+  at: string;
+}
+
+export interface LearnedPreference {
+  /** The thing as the customer named it, lowercased ("candles", "蜡烛"). */
+  term: string;
+  /** Catalogue categories and product SKUs it matched (may be empty: "plastic"). */
+  categories: string[];
+  skus: string[];
+  source: MessageSource;
+}
+
+export type SentimentTrend = 'improving' | 'declining' | 'steady';
+
+export interface LearnedProfile {
+  version: 1;
+  /** Messages per detected language; `value` is the most used (ties: the latest). */
+  language: { value: string | null; counts: Record<string, number> };
+  sentiment: {
+    /** Exponentially weighted mean of the scores (−1 … 1), the latest weighing `alpha`. */
+    ewma: number | null;
+    count: number;
+    /** The last scores, oldest first. */
+    recent: Array<{ score: number; at: string }>;
+    /** Recent half against the earlier half of `recent` (null with fewer than 4 readings). */
+    trend: SentimentTrend | null;
+  };
+  likes: LearnedPreference[];
+  dislikes: LearnedPreference[];
+  contact: { channel: string; source: MessageSource } | null;
+  updatedAt: string;
+}
+
+export type ObservedPreference =
+  | { kind: 'likes' | 'dislikes'; term: string; categories: string[]; skus: string[] }
+  | { kind: 'contact'; channel: string };
+
+export interface MessageObservation {
+  /** Detected language when the message says enough to tell (null: too short, only numbers). */
+  language: string | null;
+  /** Sentiment score −1 … 1, null when not analysed. */
+  sentiment: number | null;
+  preferences: ObservedPreference[];
+  source: MessageSource;
+}
+
+export interface LearningOptions {
+  /** Weight of the newest score in the moving mean (default 0.3). */
+  alpha?: number;
+  /** Scores kept in `recent` (default 10). */
+  keepScores?: number;
+  /** Likes and dislikes kept each, newest first (default 30). */
+  maxPreferences?: number;
+  /** Mean difference between the halves of `recent` that counts as a trend (default 0.2). */
+  trendThreshold?: number;
+}
+
+const sourceSchema = z.object({ channel: z.string(), conversationId: z.string(), activityId: z.string(), text: z.string(), at: z.string() });
+const preferenceSchema = z.object({ term: z.string(), categories: z.array(z.string()), skus: z.array(z.string()), source: sourceSchema });
+
+/** The stored shape, checked on read: a hand-edited or older attribute never breaks a turn. */
+export const learnedProfileSchema = z.object({
+  version: z.literal(1),
+  language: z.object({ value: z.string().nullable(), counts: z.record(z.string(), z.number()) }),
+  sentiment: z.object({
+    ewma: z.number().nullable(),
+    count: z.number().int(),
+    recent: z.array(z.object({ score: z.number(), at: z.string() })),
+    trend: z.enum(['improving', 'declining', 'steady']).nullable(),
+  }),
+  likes: z.array(preferenceSchema),
+  dislikes: z.array(preferenceSchema),
+  contact: z.object({ channel: z.string(), source: sourceSchema }).nullable(),
+  updatedAt: z.string(),
+});
+
+export function emptyLearnedProfile(): LearnedProfile {
+  return { version: 1, language: { value: null, counts: {} }, sentiment: { ewma: null, count: 0, recent: [], trend: null }, likes: [], dislikes: [], contact: null, updatedAt: new Date(0).toISOString() };
+}
+
+/** The stored value as a LearnedProfile, or null when absent or not of this shape. */
+export function parseLearnedProfile(value: unknown): LearnedProfile | null {
+  const parsed = learnedProfileSchema.safeParse(value);
+  return parsed.success ? (parsed.data as LearnedProfile) : null;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+export function sentimentTrend(recent: ReadonlyArray<{ score: number }>, threshold = 0.2): SentimentTrend | null {
+  if (recent.length < 4) return null;
+  const half = Math.floor(recent.length / 2);
+  const delta = mean(recent.slice(recent.length - half).map((r) => r.score)) - mean(recent.slice(0, half).map((r) => r.score));
+  return delta > threshold ? 'improving' : delta < -threshold ? 'declining' : 'steady';
+}
+
+/** The profile after one more message. Never mutates its input. */
+export function learnFrom(profile: LearnedProfile | null, obs: MessageObservation, options: LearningOptions = {}): LearnedProfile {
+  const alpha = options.alpha ?? 0.3;
+  const keep = options.keepScores ?? 10;
+  const maxPrefs = options.maxPreferences ?? 30;
+  const base = profile ?? emptyLearnedProfile();
+  const next: LearnedProfile = {
+    ...base,
+    language: { value: base.language.value, counts: { ...base.language.counts } },
+    sentiment: { ...base.sentiment, recent: [...base.sentiment.recent] },
+    likes: [...base.likes],
+    dislikes: [...base.dislikes],
+    updatedAt: obs.source.at,
+  };
+
+  if (obs.language) {
+    const counts = next.language.counts;
+    counts[obs.language] = (counts[obs.language] ?? 0) + 1;
+    const best = Math.max(...Object.values(counts));
+    // Ties go to the language just used.
+    next.language.value = counts[obs.language] === best ? obs.language : Object.keys(counts).find((k) => counts[k] === best)!;
+  }
+
+  if (obs.sentiment !== null && Number.isFinite(obs.sentiment)) {
+    const s = Math.max(-1, Math.min(1, obs.sentiment));
+    const prev = next.sentiment.ewma;
+    next.sentiment.ewma = prev === null ? s : alpha * s + (1 - alpha) * prev;
+    next.sentiment.count += 1;
+    next.sentiment.recent = [...next.sentiment.recent, { score: s, at: obs.source.at }].slice(-keep);
+    next.sentiment.trend = sentimentTrend(next.sentiment.recent, options.trendThreshold);
+  }
+
+  const source = { ...obs.source, text: obs.source.text.slice(0, 200) };
+  for (const p of obs.preferences) {
+    if (p.kind === 'contact') {
+      next.contact = { channel: p.channel, source };
+      continue;
+    }
+    const term = p.term.toLowerCase();
+    // A newer statement replaces an older one about the same thing, either way ("changed my mind").
+    next.likes = next.likes.filter((l) => l.term !== term);
+    next.dislikes = next.dislikes.filter((l) => l.term !== term);
+    const entry: LearnedPreference = { term, categories: [...p.categories], skus: [...p.skus], source };
+    if (p.kind === 'likes') next.likes = [entry, ...next.likes].slice(0, maxPrefs);
+    else next.dislikes = [entry, ...next.dislikes].slice(0, maxPrefs);
+  }
+  return next;
+}

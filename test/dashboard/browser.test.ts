@@ -1,0 +1,189 @@
+import fs from 'node:fs';
+import type { Page } from 'playwright-core';
+import { startInProcessApp } from '../support/apps';
+import { openBrowser, screenshot, type Browser } from '../support/browser';
+import type { Application } from '../../bot/application';
+import { AgentEvaluationService } from '../../crm/scores';
+import { seedDemoActivity } from '../../crm/reports';
+import { createQueue, QUEUE_NAMES } from '../../workers';
+import { DEMO_PASSWORD } from '../../crm/users/demo';
+import { ConsoleClient } from '../api/consoleClient';
+
+/**
+ * Acceptance (issue #5): on a fresh install's demo data (DEMO_SEED=always on an empty database), a
+ * supervisor signs in at the console, opens the dashboard from its header and sees real charts drawn
+ * from the data (Chart.js instances with data points, canvases with pixels); the screenshot is kept
+ * as test-artifacts/dashboard.png. An agent gets 403 on the page and on the API.
+ */
+describe('supervisor dashboard in the browser', () => {
+  let app: Application & { url: string };
+  let browser: Browser;
+  let startMs: number;
+  const cspViolations: string[] = [];
+
+  beforeAll(async () => {
+    const started = Date.now();
+    app = await startInProcessApp({ DEMO_SEED: 'always' });
+    startMs = Date.now() - started;
+    browser = await openBrowser(app.url);
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  function watch(page: Page): Page {
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy|Refused to/.test(m.text())) cspViolations.push(m.text());
+    });
+    page.on('pageerror', (e) => cspViolations.push(`page error: ${e.message}`));
+    return page;
+  }
+
+  /** What Chart.js drew on each canvas of the page: chart type, data points, and painted pixels. */
+  async function drawnCharts(page: Page, scope = 'body') {
+    return page.evaluate((selector) => {
+      const Chart = (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { config: { type: string }; data: { datasets: Array<{ data: Array<number | null> }> } } | undefined } }).Chart;
+      return Array.from(document.querySelectorAll<HTMLCanvasElement>(`${selector} canvas`)).map((canvas) => {
+        const chart = Chart.getChart(canvas);
+        const ctx = canvas.getContext('2d')!;
+        const pixels = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+        let painted = 0;
+        for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted += 1;
+        return {
+          label: canvas.getAttribute('aria-label'),
+          type: chart?.config.type ?? null,
+          points: chart ? chart.data.datasets.reduce((n, d) => n + d.data.filter((v) => v !== null && v !== undefined).length, 0) : 0,
+          paintedShare: painted / (canvas.width * canvas.height),
+        };
+      });
+    }, scope);
+  }
+
+  it('seeds four weeks of demo history with daily scores, once', async () => {
+    const client = await new ConsoleClient(app.url).signIn('supervisor@demo.concierge', DEMO_PASSWORD);
+    const periods = (await client.get('/api/dashboard/periods')).body.periods as Array<{ kind: string; agents: number }>;
+    expect(periods).toHaveLength(28);
+    expect(periods.every((p) => p.kind === 'day' && p.agents === 3)).toBe(true);
+    // The history leaves nothing open (no demo agent gets a ticket without a conversation).
+    expect((await client.get('/api/dashboard/queues')).body.totals).toMatchObject({ backlog: 0, waiting: 0 });
+    // Customers asking for a person now, while every demo agent is offline: they wait in their queues.
+    for (const [intent, text, sentiment] of [
+      ['billing', 'I was charged twice, I need a person now', -0.7],
+      ['shipping_info', 'My parcel is a week late', -0.3],
+      ['technical_issue', 'The app crashes at checkout', -0.2],
+    ] as const) {
+      const customer = await app.crm.customers.resolve({ kind: 'test', externalId: `dash-${intent}`, displayName: `Waiting ${intent}` });
+      await app.support.tickets.open({ customerId: customer.id, channel: 'test', conversationId: `dash-${intent}`, intent, language: 'en', sentiment, recentMessages: [text], entities: [], trigger: 'asked_for_person' });
+    }
+    const health = (await client.get('/api/dashboard/queues')).body;
+    expect(health.totals).toMatchObject({ backlog: 3, waiting: 3, assigned: 0, onlineAgents: 0 });
+    expect(health.queues.find((q: { queueId: string }) => q.queueId === 'billing')).toMatchObject({ backlog: 1, waiting: 1, level: 'critical' });
+    // A second start (or call) on the same database writes nothing.
+    const again = await seedDemoActivity({ db: app.database.db, scores: new AgentEvaluationService(app.database.db), routing: app.support.config, agents: await app.support.agents.list() });
+    expect(again).toEqual({ tickets: 0, events: 0, days: 0 });
+    // The whole start, demo history and 28 evaluations included, stays within seconds.
+    expect(startMs).toBeLessThan(60_000);
+  });
+
+  it('a supervisor signs in at the console, opens the dashboard and sees charts drawn from the data', async () => {
+    const page = watch(await browser.newPage());
+    await page.setViewportSize({ width: 1440, height: 900 });
+    // Anonymous: the page points to the console's sign-in.
+    await page.goto(`${app.url}/dashboard/`);
+    await page.getByRole('heading', { name: 'Sign in first' }).waitFor();
+    await page.getByRole('link', { name: 'Sign in at the console' }).click();
+    await page.getByLabel('Email').fill('supervisor@demo.concierge');
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: 'Supervisor dashboard' }).click();
+    await page.waitForURL(`${app.url}/dashboard/`);
+
+    const ranking = page.getByRole('table', { name: 'Agents ranked by score' });
+    await ranking.getByRole('button', { name: /Bea Billing/ }).waitFor();
+    expect(await ranking.locator('tbody tr').count()).toBe(3);
+    const firstRank = await ranking.locator('tbody tr').first().locator('td').first().textContent();
+    expect(firstRank).toBe('1');
+    await page.getByRole('article', { name: 'Queue Billing' }).getByText('critical').waitFor({ state: 'attached' });
+    await page.getByRole('img', { name: /^CSAT distribution: 1 stars \d+/ }).waitFor();
+    await page.getByRole('img', { name: /^Sentiment trend/ }).waitFor();
+    await page.getByRole('img', { name: /^Scores of 3 agents over 28 evaluations/ }).waitFor();
+
+    const charts = await drawnCharts(page);
+    expect(charts.map((c) => c.type)).toEqual(['line', 'bar', 'line', 'bar']); // team scores, CSAT, sentiment, volume
+    for (const c of charts) {
+      expect({ label: c.label, hasPoints: c.points > 0, painted: c.paintedShare > 0.01 }).toEqual({ label: c.label, hasPoints: true, painted: true });
+    }
+    // The CSAT bars are the API's counts.
+    const csat = await page.evaluate(async () => (await (await fetch('/api/dashboard/csat?days=28')).json()).overall.counts as number[]);
+    const drawn = await page.evaluate(() => {
+      const canvas = document.querySelector('canvas[aria-label^="CSAT distribution"]') as HTMLCanvasElement;
+      return (window as unknown as { Chart: { getChart(c: HTMLCanvasElement): { data: { datasets: Array<{ data: number[] }> } } } }).Chart.getChart(canvas).data.datasets[0].data;
+    });
+    expect(drawn).toEqual(csat);
+    expect(csat.reduce((a, b) => a + b, 0)).toBeGreaterThan(20);
+
+    // An agent's detail: trend line charts per figure, the explanation and the tickets behind it.
+    await ranking.getByRole('button', { name: /Gia General/ }).click();
+    const detail = page.getByRole('region', { name: 'Gia General' });
+    await detail.getByText(/^Composite = /).waitFor();
+    await detail.getByRole('img', { name: 'Gia General: Score over time' }).waitFor();
+    const trendCharts = await drawnCharts(page, '.detail');
+    expect(trendCharts).toHaveLength(6);
+    for (const c of trendCharts) {
+      expect({ label: c.label, type: c.type, enough: c.points >= 20, painted: c.paintedShare > 0.005 }).toEqual({ label: c.label, type: 'line', enough: true, painted: true });
+    }
+    expect(await detail.locator('table.tickets tbody tr').count()).toBeGreaterThan(0);
+
+    const shot = await screenshot(page, 'dashboard');
+    expect(fs.statSync(shot).size).toBeGreaterThan(50_000);
+
+    // CSV export of the shown period.
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Export CSV' }).click();
+    const file = await (await download).path();
+    const csv = fs.readFileSync(file!, 'utf8').split('\r\n');
+    expect(csv[0]).toMatch(/^period_start,period_end,rank,agent_id,agent,email,composite,/);
+    expect(csv.filter(Boolean)).toHaveLength(4);
+
+    // Evaluate now: the job is queued for the shown period.
+    await page.getByRole('button', { name: 'Evaluate now' }).click();
+    await page.getByRole('status').filter({ hasText: /Evaluation queued for/ }).waitFor();
+    const queue = createQueue(QUEUE_NAMES.agentEvaluation, { redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' });
+    try {
+      const periods = (await page.evaluate(async () => (await (await fetch('/api/dashboard/periods')).json()).periods)) as Array<{ start: string; end: string }>;
+      const id = `evaluation/${periods[0].start.replace(/:00\.000Z$/, 'Z').replace(/:/g, '')}/${periods[0].end.replace(/:00\.000Z$/, 'Z').replace(/:/g, '')}`;
+      const job = await queue.getJob(id);
+      expect(job?.data).toEqual({ granularity: 'day', start: periods[0].start, end: periods[0].end });
+      await job?.remove(); // no worker runs in this web-only app
+    } finally {
+      await queue.close();
+    }
+
+    expect(cspViolations).toEqual([]);
+    expect(browser.foreignRequests).toEqual([]);
+    await page.close();
+  });
+
+  it('an agent gets 403 on the page and on the API, and no dashboard link in the console', async () => {
+    await browser.context.clearCookies();
+    const page = watch(await browser.newPage());
+    await page.goto(`${app.url}/console/`);
+    await page.getByLabel('Email').fill('billing@demo.concierge');
+    await page.getByLabel('Password').fill(DEMO_PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Inbox' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Supervisor dashboard' }).count()).toBe(0);
+    const res = await page.goto(`${app.url}/dashboard/`);
+    expect(res!.status()).toBe(403);
+    await page.getByRole('heading', { name: 'Supervisors only' }).waitFor();
+    await screenshot(page, 'dashboard-forbidden');
+    const api = await page.evaluate(async () => {
+      const r = await fetch('/api/dashboard/ranking');
+      return { status: r.status, body: await r.json() };
+    });
+    expect(api).toEqual({ status: 403, body: { error: { code: 'forbidden', message: 'this needs the role supervisor or admin' } } });
+    expect(cspViolations).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,133 @@
+import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, type Activity, type HeroCard } from 'botbuilder';
+import type { DialogState } from 'botbuilder-dialogs';
+import { createCrm, openDatabase, type Database } from '../../crm';
+import { DEMO_ORDERS, DEMO_PRODUCTS, seedDemoCatalog } from '../../crm/commerce';
+import { IdentityLinker } from '../../crm/identity';
+import { RecommendationService } from '../../crm/recommendations';
+import { MainDialog, type ConversationFacts } from '../../dialogs';
+import { loadDefaultNlpEngine, type NlpEngine } from '../../nlp';
+import { NlpRecognizer } from '../../bot/nlpRecognizer';
+import { ServiceRecommendations } from '../../bot/recommendations';
+import { TimelineMiddleware } from '../../bot/timelineMiddleware';
+import { sharedNlpCache, testDatabaseUrl } from '../support/apps';
+
+/**
+ * The `recommendation` intent end to end below the HTTP edge: the real NLP model, the timeline
+ * middleware resolving the chat user to a customer, the service on the demo shop in PostgreSQL.
+ */
+describe('recommendation carousel', () => {
+  let engine: NlpEngine;
+  let database: Database;
+  let crm: ReturnType<typeof createCrm>;
+  let service: RecommendationService;
+  let danaId: string;
+  const danaSkus = new Set(DEMO_ORDERS.flatMap((o) => o.lines.map(([sku]) => sku)));
+  const nameOf = (sku: string) => DEMO_PRODUCTS.find((p) => p.sku === sku)!.name;
+
+  beforeAll(async () => {
+    engine = await loadDefaultNlpEngine({ cacheDir: sharedNlpCache });
+    database = await openDatabase({ url: testDatabaseUrl(), poolSize: 4 });
+    crm = createCrm(database.db);
+    await seedDemoCatalog(database.db, crm.customers);
+    danaId = (await crm.customers.resolve({ kind: 'email', externalId: 'dana.demo@example.com' })).id;
+    service = new RecommendationService({ db: database.db });
+    await service.start();
+  });
+  afterAll(async () => {
+    await service?.close();
+    await database?.close();
+  });
+
+  /** A chat user on the `test` channel, through the timeline middleware and the main dialog. */
+  function chatAs(userId: string, recommendations: RecommendationService = service) {
+    const state = new ConversationState(new MemoryStorage());
+    const accessor = state.createProperty<DialogState>('dialogState');
+    const dialog = new MainDialog({
+      recognizer: new NlpRecognizer(engine),
+      facts: state.createProperty<ConversationFacts>('facts'),
+      recommendations: new ServiceRecommendations(recommendations),
+    });
+    const adapter = new TestAdapter(
+      async (context) => {
+        if (context.activity.type === ActivityTypes.Message) await dialog.run(context, accessor);
+        await state.saveChanges(context);
+      },
+      { channelId: 'test', from: { id: userId, name: userId } },
+    );
+    adapter.conversation.conversation = { ...adapter.conversation.conversation, id: `conv-${userId}` };
+    adapter.use(new TimelineMiddleware(crm));
+    return adapter;
+  }
+
+  const heroes = (a: Partial<Activity>): HeroCard[] => {
+    expect(a.attachmentLayout).toBe('carousel');
+    for (const att of a.attachments ?? []) expect(att.contentType).toBe('application/vnd.microsoft.card.hero');
+    return (a.attachments ?? []).map((att) => att.content as HeroCard);
+  };
+
+  it('a returning customer (chat identity linked by order proof) gets cards of products they never bought, with why', async () => {
+    const visitor = await crm.customers.resolve({ kind: 'test', externalId: 'visitor-dana' });
+    const link = await new IdentityLinker(database.db).linkByOrderProof({ customerId: visitor.id, email: 'dana.demo@example.com', orderNumber: 'A10042' });
+    expect(link).toMatchObject({ linked: true, customerId: danaId });
+    const expected = (await service.recommendFor(danaId, { k: 4 })).cards;
+    expect(expected).toHaveLength(4);
+
+    await chatAs('visitor-dana')
+      .send('can you recommend something for me?')
+      .assertReply((a) => {
+        expect(a.text).toBe('Here are a few picks for you, based on what you bought before:');
+        const cards = heroes(a);
+        expect(cards.map((c) => c.title)).toEqual(expected.map((c) => c.name));
+        for (const [i, card] of cards.entries()) {
+          const sku = expected[i].sku;
+          expect(danaSkus.has(sku)).toBe(false);
+          expect(sku).not.toBe('MUG-ENAMEL');
+          expect(card.subtitle).toMatch(/^€\d+\.\d\d$/);
+          expect(card.buttons).toEqual([{ type: 'imBack', title: 'Tell me more', value: `Tell me more about ${card.title}` }]);
+        }
+        // Personal picks name one of the customer's own purchases.
+        const reasons = cards.map((c) => c.text ?? '');
+        expect(reasons.some((r) => [...danaSkus].some((sku) => r === `Because you bought ${nameOf(sku)}`))).toBe(true);
+      })
+      .startTest();
+  });
+
+  it('in Chinese: the same products, with the reason and price in Chinese', async () => {
+    const expected = (await service.recommendFor(danaId, { k: 4 })).cards;
+    await chatAs('visitor-dana')
+      .send('有什么推荐的吗？')
+      .assertReply((a) => {
+        expect(a.text).toBe('根据您之前的购买，为您挑选了这些商品：');
+        const cards = heroes(a);
+        expect(cards.map((c) => c.title)).toEqual(expected.map((c) => c.name));
+        expect(cards.some((c) => /^因为您购买过/.test(c.text ?? ''))).toBe(true);
+        expect(cards[0].buttons?.[0]).toMatchObject({ title: '了解详情', value: `介绍一下${cards[0].title}` });
+        expect(cards[0].subtitle).toMatch(/^€\d+\.\d\d$/);
+      })
+      .startTest();
+  });
+
+  it('an unknown visitor gets popular products and is told why', async () => {
+    await chatAs('visitor-new')
+      .send('what would you recommend?')
+      .assertReply((a) => {
+        expect(a.text).toBe('I do not know your purchases yet, so here is what other customers like right now:');
+        const cards = heroes(a);
+        expect(cards).toHaveLength(4);
+        for (const c of cards) expect(c.text).toBe('Popular right now');
+        expect(cards.map((c) => c.title)).not.toContain(nameOf('MUG-ENAMEL'));
+      })
+      .startTest();
+  });
+
+  it('without a model yet: a polite sentence, no empty carousel', async () => {
+    const noModel = new RecommendationService({ db: database.db, autoTrainMaxProducts: 0 });
+    await chatAs('visitor-early', noModel)
+      .send('can you recommend something?')
+      .assertReply((a) => {
+        expect(a.attachments ?? []).toHaveLength(0);
+        expect(a.text).toBe('I have no suggestions right now. Tell me what you are looking for and I will help you find it.');
+      })
+      .startTest();
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * Recommendation training (`recommendation-training` queue): a repeatable job (cron
+ * RECOMMENDATIONS_TRAIN_CRON, default 03:30 UTC) and on-demand runs, directly
+ * (`requestRecommendationTraining`) or through the outbox (topic `recommendations.train`, written by
+ * crm/recommendations `requestTrainingInOutbox`). Each run loads purchases, events and the catalogue
+ * from PostgreSQL, trains (RECOMMENDATIONS_ALGORITHM), stores the version, activates it, prunes old
+ * versions and tells web processes to load it (Redis message; they also poll the active id).
+ * Idempotent: an on-demand job's id is the data stamp (same data, one job), and the version id is
+ * deterministic (training the same data again stores nothing new).
+ */
+import { Worker, type Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { trainingDataStamp, type ModelActivationNotifier, type RecommendationTrainer } from '../crm/recommendations';
+import type { DbOrTx } from '../crm';
+import { connectionFromUrl, DEFAULT_QUEUE_PREFIX, jobIdForKey, QUEUE_NAMES, type QueueConnection } from './queues';
+
+export const RECOMMENDATION_TRAINING_JOB_NAME = 'recommendations.train';
+export const RECOMMENDATION_TRAINING_SCHEDULER_ID = 'recommendation-training-nightly';
+export const DEFAULT_RECOMMENDATION_TRAINING_CRON = '30 3 * * *';
+
+export interface RecommendationTrainingPayload {
+  reason: 'scheduled' | 'on-demand' | string;
+  /** The data stamp the request was made for (on-demand requests). */
+  stamp?: string;
+}
+
+export interface RecommendationTrainingResult {
+  versionId: string;
+  algorithm: string;
+  created: boolean;
+  activated: boolean;
+  pruned: string[];
+  items: number;
+  customers: number;
+  metrics: Record<string, unknown>;
+}
+
+/** The job id of a training request for one data stamp (the same id the outbox relay gives its row). */
+export function recommendationTrainingJobId(stamp: string): string {
+  return jobIdForKey(`recommendations:train:${stamp}`);
+}
+
+/** Schedules the repeatable training (replacing an earlier cron). Idempotent; `off` removes it. */
+export async function scheduleRecommendationTraining(queue: Queue, o: { cron?: string; tz?: string } = {}): Promise<void> {
+  const cron = o.cron?.trim() || DEFAULT_RECOMMENDATION_TRAINING_CRON;
+  if (cron === 'off') {
+    await queue.removeJobScheduler(RECOMMENDATION_TRAINING_SCHEDULER_ID);
+    return;
+  }
+  await queue.upsertJobScheduler(
+    RECOMMENDATION_TRAINING_SCHEDULER_ID,
+    { pattern: cron, tz: o.tz ?? 'UTC' },
+    { name: RECOMMENDATION_TRAINING_JOB_NAME, data: { reason: 'scheduled' } satisfies RecommendationTrainingPayload, opts: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 } } },
+  );
+}
+
+/** Asks for a training run now, for the data as it is: asking again before the data changes returns the same job. */
+export async function requestRecommendationTraining(queue: Queue, db: DbOrTx): Promise<string> {
+  const stamp = await trainingDataStamp(db);
+  const job = await queue.add(RECOMMENDATION_TRAINING_JOB_NAME, { reason: 'on-demand', stamp } satisfies RecommendationTrainingPayload, { jobId: recommendationTrainingJobId(stamp) });
+  return job.id!;
+}
+
+export interface RecommendationTrainingWorkerOptions extends QueueConnection {
+  trainer: Pick<RecommendationTrainer, 'trainAndActivate'>;
+  /** Tells web processes a new version is active. */
+  notifier?: ModelActivationNotifier;
+  log: Logger;
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+/** Consumes the training queue, one run at a time per process (training is CPU-heavy). */
+export function startRecommendationTrainingWorker(o: RecommendationTrainingWorkerOptions): Worker<RecommendationTrainingPayload, RecommendationTrainingResult> {
+  const worker = new Worker<RecommendationTrainingPayload, RecommendationTrainingResult>(
+    QUEUE_NAMES.recommendationTraining,
+    async (job) => {
+      const r = await o.trainer.trainAndActivate();
+      const v = r.version;
+      // Told after the commit: a web process that hears it finds the version active.
+      if (r.activated) await o.notifier?.modelActivated(v.versionId).catch((err: unknown) => o.log.warn({ err }, 'could not announce the new recommendation model (web processes will see it on their next poll)'));
+      o.log.info({ jobId: job.id, reason: job.data.reason, versionId: v.versionId, created: r.created, activated: r.activated, pruned: r.pruned.length, items: v.items, customers: v.customers, metrics: v.metrics }, 'recommendation model trained');
+      return { versionId: v.versionId, algorithm: v.algorithm, created: r.created, activated: r.activated, pruned: r.pruned, items: v.items, customers: v.customers, metrics: v.metrics };
+    },
+    {
+      connection: connectionFromUrl(o.redisUrl, { maxRetriesPerRequest: null }),
+      prefix: o.prefix ?? DEFAULT_QUEUE_PREFIX,
+      concurrency: 1,
+      // Training runs on this thread: a large catalogue can hold the event loop for a while.
+      lockDuration: o.lockDurationMs ?? 600_000,
+      stalledInterval: o.stalledIntervalMs ?? 60_000,
+    },
+  );
+  worker.on('failed', (j, err) => o.log.warn({ err, jobId: j?.id, attemptsMade: j?.attemptsMade }, 'recommendation training failed'));
+  worker.on('error', (err) => o.log.warn({ err }, 'recommendation training worker error'));
+  return worker;
+}
