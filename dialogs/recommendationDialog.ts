@@ -6,6 +6,8 @@ import { ContentCatalog, fill } from './content';
 import type { Language } from './recognizer';
 
 export const RECOMMENDATION_DIALOG = 'recommendation';
+/** Cards in the chat carousel (the agent console's customer panel shows the same number). */
+export const RECOMMENDATION_CARD_COUNT = 4;
 
 /** One recommended product, as the port gives it (names and prices from the catalogue). */
 export interface RecommendedProduct {
@@ -43,7 +45,7 @@ export class RecommendationDialog extends ComponentDialog {
   constructor(
     private readonly recommendations?: RecommendationPort,
     private readonly content: ContentCatalog = new ContentCatalog(),
-    private readonly count = 4,
+    private readonly count = RECOMMENDATION_CARD_COUNT,
   ) {
     super(RECOMMENDATION_DIALOG);
     this.addDialog(new WaterfallDialog('recommendationSteps', [this.show.bind(this)]));

@@ -46,7 +46,9 @@ export interface VerifyIdentityResult {
 export function proofDetailsIn(u: Pick<Understanding, 'entities'>): { email?: string; orderNumbers: string[] } {
   const email = u.entities.find((e) => e.type === 'email');
   const order = u.entities.find((e) => e.type === 'order_number');
-  const orderNumbers = order ? [...new Set([String(order.value ?? order.text), order.text.replace(/^#\s*/, '')].filter(Boolean))] : [];
+  // The normalised number, as typed, and with the '#' some shops store (as the order lookup tries).
+  const normalised = order ? String(order.value ?? order.text) : '';
+  const orderNumbers = order ? [...new Set([normalised, order.text.replace(/^#\s*/, ''), `#${normalised}`].filter((n) => n && n !== '#'))] : [];
   return { email: email ? String(email.value ?? email.text).toLowerCase() : undefined, orderNumbers };
 }
 

@@ -2,8 +2,8 @@
  * Agent evaluation (`agent-evaluation` queue): a repeatable job (nightly at 02:00 UTC by default,
  * any cron) and on-demand runs, each calling crm/scores `AgentEvaluationService.evaluate(period)` for
  * the previous UTC day or ISO week. Idempotent per period: the job id names the period (a second
- * request for the same period while the first is kept is a duplicate) and `evaluate` replaces the
- * period's scores as a whole, so a rerun never duplicates.
+ * request while the first waits or runs is a duplicate; one after it finished runs it again) and
+ * `evaluate` replaces the period's scores as a whole, so a rerun never duplicates.
  */
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
@@ -58,14 +58,22 @@ export async function scheduleAgentEvaluation(queue: Queue, o: { cron?: string; 
 }
 
 /**
- * Asks for an evaluation now (of the previous day/week, or an explicit period). Returns the job id:
- * asking again for the same period while its job is kept returns the same job.
+ * Asks for an evaluation now (of the previous day/week, or an explicit period). Returns the job id.
+ * While the period's job waits or runs, asking again returns that same job (one evaluation however
+ * often the button is pressed). Once it has finished, asking again runs it again: late ratings and
+ * reopens arrive after a period ends, and `evaluate` replaces the period's scores, so a rerun is safe.
  */
 export async function requestAgentEvaluation(queue: Queue, o: { granularity?: EvaluationGranularity; period?: Period; now?: Date } = {}): Promise<string> {
   const granularity = o.granularity ?? 'day';
   const period = o.period ?? periodFor({ granularity }, o.now ?? new Date());
   const payload: AgentEvaluationPayload = { granularity, start: period.start.toISOString(), end: period.end.toISOString() };
-  const job = await queue.add(EVALUATION_JOB_NAME, payload, { jobId: evaluationJobId(period) });
+  const jobId = evaluationJobId(period);
+  const previous = await queue.getJob(jobId);
+  if (previous && ((await previous.isCompleted()) || (await previous.isFailed()))) {
+    // A concurrent request may have removed it first; either way the add below creates one job.
+    await previous.remove().catch(() => undefined);
+  }
+  const job = await queue.add(EVALUATION_JOB_NAME, payload, { jobId });
   return job.id!;
 }
 

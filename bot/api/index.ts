@@ -11,6 +11,7 @@ import type { CustomerDirectory, Timeline } from '../../crm';
 import { CrmError } from '../../crm';
 import type { AgentView, LiveEvent, Support, TicketView } from '../../crm/support';
 import type { RecommendationService } from '../../crm/recommendations';
+import { RECOMMENDATION_CARD_COUNT } from '../../dialogs/recommendationDialog';
 import type { CustomerValueStore } from '../../crm/value';
 import type { LearnedProfileStore } from '../../crm/identity';
 import { DuplicateUserError, type SessionService, type UserService, type UserView } from '../../crm/users';
@@ -132,8 +133,14 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
   /** The bot's picks for the customer (same service, same count as the chat carousel). */
   async function panelRecommendations(customerId: string) {
     if (!deps.recommendations) return { versionId: null, items: [] };
-    const served = await deps.recommendations.recommendFor(customerId, { k: 4 });
-    return { versionId: served.versionId, items: served.cards };
+    try {
+      const served = await deps.recommendations.recommendFor(customerId, { k: RECOMMENDATION_CARD_COUNT });
+      return { versionId: served.versionId, items: served.cards };
+    } catch (err) {
+      // The rest of the panel still helps the agent.
+      deps.log.warn({ err, customerId }, 'recommendations unavailable for the customer panel');
+      return { versionId: null, items: [] };
+    }
   }
 
   const canSee = (scope: Scope, t: Pick<TicketView, 'queueId' | 'assignedAgentId'>) => scope.all || scope.queues.has(t.queueId) || t.assignedAgentId === scope.userId;

@@ -16,7 +16,7 @@ export { IdentityLinker, MergeError } from './linking';
 export type { MergeRequest, MergeResult, MovedCounts, OrderProof, OrderProofResult } from './linking';
 export { CustomerHistory } from './history';
 export { LearnedProfileStore } from './learnedProfiles';
-export { learnFrom, parseLearnedProfile, emptyLearnedProfile, sentimentTrend, learnedProfileSchema } from './learning';
+export { learnFrom, mergeLearnedProfiles, parseLearnedProfile, emptyLearnedProfile, sentimentTrend, learnedProfileSchema } from './learning';
 export type { LearnedProfile, LearnedPreference, LearningOptions, MessageObservation, MessageSource, ObservedPreference, SentimentTrend } from './learning';
 export { CustomerSearch } from './search';
 export type { CustomerMatch } from './search';

@@ -155,3 +155,38 @@ export function learnFrom(profile: LearnedProfile | null, obs: MessageObservatio
   }
   return next;
 }
+
+/**
+ * Two customers' learned profiles as one (a merge): language counts added, scores interleaved by time,
+ * the moving mean weighted by each side's count, and per thing the newer statement (like or dislike).
+ */
+export function mergeLearnedProfiles(a: LearnedProfile | null, b: LearnedProfile | null, options: LearningOptions = {}): LearnedProfile | null {
+  if (!a || !b) return a ?? b;
+  const counts: Record<string, number> = { ...a.language.counts };
+  for (const [k, n] of Object.entries(b.language.counts)) counts[k] = (counts[k] ?? 0) + n;
+  const newer = a.updatedAt >= b.updatedAt ? a : b;
+  const best = Math.max(0, ...Object.values(counts));
+  const value = newer.language.value && counts[newer.language.value] === best ? newer.language.value : (Object.keys(counts).find((k) => counts[k] === best) ?? null);
+  const recent = [...a.sentiment.recent, ...b.sentiment.recent].sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0)).slice(-(options.keepScores ?? 10));
+  const count = a.sentiment.count + b.sentiment.count;
+  const weighted = [a, b].filter((p) => p.sentiment.ewma !== null);
+  const ewma = weighted.length ? weighted.reduce((sum, p) => sum + p.sentiment.ewma! * p.sentiment.count, 0) / Math.max(1, weighted.reduce((n, p) => n + p.sentiment.count, 0)) : null;
+  const statements = [...a.likes.map((p) => ({ kind: 'likes' as const, p })), ...a.dislikes.map((p) => ({ kind: 'dislikes' as const, p })), ...b.likes.map((p) => ({ kind: 'likes' as const, p })), ...b.dislikes.map((p) => ({ kind: 'dislikes' as const, p }))];
+  const latest = new Map<string, (typeof statements)[number]>();
+  for (const s of statements) {
+    const seen = latest.get(s.p.term);
+    if (!seen || s.p.source.at > seen.p.source.at) latest.set(s.p.term, s);
+  }
+  const byTime = [...latest.values()].sort((x, y) => (x.p.source.at > y.p.source.at ? -1 : x.p.source.at < y.p.source.at ? 1 : 0));
+  const max = options.maxPreferences ?? 30;
+  const contacts = [a.contact, b.contact].filter((c): c is NonNullable<LearnedProfile['contact']> => c !== null).sort((x, y) => (x.source.at > y.source.at ? -1 : 1));
+  return {
+    version: 1,
+    language: { value, counts },
+    sentiment: { ewma, count, recent, trend: sentimentTrend(recent, options.trendThreshold) },
+    likes: byTime.filter((s) => s.kind === 'likes').map((s) => s.p).slice(0, max),
+    dislikes: byTime.filter((s) => s.kind === 'dislikes').map((s) => s.p).slice(0, max),
+    contact: contacts[0] ?? null,
+    updatedAt: newer.updatedAt,
+  };
+}

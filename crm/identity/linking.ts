@@ -3,6 +3,7 @@ import type { Db, DbOrTx } from '../db';
 import { queryRows } from '../commerce/rows';
 import { CrmError, NotFoundError } from '../errors';
 import { MERGE_MOVED_KINDS, type MergeMovedKind } from '../schema';
+import { mergeLearnedProfiles, parseLearnedProfile } from './learning';
 
 export class MergeError extends CrmError {
   constructor(message: string, code = 'merge_conflict') {
@@ -97,8 +98,12 @@ export class IdentityLinker {
     // The survivor keeps its own values and takes the merged profile's where it has none.
     const s = before.survivor;
     const m = before.merged;
+    const attributes: Record<string, unknown> = { ...m.customer.attributes, ...s.customer.attributes };
+    // What the bot learned in both profiles' chats is combined, not one side's dropped (undo restores both).
+    const learned = mergeLearnedProfiles(parseLearnedProfile(s.customer.attributes?.learned), parseLearnedProfile(m.customer.attributes?.learned));
+    if (learned) attributes.learned = learned;
     await tx.execute(sql`update customers set display_name = ${s.customer.display_name ?? m.customer.display_name}, email = ${s.customer.email ?? m.customer.email},
-      language = ${s.customer.language ?? m.customer.language}, attributes = ${JSON.stringify({ ...m.customer.attributes, ...s.customer.attributes })}::jsonb, updated_at = now()
+      language = ${s.customer.language ?? m.customer.language}, attributes = ${JSON.stringify(attributes)}::jsonb, updated_at = now()
       where id = ${survivorId}`);
     const consent = { ...(m.profile?.consent ?? {}) };
     for (const [purpose, flag] of Object.entries(s.profile?.consent ?? {})) {

@@ -10,7 +10,7 @@ import { queryRows } from '../commerce/rows';
 import type { RedisModelActivations } from './activations';
 import { deserializeRecommender } from './snapshot';
 import { RecommendationModelStore } from './store';
-import { RecommendationTrainer } from './training';
+import { RecommendationTrainer, requestTrainingInOutbox } from './training';
 import type { AlgorithmName, Recommender, RecommendationSource } from './types';
 
 /** One recommended product as chat and console show it. */
@@ -40,7 +40,10 @@ export interface RecommendationServiceOptions {
   store?: RecommendationModelStore;
   /** Used when no version exists at start and the catalogue is small. */
   algorithm?: AlgorithmName;
-  /** Train at start when no version exists and the catalogue has at most this many products (default 500; 0 = never). */
+  /**
+   * Train at start when no version exists and the catalogue has at most this many products (default
+   * 500; 0 = never); above it, training is requested from the workers through the outbox.
+   */
   autoTrainMaxProducts?: number;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
@@ -88,7 +91,13 @@ export class RecommendationService {
     if (await this.reload()) return;
     const limit = this.o.autoTrainMaxProducts ?? 500;
     const [{ n }] = await queryRows<{ n: number }>(this.o.db, sql`select count(*)::int as n from products`);
-    if (n === 0 || n > limit) return;
+    if (n === 0) return;
+    if (n > limit) {
+      // Too big to train here: the workers train it (outbox → training job), then say so.
+      const key = await requestTrainingInOutbox(this.o.db, { reason: 'no model at start' });
+      this.o.log?.info({ products: n, outboxKey: key }, 'no recommendation model yet: training requested from the workers');
+      return;
+    }
     const trained = await new RecommendationTrainer({ db: this.o.db, store: this.store, algorithm: this.o.algorithm }).trainAndActivate();
     this.o.log?.info({ versionId: trained.version.versionId, items: trained.version.items, customers: trained.version.customers }, 'recommendation model trained at start (no version existed)');
     await this.reload();

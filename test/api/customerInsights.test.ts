@@ -68,6 +68,10 @@ describe('customer value and learned profile in the customer panel', () => {
     });
     expect(panel.learned!.sentiment.count).toBe(3);
 
+    // Documented in the OpenAPI document of the console API.
+    const docs = (await client.get('/api/docs')).body;
+    expect(Object.keys(docs.components.schemas)).toEqual(expect.arrayContaining(['CustomerValue', 'LearnedProfile']));
+
     // A customer nobody scored and who never wrote: both null, not an error.
     const stranger = await app.crm.customers.resolve({ kind: 'test', externalId: `stranger-${Date.now()}` });
     await app.support.tickets.open({ customerId: stranger.id, channel: 'test', conversationId: `conv-${Date.now()}`, intent: 'general', language: 'en', sentiment: 0, recentMessages: ['hi'], entities: [], trigger: 'asked_for_person' });

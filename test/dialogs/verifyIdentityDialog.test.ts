@@ -131,6 +131,19 @@ describe('identity proof in chat', () => {
     expect((await v.customer()).id).toBe(danaId);
   });
 
+  it('offers it after an account question; lets it go after three replies without an email', async () => {
+    const v = visitor();
+    expect(await v.say('I forgot my password and cannot log in')).toEqual([
+      expect.stringMatching(/Forgot password/),
+      'If you tell me your email address and one of your order numbers, I can link this chat to your account.',
+    ]);
+    expect(await v.say('link my account please')).toEqual(['Sure, I can link this chat to your account. What email address do you use for your orders?']);
+    expect(await v.say('no')).toEqual(['That does not look like an email address (like name@example.com). What is yours?']);
+    expect(await v.say('I would rather not')).toEqual(['That does not look like an email address (like name@example.com). What is yours?']);
+    expect(await v.say('never mind')).toEqual(['No problem, we can leave that for now. What else can I help you with?']);
+    expect(await v.say('hello')).toEqual(['Hello! How can I help you today?']);
+  });
+
   it('a mismatch and an unknown order get the same answer, and nothing is linked', async () => {
     const before = (await merges()).length;
     const v = visitor();
@@ -159,6 +172,15 @@ describe('identity proof in chat', () => {
     const ttl = await redis.pttl(`${keyPrefix}directline:${v.conversationId}`);
     expect(ttl).toBeGreaterThan(3_500_000);
     expect(ttl).toBeLessThanOrEqual(3_600_000);
+  });
+
+  it('Redis unreachable: the proof is not attempted (the limit cannot be enforced), the customer is told politely', async () => {
+    const down = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    down.on('error', () => undefined);
+    const v = visitor({ redisClient: down });
+    expect(await v.say(`my email is ${DANA} and my order is A10042`)).toEqual(["I can't check account details right now. Please try again later, or I can connect you with a person."]);
+    expect((await v.customer()).id).not.toBe(danaId);
+    down.disconnect();
   });
 
   it('works in Chinese: one message with both, a mismatch, and the prompts', async () => {

@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { createCrm, openDatabase, type Crm, type Database } from '../../crm';
 import { seedDemoCatalog } from '../../crm/commerce';
 import { queryRows } from '../../crm/commerce/rows';
-import { IdentityLinker, LearnedProfileStore, learnFrom, sentimentTrend, type MessageObservation } from '../../crm/identity';
+import { IdentityLinker, LearnedProfileStore, learnFrom, mergeLearnedProfiles, sentimentTrend, type MessageObservation } from '../../crm/identity';
 import { loadDefaultNlpEngine, type NlpEngine } from '../../nlp';
 import { NlpRecognizer } from '../../bot/nlpRecognizer';
 import { cachedCatalogueVocabulary, ConversationLearner, languageEvidence } from '../../bot/conversationLearning';
@@ -55,6 +55,20 @@ describe('learning from conversations (pure)', () => {
     expect(changed.likes).toEqual([]);
     expect(changed.dislikes.map((d) => d.term)).toEqual(['candles', 'plastic']);
     expect(changed.contact?.channel).toBe('phone');
+  });
+
+  it('merging two learned profiles: counts added, scores by time, the newer statement about a thing wins', () => {
+    const a = learnFrom(learnFrom(null, obs(1, { language: 'en', sentiment: 0.6, preferences: [{ kind: 'likes', term: 'candles', categories: [], skus: ['C'] }] })), obs(5, { language: 'en', sentiment: 0.2 }));
+    const b = learnFrom(null, obs(3, { language: 'zh', sentiment: -0.4, preferences: [{ kind: 'dislikes', term: 'candles', categories: [], skus: ['C'] }, { kind: 'contact', channel: 'phone' }] }));
+    const m = mergeLearnedProfiles(a, b)!;
+    expect(m.language).toEqual({ value: 'en', counts: { en: 2, zh: 1 } });
+    expect(m.sentiment.recent.map((r) => r.score)).toEqual([0.6, -0.4, 0.2]);
+    expect(m.sentiment.count).toBe(3);
+    expect(m.sentiment.ewma).toBeCloseTo((a.sentiment.ewma! * 2 + -0.4) / 3);
+    expect(m.likes).toEqual([]);
+    expect(m.dislikes.map((d) => d.term)).toEqual(['candles']);
+    expect(m.contact?.channel).toBe('phone');
+    expect(mergeLearnedProfiles(null, b)).toBe(b);
   });
 
   it('language evidence: words tell, emails, numbers and one-word replies do not', () => {
@@ -148,12 +162,22 @@ describe('learning from conversations (stored)', () => {
     expect(await learned.get(customer.id)).toBeNull();
   });
 
-  it('what was learned in an anonymous chat moves with the proof into the customer who owns the order', async () => {
+  it('what was learned in an anonymous chat is combined with the owner’s on proof; undo restores both', async () => {
+    const dana = (await crm.customers.findByIdentity('email', 'dana.demo@example.com'))!;
+    await learned.record(dana.id, obs(1, { language: 'en', sentiment: 0.5, preferences: [{ kind: 'likes', term: 'tea', categories: ['tea'], skus: [] }] }));
     const c = chat();
     await c.say('I love blankets');
     const anonymous = await c.customer();
-    const dana = (await crm.customers.findByIdentity('email', 'dana.demo@example.com'))!;
-    expect(await new IdentityLinker(database.db).linkByOrderProof({ customerId: anonymous.id, email: 'dana.demo@example.com', orderNumber: 'A10042' })).toMatchObject({ linked: true });
-    expect((await learned.get(dana.id))!.likes.map((l) => l.skus)).toEqual([['BLANKET-WOOL']]);
+    const linker = new IdentityLinker(database.db);
+    const proof = await linker.linkByOrderProof({ customerId: anonymous.id, email: 'dana.demo@example.com', orderNumber: 'A10042' });
+    expect(proof).toMatchObject({ linked: true, alreadyLinked: false });
+    const combined = (await learned.get(dana.id))!;
+    expect(combined.likes.map((l) => l.term)).toEqual(['blankets', 'tea']);
+    expect(combined.likes[0].skus).toEqual(['BLANKET-WOOL']);
+    expect(combined.sentiment.count).toBe(2);
+    expect(combined.language.counts).toEqual({ en: 2 });
+    await linker.undo((proof as { mergeId: string }).mergeId, 'agent:test');
+    expect((await learned.get(dana.id))!.likes.map((l) => l.term)).toEqual(['tea']);
+    expect((await learned.get(anonymous.id))!.likes.map((l) => l.term)).toEqual(['blankets']);
   });
 });

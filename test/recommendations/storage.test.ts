@@ -1,12 +1,12 @@
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { NotFoundError } from '../../crm';
 import {
-  deserializeRecommender, RecommendationModelStore, RecommendationService, RecommendationTrainer, RedisModelActivations, trainRecommender,
-  type Interaction,
+  deserializeRecommender, RecommendationModelStore, RecommendationService, RecommendationTrainer, RECOMMENDATIONS_TRAIN_TOPIC, RedisModelActivations,
+  trainingDataStamp, trainRecommender, type Interaction,
 } from '../../crm/recommendations';
-import { recommendationModels } from '../../crm/schema';
+import { outbox, recommendationModels } from '../../crm/schema';
 import { openShop, type Shop } from './dbFixtures';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -98,12 +98,17 @@ describe('RecommendationService on the database', () => {
     await shop.database.close();
   });
 
-  it('does not train at start when the catalogue is above the limit: no model, nothing served', async () => {
+  it('does not train at start when the catalogue is above the limit: nothing served, training asked of the workers (outbox)', async () => {
     const big = new RecommendationService({ db: shop.database.db, autoTrainMaxProducts: 5 });
     await big.start();
     expect(big.versionId).toBeNull();
     expect(big.forCustomer(shop.customer.t1)).toEqual({ cards: [], versionId: null, known: false });
     expect(await new RecommendationModelStore(shop.database.db).list()).toEqual([]);
+    // Two web processes starting together ask once (one row per data stamp).
+    await new RecommendationService({ db: shop.database.db, autoTrainMaxProducts: 5 }).start();
+    const rows = await shop.database.db.select().from(outbox).where(eq(outbox.topic, RECOMMENDATIONS_TRAIN_TOPIC));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ dedupeKey: `recommendations:train:${await trainingDataStamp(shop.database.db)}`, relayedAt: null });
     await big.close();
   });
 

@@ -1,6 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Queue, QueueEvents, Worker } from 'bullmq';
 import { agentScores } from '../../crm/schema/scores';
+import { ticketEvents } from '../../crm/schema';
 import { AgentEvaluationService } from '../../crm/scores';
 import {
   createQueue,
@@ -87,8 +88,16 @@ describe('agent evaluation job', () => {
     expect(stored).toHaveLength(result.agents);
     expect(stored.map((s) => s.agentId)).toContain(agentId);
 
-    // Asked again after it ran (the completed job is kept): still the same job, no second run.
+    // Asked again after it ran: it runs again (a late rating now counts), still one row per agent.
+    await desk.database.db.insert(ticketEvents).values({ ticketId: ticket.id, type: 'csat', actor: 'customer', data: { agentId, rating: 4 } });
+    const again = awaitCompleted(events, [ids[0]], { failOnFailed: true });
     expect(await requestAgentEvaluation(queue, { period })).toBe(ids[0]);
-    expect(await queue.getJobCounts('wait', 'active', 'delayed')).toEqual({ wait: 0, active: 0, delayed: 0 });
+    await again;
+    const rerun = await desk.database.db
+      .select()
+      .from(agentScores)
+      .where(and(eq(agentScores.periodStart, period.start), eq(agentScores.periodEnd, period.end), eq(agentScores.agentId, agentId)));
+    expect(rerun).toHaveLength(1);
+    expect((rerun[0].figures as { csatAverage: number | null }).csatAverage).toBe(4);
   });
 });

@@ -22,6 +22,7 @@ describe('follow-up worker killed mid-job', () => {
     let events: QueueEvents | undefined;
     let deliveryEvents: QueueEvents | undefined;
     let consumer: ReturnType<typeof startDeliveryConsumer> | undefined;
+    let deliveryQueue: Queue | undefined;
     const workers: ChildWorker[] = [];
     try {
       events = await queueEvents(QUEUE_NAMES.followUps, MAIN_REDIS_URL, prefix);
@@ -64,7 +65,8 @@ describe('follow-up worker killed mid-job', () => {
 
       // A consumer that died after sending but before recording: the retry finds the stored copy.
       await desk.database.db.delete(deliveries).where(eq(deliveries.id, deliveryId));
-      const job = await createQueue(QUEUE_NAMES.deliveries, { redisUrl: deliveryRedis.url, prefix }).getJob(deliveryJobId(deliveryId));
+      deliveryQueue = createQueue(QUEUE_NAMES.deliveries, { redisUrl: deliveryRedis.url, prefix });
+      const job = await deliveryQueue.getJob(deliveryJobId(deliveryId));
       const replay = await consumer.deliverer.deliver(job!.data as DeliveryRequest);
       expect(replay).toEqual({ outcome: 'delivered', deliveryId, activityIds: sent.activityIds });
       expect(await consumer.deliverer.deliver(job!.data as DeliveryRequest)).toMatchObject({ outcome: 'already_delivered' });
@@ -75,6 +77,7 @@ describe('follow-up worker killed mid-job', () => {
     } finally {
       for (const w of workers) await w.kill9();
       await consumer?.close();
+      await deliveryQueue?.close();
       await events?.close();
       await deliveryEvents?.close();
       await followUps.obliterate({ force: true }).catch(() => undefined);
