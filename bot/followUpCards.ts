@@ -36,14 +36,22 @@ export class FollowUpRenderer {
         version: '1.3',
         body: [
           { type: 'TextBlock', text: t.csatTitle, weight: 'Bolder', size: 'Medium', wrap: true },
-          { type: 'TextBlock', text: fill(t.csatQuestion, { ticket: message.ticketNumber }), wrap: true },
-          { type: 'Input.ChoiceSet', id: 'rating', style: 'expanded', isRequired: true, choices: t.csatChoices.map((title, i) => ({ title, value: String(i + 1) })) },
+          // Web Chat refuses to render a required input without a label and an error message.
+          {
+            type: 'Input.ChoiceSet',
+            id: 'rating',
+            label: fill(t.csatQuestion, { ticket: message.ticketNumber }),
+            style: 'expanded',
+            isRequired: true,
+            errorMessage: t.csatRatingRequired,
+            choices: t.csatChoices.map((title, i) => ({ title, value: String(i + 1) })),
+          },
           { type: 'Input.Text', id: 'comment', label: t.csatCommentLabel, isMultiline: true, maxLength: 2000 },
         ],
         actions: [{ type: 'Action.Submit', title: t.csatSubmit, data: submit }],
       },
     };
-    // The text is what the timeline and the console show for the card.
-    return [{ type: 'message', text: '', attachments: [card], summary: t.csatTitle, channelData }];
+    // No text: Web Chat would draw an empty bubble above the card; the timeline records "[1 attachment: …]".
+    return [{ type: 'message', attachments: [card], summary: t.csatTitle, channelData }];
   }
 }

@@ -1,6 +1,6 @@
 /**
- * workers/: bullmq jobs on Redis. Never imports bot/: reaches people through ports (live events,
- * later the delivery port). Several worker processes may run at once (`npm run start:workers`):
+ * workers/: bullmq jobs on Redis. Never imports bot/: reaches people through ports (live events for
+ * consoles, the `deliveries` queue for customers, which web processes send). Several worker processes may run at once (`npm run start:workers`):
  * the outbox relay locks rows with SKIP LOCKED, job ids are deterministic, bullmq hands each job to one
  * worker and retries a job whose worker died.
  */

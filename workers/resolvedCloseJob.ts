@@ -1,6 +1,6 @@
 /**
  * Closing a resolved ticket once the reopen window has passed (`followup.close_resolved`, written by
- * `TicketService.resolve` at resolve + REOPEN_WINDOW_SECONDS; at once for a hand-back, which never
+ * `TicketService.resolve` at resolve + REOPEN_WINDOW_SECONDS, also for a hand-back, which never
  * reopens). Obsolete if the ticket was reopened or moved meanwhile.
  */
 import { UnrecoverableError } from 'bullmq';

@@ -7,6 +7,8 @@ export interface Split {
   /** customerId → held-out items not bought before. */
   targets: Map<string, Set<string>>;
   titles: Map<string, string>;
+  /** customerId → the day (epoch days, UTC) the customer's targets were bought: the request time. */
+  targetDay: Map<string, number>;
 }
 
 function dayOf(ms: number): number {
@@ -46,7 +48,8 @@ export function splitLastDay(load: RetailLoad): Split {
     const fresh = new Set([...items].filter((i) => !before.has(i)));
     if (fresh.size > 0) targets.set(customer, fresh);
   }
-  return { train, targets, titles };
+  const targetDay = new Map([...targets.keys()].map((c) => [c, lastDay.get(c)!]));
+  return { train, targets, titles, targetDay };
 }
 
 /**
@@ -83,7 +86,8 @@ export function splitGlobalCutoff(load: RetailLoad, testDays = 30): Split {
     targets.set(p.customerId, s);
   }
   const sorted = new Map([...targets].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
-  return { train, targets: sorted, titles };
+  const targetDay = new Map([...sorted.keys()].map((c) => [c, firstTestDay.get(c)!]));
+  return { train, targets: sorted, titles, targetDay };
 }
 
 export interface TopKMetrics {
@@ -133,4 +137,59 @@ export function evaluateTopK(model: Recommender, targets: Map<string, Set<string
     p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99),
     cpuP50Ms: percentile(cpuLatencies, 50), cpuP99Ms: percentile(cpuLatencies, 99), evaluated: n,
   };
+}
+
+/**
+ * Diagnostic baseline, not a model: "popular right now" computed at each customer's request time (the
+ * day of their targets) from training events strictly before that day, the same definition as the
+ * model's popularity (per customer-item pair, 1 decayed by the age of its latest event). The model's
+ * popularity is computed once at the end of the training data; in the last-day protocol many requests
+ * are earlier than that, so this shows how much of the gap is seasonality the models could only see
+ * with a request-time clock. Excludes the customer's training items, like the models do.
+ */
+export function evaluateRequestTimePopularity(split: Split, k: number, halfLifeDays: number): Pick<TopKMetrics, 'hitRate' | 'ndcg' | 'coverage' | 'evaluated'> {
+  const events = [...split.train].sort((a, b) => +a.at! - +b.at!);
+  const owned = new Map<string, Set<string>>();
+  for (const e of split.train) {
+    const s = owned.get(e.customerId) ?? new Set<string>();
+    s.add(e.itemId);
+    owned.set(e.customerId, s);
+  }
+  const items = new Set(split.train.map((e) => e.itemId));
+  const days = [...new Set(split.targetDay.values())].sort((a, b) => a - b);
+  const latest = new Map<string, number>(); // "customer\titem" → latest event before the current day
+  const rankingByDay = new Map<number, string[]>();
+  let next = 0;
+  for (const day of days) {
+    const now = day * 86_400_000;
+    for (; next < events.length && +events[next].at! < now; next++) latest.set(`${events[next].customerId}\t${events[next].itemId}`, +events[next].at!);
+    const popularity = new Map<string, number>();
+    for (const [key, at] of latest) {
+      const item = key.slice(key.indexOf('\t') + 1);
+      const w = halfLifeDays > 0 ? Math.pow(0.5, (now - at) / (halfLifeDays * 86_400_000)) : 1;
+      popularity.set(item, (popularity.get(item) ?? 0) + w);
+    }
+    rankingByDay.set(day, [...popularity].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([id]) => id));
+  }
+  let hits = 0, ndcgSum = 0;
+  const recommended = new Set<string>();
+  for (const [customer, target] of split.targets) {
+    const mine = owned.get(customer) ?? new Set<string>();
+    const recs: string[] = [];
+    for (const id of rankingByDay.get(split.targetDay.get(customer)!)!) {
+      if (recs.length >= k) break;
+      if (!mine.has(id)) recs.push(id);
+    }
+    let dcg = 0, hit = false;
+    recs.forEach((id, rank) => {
+      recommended.add(id);
+      if (target.has(id)) { hit = true; dcg += 1 / Math.log2(rank + 2); }
+    });
+    let idcg = 0;
+    for (let r = 0; r < Math.min(k, target.size); r++) idcg += 1 / Math.log2(r + 2);
+    if (hit) hits++;
+    ndcgSum += dcg / idcg;
+  }
+  const n = split.targets.size;
+  return { hitRate: hits / n, ndcg: ndcgSum / n, coverage: recommended.size / items.size, evaluated: n };
 }

@@ -45,6 +45,7 @@ export class CustomerHistory {
     const limit = Math.min(Math.max(1, query.limit ?? 100), 1000);
     const before = (query.before ?? new Date('9999-12-31T00:00:00Z')).toISOString();
     const kinds = new Set<HistoryKind>(query.kinds ?? ['message', 'ticket', 'order', 'event']);
+    // Every branch names its columns: any of them can be the first of the union, which names the result's.
     const branches = [];
     if (kinds.has('message')) {
       branches.push(sql`(select 'message' as kind, m.id::text as id, m.created_at as at,
@@ -52,19 +53,19 @@ export class CustomerHistory {
         from messages m where m.customer_id = ${customerId} and m.created_at < ${before}::timestamptz order by m.created_at desc limit ${limit})`);
     }
     if (kinds.has('ticket')) {
-      branches.push(sql`(select 'ticket', t.id::text, t.created_at,
-          jsonb_build_object('number', t.number, 'status', t.status, 'priority', t.priority, 'category', t.category, 'subject', t.subject, 'channel', t.channel)
+      branches.push(sql`(select 'ticket' as kind, t.id::text as id, t.created_at as at,
+          jsonb_build_object('number', t.number, 'status', t.status, 'priority', t.priority, 'category', t.category, 'subject', t.subject, 'channel', t.channel) as data
         from tickets t where t.customer_id = ${customerId} and t.created_at < ${before}::timestamptz order by t.created_at desc limit ${limit})`);
     }
     if (kinds.has('order')) {
-      branches.push(sql`(select 'order', o.id::text, o.placed_at,
+      branches.push(sql`(select 'order' as kind, o.id::text as id, o.placed_at as at,
           jsonb_build_object('orderNumber', o.order_number, 'status', o.status, 'totalMinor', o.total_minor, 'currency', o.currency, 'country', o.country,
-                             'lines', (select count(*) from order_lines l where l.order_id = o.id))
+                             'lines', (select count(*) from order_lines l where l.order_id = o.id)) as data
         from orders o where o.customer_id = ${customerId} and o.placed_at < ${before}::timestamptz order by o.placed_at desc limit ${limit})`);
     }
     if (kinds.has('event')) {
-      branches.push(sql`(select 'event', e.id::text, e.at,
-          jsonb_build_object('type', e.type, 'sku', p.sku, 'product', p.name, 'quantity', e.quantity, 'source', e.source)
+      branches.push(sql`(select 'event' as kind, e.id::text as id, e.at as at,
+          jsonb_build_object('type', e.type, 'sku', p.sku, 'product', p.name, 'quantity', e.quantity, 'source', e.source) as data
         from customer_events e left join products p on p.id = e.product_id
         where e.customer_id = ${customerId} and e.at < ${before}::timestamptz order by e.at desc limit ${limit})`);
     }

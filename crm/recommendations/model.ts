@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_ALS_PARAMS, trainAls, type AlsParams } from './als';
+import { diversifyGreedy } from './diversify';
 import { DEFAULT_EASE_PARAMS, trainEase, type EaseParams } from './ease';
 import { DEFAULT_ITEM_KNN_PARAMS, trainItemKnn, type ItemKnnParams } from './itemKnn';
 import {
@@ -17,6 +18,10 @@ export const DEFAULT_ALGORITHM: AlgorithmName = 'ease';
 export const DEFAULT_HISTORY_HALF_LIFE_DAYS = 0;
 export const DEFAULT_POPULARITY_BLEND = 0.5;
 export const DEFAULT_MAX_HISTORY_ITEMS = 100;
+export const DEFAULT_DIVERSITY = 0;
+/** Personal candidates the diversifying re-ranker chooses from: the best max(k · 5, 50). */
+const DIVERSITY_POOL_FACTOR = 5;
+const DIVERSITY_MIN_POOL = 50;
 
 export interface TrainOptions {
   algorithm?: AlgorithmName;
@@ -41,6 +46,13 @@ export interface TrainOptions {
    * serving latency for wholesale-sized histories (EASE costs one catalogue-length row per item).
    */
   maxHistoryItems?: number;
+  /**
+   * List diversification (diversify.ts): each personal pick gives up `diversity` × its largest positive
+   * item–item weight (the scorer's contribution, both directions) to the items already picked, so the
+   * list does not spend its slots on items bought together. In units of the scorer's weights (EASE
+   * weights are ~0.01–0.1; 8 was chosen on a validation split for EASE); 0 = off (default).
+   */
+  diversity?: number;
   ease?: Partial<EaseParams>;
   itemKnn?: Partial<ItemKnnParams>;
   als?: Partial<AlsParams>;
@@ -58,6 +70,7 @@ export function trainRecommender(interactions: readonly Interaction[], options: 
   const historyHalfLifeDays = options.historyHalfLifeDays ?? DEFAULT_HISTORY_HALF_LIFE_DAYS;
   const popularityBlend = options.popularityBlend ?? DEFAULT_POPULARITY_BLEND;
   const maxHistoryItems = options.maxHistoryItems ?? DEFAULT_MAX_HISTORY_ITEMS;
+  const diversity = options.diversity ?? DEFAULT_DIVERSITY;
   const matrix = buildInteractionMatrix(interactions, { eventWeights, valueScale, popularityHalfLifeDays });
   const catalog = options.catalog ?? [];
 
@@ -81,7 +94,8 @@ export function trainRecommender(interactions: readonly Interaction[], options: 
     }
   }
 
-  const params = { ...algoParams, eventWeights, valueScale, popularityHalfLifeDays, historyHalfLifeDays, popularityBlend, maxHistoryItems };
+  // diversity only enters the parameters (and so the version id) when used: older version ids stay valid.
+  const params = { ...algoParams, eventWeights, valueScale, popularityHalfLifeDays, historyHalfLifeDays, popularityBlend, maxHistoryItems, ...(diversity > 0 ? { diversity } : {}) };
   const dataHash = hashTrainingData(matrix, catalog);
   const versionId = `${algorithm}-${createHash('sha256').update(`${algorithm}\n${stableJson(params)}\n${dataHash}`).digest('hex').slice(0, 12)}`;
   const info: ModelInfo = {
@@ -97,7 +111,7 @@ export function trainRecommender(interactions: readonly Interaction[], options: 
     modelBytes: (scorer?.byteSize ?? 0) + matrix.rowPtr.byteLength + matrix.colIdx.byteLength
       + matrix.values.byteLength + matrix.purchased.byteLength + matrix.popularity.byteLength,
   };
-  return new TrainedRecommender(info, matrix, scorer, catalog, { eventWeights, valueScale, historyHalfLifeDays, popularityBlend, maxHistoryItems });
+  return new TrainedRecommender(info, matrix, scorer, catalog, { eventWeights, valueScale, historyHalfLifeDays, popularityBlend, maxHistoryItems, ...(diversity > 0 ? { diversity } : {}) });
 }
 
 /** How a trained model scales and weights histories at serving time (part of its snapshot). */
@@ -107,6 +121,8 @@ export interface ServingScaling {
   historyHalfLifeDays: number;
   popularityBlend: number;
   maxHistoryItems: number;
+  /** List diversification penalty (absent in snapshots written before it existed = 0). */
+  diversity?: number;
 }
 
 /** Everything a trained model is made of: what snapshot.ts writes and reads back. */
@@ -213,7 +229,9 @@ class TrainedRecommender implements Recommender {
         for (let i = 0; i < scores.length; i++) if (scores[i] > 0) supported[i] = 1;
       }
       this.blendPopularity(scores);
-      const best = topKIndices(scores, k, (i) => (supported === null || supported[i] === 1) && !blocked(this.m.itemIds[i]));
+      const accept = (i: number): boolean => (supported === null || supported[i] === 1) && !blocked(this.m.itemIds[i]);
+      const diversity = this.scaling.diversity ?? 0;
+      const best = diversity > 0 ? this.diversified(scores, k, diversity, accept) : topKIndices(scores, k, accept);
       for (const i of best) {
         const because = this.mostContributing(history, i);
         const itemId = this.m.itemIds[i];
@@ -268,6 +286,14 @@ class TrainedRecommender implements Recommender {
       this.fill(results, k, new Set(category === undefined ? [] : [category]), (id) => blocked(id) || taken.has(id));
     }
     return results;
+  }
+
+  /** The best-scored candidates re-chosen by diversifyGreedy, similarity = the scorer's item–item weight. */
+  private diversified(scores: Float64Array, k: number, penalty: number, accept: (i: number) => boolean): number[] {
+    const pool = topKIndices(scores, Math.max(k * DIVERSITY_POOL_FACTOR, DIVERSITY_MIN_POOL), accept);
+    const scorer = this.scorer!;
+    const similarity = (a: number, b: number): number => Math.max(0, scorer.contribution(a, b), scorer.contribution(b, a));
+    return diversifyGreedy(pool, (i) => scores[i], similarity, { k, penalty });
   }
 
   private blendPopularity(scores: Float64Array): void {

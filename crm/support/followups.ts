@@ -78,7 +78,8 @@ const seconds = (at: Date, s: number) => new Date(at.getTime() + s * 1000);
 /**
  * The rows a resolve writes. A resolution by an agent asks for a rating; a hand-back (the agent gives
  * the conversation back to the bot, nothing was solved) asks for none and cannot be reopened, so it
- * gets no follow-up at all. Both close the ticket after the reopen window.
+ * gets no survey. Both close the ticket after the reopen window (the same for both, so the console's
+ * "Resolved" view does not depend on how a ticket ended).
  */
 export function followUpRowsOnResolve(t: { id: string; reopenCount: number; assignedAgentId: string | null }, at: Date, reason: 'resolved' | 'handback', s: FollowUpSettings): OutboxRow[] {
   const resolution = t.reopenCount + 1;
@@ -88,7 +89,7 @@ export function followUpRowsOnResolve(t: { id: string; reopenCount: number; assi
     rows.push({ topic: FOLLOW_UP_TOPICS.csatSurvey, payload: { ...payload }, dedupeKey: `followup:csat:${t.id}:${resolution}`, runAt: seconds(at, s.csatSurveyDelaySeconds) });
   }
   const close: CloseResolvedPayload = { ticketId: t.id, resolution };
-  rows.push({ topic: FOLLOW_UP_TOPICS.closeResolved, payload: { ...close }, dedupeKey: `followup:close:${t.id}:${resolution}`, runAt: seconds(at, reason === 'handback' ? 0 : s.reopenWindowSeconds) });
+  rows.push({ topic: FOLLOW_UP_TOPICS.closeResolved, payload: { ...close }, dedupeKey: `followup:close:${t.id}:${resolution}`, runAt: seconds(at, s.reopenWindowSeconds) });
   return rows;
 }
 

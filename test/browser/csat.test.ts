@@ -15,7 +15,7 @@ describe('CSAT survey in Web Chat', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    app = await startInProcessApp({ CSAT_SURVEY_DELAY_SECONDS: '1' }, 'all');
+    app = await startInProcessApp({ CSAT_SURVEY_DELAY_SECONDS: '1', PENDING_REMINDER_SECONDS: '1', PENDING_AUTO_CLOSE_SECONDS: '1' }, 'all');
     browser = await openBrowser(app.url);
   }, 120_000);
   afterAll(async () => {
@@ -56,7 +56,8 @@ describe('CSAT survey in Web Chat', () => {
 
     await good.check();
     await page.getByRole('textbox', { name: /Anything you would like to add/ }).fill('Quick and friendly, thank you');
-    await page.getByRole('button', { name: 'Send rating' }).click();
+    // The card's own button (Web Chat also keeps an off-screen copy for screen readers).
+    await page.getByRole('button', { name: 'Send rating' }).and(page.locator('.ac-pushButton')).click();
     await chat.getByText('Thank you for your rating!').waitFor();
     await screenshot(page, 'csat-survey-thanks');
     expect(browser.foreignRequests).toEqual([]);
@@ -73,5 +74,46 @@ describe('CSAT survey in Web Chat', () => {
     const events = await app.support.tickets.events(ticket.id);
     expect(events.filter((e) => e.type === 'csat').map((e) => e.data)).toEqual([{ agentId: bea.id, rating: 4, resolution: 1, comment: 'Quick and friendly, thank you' }]);
     await page.close();
+  });
+
+  it('the agent replies "waiting on the customer" from the console; the customer is reminded, then the ticket is closed', async () => {
+    // Only Ben takes billing tickets now.
+    for (const a of await app.support.agents.list()) if (a.status === 'online') await app.support.agents.setStatus(a.userId, 'offline');
+    const ben = await makeUser(app, 'agent', ['billing'], 'Ben Billing');
+    await app.support.agents.setStatus(ben.id, 'online');
+    await browser.context.clearCookies();
+    const console = await browser.newPage();
+    await console.setViewportSize({ width: 1366, height: 768 });
+    await console.goto(`${app.url}/console/`);
+    await console.getByLabel('Email').fill(ben.email);
+    await console.getByLabel('Password').fill(PASSWORD);
+    await console.getByRole('button', { name: 'Sign in' }).click();
+    await console.getByRole('heading', { name: 'Inbox' }).waitFor();
+
+    const customer = await browser.newPage();
+    await customer.goto(`${app.url}/?new`);
+    const chat = { getByText: (text: string | RegExp) => customer.getByRole('paragraph').filter({ hasText: text }).last() };
+    await chat.getByText(/Concierge, the virtual assistant/).waitFor();
+    const box = customer.getByRole('textbox').first();
+    await box.fill('I want to talk to a person, I was charged twice on my invoice');
+    await box.press('Enter');
+    await chat.getByText(/Ben Billing will be with you/).waitFor();
+
+    await console.getByRole('navigation', { name: 'Tickets' }).getByRole('button', { name: /charged twice on my invoice/ }).click();
+    await console.getByLabel('Reply to the customer').fill('Which invoice number is it?');
+    await console.getByLabel('Waiting on the customer').check();
+    await console.getByRole('button', { name: 'Send', exact: true }).click();
+    await console.getByRole('log', { name: 'Messages' }).getByText('Which invoice number is it?').waitFor();
+    const [ticket] = await app.support.tickets.list({ assignedAgentId: ben.id });
+    expect(['pending_customer', 'closed']).toContain(ticket.status);
+
+    await chat.getByText(`Just checking in on ticket #${ticket.number}: we are waiting for your reply. If we do not hear from you, we will close the ticket.`).waitFor();
+    await chat.getByText(`We have closed ticket #${ticket.number} because we did not hear back. If you still need help, just write here.`).waitFor();
+    await screenshot(customer, 'followup-reminder-auto-close');
+    expect((await app.support.tickets.get(ticket.id))!.status).toBe('closed');
+    expect((await app.support.agents.require(ben.id)).activeTickets).toBe(0);
+    expect(browser.foreignRequests).toEqual([]);
+    await console.close();
+    await customer.close();
   });
 });

@@ -47,9 +47,9 @@ describe('follow-ups in the chat', () => {
     const card = await c.waitFor(isCard);
     expect(Date.now() - resolvedSeen).toBeGreaterThanOrEqual(500);
     const content = (card.attachments as Array<{ content: Record<string, any> }>)[0].content;
-    expect(content.body.map((b: { type: string }) => b.type)).toEqual(['TextBlock', 'TextBlock', 'Input.ChoiceSet', 'Input.Text']);
-    expect(content.body[2].choices.map((ch: { value: string }) => ch.value)).toEqual(['1', '2', '3', '4', '5']);
-    expect(content.body[1].text).toBe(`How would you rate the help you got with ticket #${ticket.number}?`);
+    expect(content.body.map((b: { type: string }) => b.type)).toEqual(['TextBlock', 'Input.ChoiceSet', 'Input.Text']);
+    expect(content.body[1].choices.map((ch: { value: string }) => ch.value)).toEqual(['1', '2', '3', '4', '5']);
+    expect(content.body[1]).toMatchObject({ label: `How would you rate the help you got with ticket #${ticket.number}?`, isRequired: true, style: 'expanded' });
     expect(cardData(card)).toEqual({ type: 'concierge.csat', ticketId: ticket.id, resolution: 1, deliveryId: `csat-${ticket.id}-1` });
     expect(card.replyToId).toBeUndefined();
 

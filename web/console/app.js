@@ -3,6 +3,7 @@
 import { h, render } from '/console/vendor/preact.mjs';
 import { useCallback, useEffect, useMemo, useRef, useState } from '/console/vendor/hooks.mjs';
 import htm from '/console/vendor/htm.mjs';
+import { Customer360 } from '/console/customer360.js';
 
 const html = htm.bind(h);
 
@@ -226,6 +227,8 @@ function Inbox({ me, tickets, selectedId, onSelect, view, setView, unread, queue
 // Conversation
 function Conversation({ me, ticket, messages, agents, onAction, busy, error }) {
   const [text, setText] = useState('');
+  // "Waiting on the customer": the ticket goes pending_customer (a reminder, then the auto-close).
+  const [awaiting, setAwaiting] = useState(false);
   const logRef = useRef(null);
   useEffect(() => {
     if (logRef.current) logRef.current.scrollTop = logRef.current.scrollHeight;
@@ -243,7 +246,10 @@ function Conversation({ me, ticket, messages, agents, onAction, busy, error }) {
     e?.preventDefault();
     const value = text.trim();
     if (!value) return;
-    if (await onAction('reply', { text: value })) setText('');
+    if (await onAction('reply', awaiting ? { text: value, awaitingCustomer: true } : { text: value })) {
+      setText('');
+      setAwaiting(false);
+    }
   };
   const candidates = agents.filter((a) => a.userId !== ticket.assignedAgentId && (me.seesAllQueues || a.queues.includes(ticket.queueId)));
   const s = sentimentLabel(ticket.sentiment);
@@ -316,6 +322,9 @@ function Conversation({ me, ticket, messages, agents, onAction, busy, error }) {
           if (e.key === 'Enter' && !e.shiftKey) send(e);
         }}
       ></textarea>
+      <label class="inline small" title="The customer is reminded if they do not answer, then the ticket is closed">
+        <input type="checkbox" checked=${awaiting} disabled=${!mayReply} onChange=${(e) => setAwaiting(e.currentTarget.checked)} /> Waiting on the customer
+      </label>
       <button class="primary" type="submit" disabled=${!mayReply || busy || !text.trim()}>Send</button>
     </form>
   </main>`;
@@ -399,7 +408,7 @@ function LearnedProfile({ learned }) {
   </section>`;
 }
 
-function CustomerPanel({ panel, ticket, onSelect }) {
+function CustomerPanel({ panel, ticket, onSelect, me, agents, onCustomerChanged }) {
   if (!ticket) return html`<aside class="customer" aria-label="Customer"></aside>`;
   if (!panel) return html`<aside class="customer" aria-label="Customer"><p class="muted">Loading the customer…</p></aside>`;
   const c = panel.customer;
@@ -412,6 +421,7 @@ function CustomerPanel({ panel, ticket, onSelect }) {
         <p class="muted small">${c.email || 'No email on file'}</p>
       </div>
     </section>
+    <${Customer360} api=${api} customerId=${c.id} me=${me} agents=${agents} tickets=${panel.tickets} currentTicketId=${ticket.id} refreshKey=${`${panel.messageCount}:${panel.tickets.length}`} onSelectTicket=${onSelect} onChanged=${onCustomerChanged}>
     <dl class="facts">
       <div><dt>Language</dt><dd>${c.language || ticket.language}</dd></div>
       <div><dt>Customer since</dt><dd>${panel.firstContactAt ? dateTime(panel.firstContactAt) : '—'}</dd></div>
@@ -443,6 +453,7 @@ function CustomerPanel({ panel, ticket, onSelect }) {
       <h3>Details mentioned</h3>
       <ul class="entities">${ticket.entities.map((e) => html`<li><span class="chip">${String(e.type).replace(/_/g, ' ')}</span> ${String(e.text ?? '')}</li>`)}</ul>
     </section>`}
+    </${Customer360}>
   </aside>`;
 }
 
@@ -628,7 +639,7 @@ function Console({ me, setMe, onSignedOut }) {
     <div class="columns">
       <${Inbox} me=${me} tickets=${tickets} selectedId=${selectedId} onSelect=${setSelectedId} view=${view} setView=${setView} unread=${unread} queues=${queues} slaAlerts=${slaAlerts} />
       <${Conversation} me=${me} ticket=${ticket} messages=${messages} agents=${agents} onAction=${onAction} busy=${busy} error=${error} />
-      <${CustomerPanel} panel=${panel} ticket=${ticket} onSelect=${setSelectedId} />
+      <${CustomerPanel} panel=${panel} ticket=${ticket} onSelect=${setSelectedId} me=${me} agents=${agents} onCustomerChanged=${() => selectedId && loadTicket(selectedId)} />
     </div>
   </div>`;
 }
