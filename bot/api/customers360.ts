@@ -57,7 +57,12 @@ const profileSchema = z
     tags: z.array(z.string()),
     mergedInto: uuid.nullable(),
     identities: z.array(z.object({ kind: z.string(), externalId: z.string(), createdAt: isoDate })),
-    merges: z.array(z.object({ id: uuid, survivorId: uuid, mergedId: uuid, actor: z.string(), reason: z.string(), createdAt: isoDate, undoneAt: isoDate.nullable() })),
+    merges: z.array(
+      z.object({
+        id: uuid, survivorId: uuid, mergedId: uuid, actor: z.string(), reason: z.string(), createdAt: isoDate, undoneAt: isoDate.nullable(),
+        survivorName: z.string().nullable(), mergedName: z.string().nullable(), moved: z.record(z.string(), z.number().int()),
+      }),
+    ),
   })
   .meta({ id: 'CustomerProfile' });
 
@@ -120,8 +125,8 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     tag: 'customers',
     summary: 'The declared custom attributes and their types',
     access: 'signedIn',
-    response: z.object({ attributes: z.array(z.object({ key: z.string(), type: z.enum(ATTRIBUTE_TYPES) })) }),
-    handler: async () => ({ attributes: [...(await deps.profiles.definitions())].map(([key, type]) => ({ key, type })).sort((a, b) => a.key.localeCompare(b.key)) }),
+    response: z.object({ attributes: z.array(z.object({ key: z.string(), type: z.enum(ATTRIBUTE_TYPES), label: z.string().nullable() })) }),
+    handler: async () => ({ attributes: await deps.profiles.declared() }),
   });
 
   api.add({

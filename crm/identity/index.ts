@@ -13,7 +13,7 @@ export type { IdentityRef, ResolvedCustomers } from './resolve';
 export { ProfileStore, AttributeError, applyPatch, hasAttributeType, inferAttributeType } from './profiles';
 export type { CustomerProfile, ProfilePatch } from './profiles';
 export { IdentityLinker, MergeError } from './linking';
-export type { MergeRequest, MergeResult, MovedCounts, OrderProof, OrderProofResult } from './linking';
+export type { MergeRequest, MergeResult, MergeSummary, MovedCounts, OrderProof, OrderProofResult } from './linking';
 export { CustomerHistory } from './history';
 export { LearnedProfileStore } from './learnedProfiles';
 export { learnFrom, mergeLearnedProfiles, parseLearnedProfile, emptyLearnedProfile, sentimentTrend, learnedProfileSchema } from './learning';

@@ -30,6 +30,20 @@ export interface MergeResult {
   moved: MovedCounts;
 }
 
+/** A merge as the console lists it. */
+export interface MergeSummary {
+  id: string;
+  survivorId: string;
+  mergedId: string;
+  actor: string;
+  reason: string;
+  createdAt: Date;
+  undoneAt: Date | null;
+  survivorName: string | null;
+  mergedName: string | null;
+  moved: MovedCounts;
+}
+
 export interface OrderProof {
   /** The customer the chat identity resolved to. */
   customerId: string;
@@ -203,13 +217,29 @@ export class IdentityLinker {
     return id;
   }
 
-  async mergesOf(customerId: string): Promise<Array<{ id: string; survivorId: string; mergedId: string; actor: string; reason: string; createdAt: Date; undoneAt: Date | null }>> {
-    const rows = await queryRows<{ id: string; survivor_id: string; merged_id: string; actor: string; reason: string; created_at: string | Date; undone_at: string | Date | null }>(
+  /**
+   * The merges this customer took part in, newest first, with both sides' names (as they are now) and
+   * how many rows of each kind the merge moved.
+   */
+  async mergesOf(customerId: string): Promise<MergeSummary[]> {
+    const rows = await queryRows<{
+      id: string; survivor_id: string; merged_id: string; actor: string; reason: string; created_at: string | Date; undone_at: string | Date | null;
+      survivor_name: string | null; merged_name: string | null; moved: Record<string, number> | null;
+    }>(
       this.db,
-      sql`select id::text, survivor_id::text, merged_id::text, actor, reason, created_at, undone_at from customer_merges
-          where survivor_id = ${customerId} or merged_id = ${customerId} order by created_at desc`,
+      sql`select m.id::text, m.survivor_id::text, m.merged_id::text, m.actor, m.reason, m.created_at, m.undone_at,
+            coalesce(s.display_name, s.email) as survivor_name, coalesce(d.display_name, d.email) as merged_name,
+            (select jsonb_object_agg(kind, n) from (select kind, count(*)::int as n from customer_merge_moves mv where mv.merge_id = m.id group by kind) k) as moved
+          from customer_merges m
+          join customers s on s.id = m.survivor_id
+          join customers d on d.id = m.merged_id
+          where m.survivor_id = ${customerId} or m.merged_id = ${customerId}
+          order by m.created_at desc`,
     );
-    return rows.map((r) => ({ id: r.id, survivorId: r.survivor_id, mergedId: r.merged_id, actor: r.actor, reason: r.reason, createdAt: new Date(r.created_at), undoneAt: r.undone_at ? new Date(r.undone_at) : null }));
+    return rows.map((r) => ({
+      id: r.id, survivorId: r.survivor_id, mergedId: r.merged_id, actor: r.actor, reason: r.reason, createdAt: new Date(r.created_at), undoneAt: r.undone_at ? new Date(r.undone_at) : null,
+      survivorName: r.survivor_name, mergedName: r.merged_name, moved: { ...zeroMoved(), ...(r.moved ?? {}) },
+    }));
   }
 
   /** One merge, or null. */

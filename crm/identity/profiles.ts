@@ -125,6 +125,12 @@ export class ProfileStore {
       .onConflictDoUpdate({ target: customerAttributeDefinitions.key, set: { type, label: label ?? null } });
   }
 
+  /** The declared attributes with their labels, by key. */
+  async declared(): Promise<Array<{ key: string; type: AttributeType; label: string | null }>> {
+    const rows = await this.db.select().from(customerAttributeDefinitions).orderBy(customerAttributeDefinitions.key);
+    return rows.map((r) => ({ key: r.key, type: r.type, label: r.label }));
+  }
+
   async definitions(db: DbOrTx = this.db): Promise<Map<string, AttributeType>> {
     const rows = await db.select().from(customerAttributeDefinitions);
     return new Map(rows.map((r) => [r.key, r.type]));

@@ -53,7 +53,9 @@ describe('console API: customer profiles, history, search, merge and undo', () =
     const profile = await client.get(`/api/customers/${survivorId}/profile`);
     expect(profile.status).toBe(200);
     expect(profile.body.identities.map((i: { kind: string }) => i.kind).sort()).toEqual(['email', 'test']);
-    expect(profile.body.merges).toEqual([expect.objectContaining({ id: merged.body.mergeId, actor: `agent:${user.id}`, reason: 'same person, wrote by email', undoneAt: null })]);
+    expect(profile.body.merges).toEqual([
+      expect.objectContaining({ id: merged.body.mergeId, actor: `agent:${user.id}`, reason: 'same person, wrote by email', undoneAt: null, survivorName: 'Casey Customer', mergedName: 'Dana Duplicate', moved: expect.objectContaining({ identity: 1, message: 1 }) }),
+    ]);
     const history = await client.get(`/api/customers/${survivorId}/history?kinds=message,ticket`);
     expect(history.body.entries.map((e: { kind: string }) => e.kind).sort()).toEqual(['message', 'ticket']);
     expect(history.body.entries.find((e: { kind: string }) => e.kind === 'message').summary).toContain('Any news on my refund?');
@@ -80,7 +82,7 @@ describe('console API: customer profiles, history, search, merge and undo', () =
     expect(undeclared.body.error).toEqual({ code: 'invalid_attribute', message: `attribute ${key} is not declared` });
     expect((await client.put(`/api/customer-attributes/${key}`, { type: 'string' })).status).toBe(403);
     expect((await admin.put(`/api/customer-attributes/${key}`, { type: 'string', label: 'Plan' })).status).toBe(204);
-    expect((await client.get('/api/customer-attributes')).body.attributes).toContainEqual({ key, type: 'string' });
+    expect((await client.get('/api/customer-attributes')).body.attributes).toContainEqual({ key, type: 'string', label: 'Plan' });
     const ok = await client.request('PATCH', `/api/customers/${survivorId}/profile`, { attributes: { [key]: 'gold' }, consent: { email_marketing: false }, addTags: ['vip'] });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ attributes: { [key]: 'gold' }, tags: ['vip'], consent: { email_marketing: { granted: false } } });

@@ -234,7 +234,7 @@ function Attributes({ definitions, attributes, onPatch, busy }) {
     html`<form class="c360-attrs" onSubmit=${save} aria-label="Custom attributes">
       ${definitions.map(
         (d) => html`<div class="c360-attr" key=${d.key}>
-          <label for=${`attr-${d.key}`}>${humanize(d.key)} <span class="muted small">${d.type}</span></label>
+          <label for=${`attr-${d.key}`}>${d.label || humanize(d.key)} <span class="muted small">${d.type}</span></label>
           ${input(d.key, d.type)}
         </div>`,
       )}
@@ -294,7 +294,7 @@ function Merges({ merges, customerId, me, agents, onUndo, busy }) {
       ${merges.map(
         (m) => html`<li key=${m.id} class=${m.undoneAt ? 'undone' : ''}>
           <div class="c360-merge-text">
-            <span class="what">${m.survivorId === customerId ? `Merged in ${profileName(m.mergedId)}` : `Merged into ${profileName(m.survivorId)}`}</span>
+            <span class="what">${m.survivorId === customerId ? `Merged in ${m.mergedName ?? profileName(m.mergedId)}` : `Merged into ${m.survivorName ?? profileName(m.survivorId)}`}${m.moved ? ` · ${movedText(m.moved)}` : ''}</span>
             <span class="muted small">${dateTime(m.createdAt)} · ${byActor(m.actor, me, agents)}${m.reason ? ` · “${m.reason}”` : ''}</span>
             ${m.undoneAt && html`<span class="muted small undone-note">Undone ${dateTime(m.undoneAt)}</span>`}
           </div>
