@@ -1,7 +1,7 @@
 /**
  * Recommendation benchmark on the UCI Online Retail data (see ../shared/data/online-retail/SOURCE.md).
  *
- *   npm run bench:recs [-- path/to/online_retail.csv.gz] [--only=ease,item-knn] [--split=global] [--ablation] [--diagnostics]
+ *   npm run bench:recs [-- path/to/online_retail.csv.gz] [--only=ease,item-knn] [--split=global|validation] [--ablation] [--diagnostics]
  *
  * Protocol: purchases cleaned on purpose (bench/lib/onlineRetail.ts); for every customer with purchases
  * on at least two different days, the items of their last purchase day are held out and the rest is
@@ -11,6 +11,9 @@
  *
  * --split=global instead trains on everything before a cutoff 30 days before the end and tests each
  * returning customer's first purchase day after it (no future data in training or popularity).
+ *
+ * --split=validation applies the last-day protocol to the training part of the default split (tuning
+ * without touching the test targets; see the folder README for how parameters were chosen).
  *
  * --diagnostics also prints a time-aware popularity baseline (popularity at each customer's request time,
  * bench/lib/recsEval.ts); it is a diagnostic only, the table's ratios stay against the models' baselines.
@@ -23,7 +26,7 @@ import { resolve } from 'node:path';
 import { trainRecommender, type AlgorithmName, type TrainOptions } from '../crm/recommendations';
 import { currentRssMb, peakRssMb } from './lib/memory';
 import { loadOnlineRetail, type RetailLoad } from './lib/onlineRetail';
-import { evaluateRequestTimePopularity, evaluateTopK, splitGlobalCutoff, splitLastDay } from './lib/recsEval';
+import { evaluateRequestTimePopularity, evaluateTopK, splitGlobalCutoff, splitLastDay, splitValidation, type Split } from './lib/recsEval';
 
 const K = 10;
 
@@ -65,10 +68,15 @@ interface AlgoResult {
   data: { rows: number; kept: number; dropped: RetailLoad['dropped']; customers: number; items: number; trainInteractions: number; loadMs: number };
 }
 
+function splitFor(protocol: string, load: RetailLoad): Split {
+  if (protocol === 'global') return splitGlobalCutoff(load);
+  return protocol === 'validation' ? splitValidation(load) : splitLastDay(load);
+}
+
 async function runOne(path: string, label: string, options: TrainOptions, protocol: string): Promise<AlgoResult> {
   const t0 = performance.now();
   const load = await loadOnlineRetail(path);
-  const split = protocol === 'global' ? splitGlobalCutoff(load) : splitLastDay(load);
+  const split = splitFor(protocol, load);
   const loadMs = performance.now() - t0;
   const catalog = [...split.titles].map(([itemId, title]) => ({ itemId, title }));
   const rssBeforeTrainMb = currentRssMb();
@@ -114,7 +122,7 @@ function pad(s: string, w: number): string {
 function printTable(results: AlgoResult[], protocol: string): void {
   const d = results[0].data;
   console.log(`data: ${d.rows} rows → ${d.kept} clean purchase lines (dropped: ${Object.entries(d.dropped).map(([k, v]) => `${k} ${v}`).join(', ')})`);
-  console.log(`train: ${d.customers} customers × ${d.items} items, ${d.trainInteractions} customer-item pairs; test: ${results[0].evaluated} customers (${protocol === 'global' ? 'first purchase day after a global cutoff 30 days before the end' : 'last purchase day held out'}); load+split ${(d.loadMs / 1000).toFixed(1)} s`);
+  console.log(`train: ${d.customers} customers × ${d.items} items, ${d.trainInteractions} customer-item pairs; test: ${results[0].evaluated} customers (${protocol === 'global' ? 'first purchase day after a global cutoff 30 days before the end' : protocol === 'validation' ? 'VALIDATION: last training purchase day held out of the training part' : 'last purchase day held out'}); load+split ${(d.loadMs / 1000).toFixed(1)} s`);
   // Ratios against the stronger popularity baseline, so a weak baseline cannot flatter the models.
   const baselines = results.filter((r) => r.algorithm === 'popularity');
   const base = baselines.length ? baselines.reduce((a, b) => (b.hitRate > a.hitRate ? b : a)) : undefined;
@@ -146,7 +154,7 @@ async function main(): Promise<void> {
   const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
   const all = args.includes('--ablation') ? [...CONFIGS, ...ABLATION_CONFIGS] : CONFIGS;
   const configs = all.filter((c) => c.options.algorithm === 'popularity' || !only || only.some((o) => c.label.startsWith(o)));
-  const protocol = args.includes('--split=global') ? 'global' : 'last-day';
+  const protocol = args.includes('--split=global') ? 'global' : args.includes('--split=validation') ? 'validation' : 'last-day';
   const loadAtStart = loadavg().map((x) => x.toFixed(1)).join(' ');
   const started = performance.now();
   const results: AlgoResult[] = [];
@@ -157,7 +165,7 @@ async function main(): Promise<void> {
   printTable(results, protocol);
   if (args.includes('--diagnostics')) {
     const load = await loadOnlineRetail(path);
-    const split = protocol === 'global' ? splitGlobalCutoff(load) : splitLastDay(load);
+    const split = splitFor(protocol, load);
     for (const halfLife of [7, 30]) {
       const d = evaluateRequestTimePopularity(split, K, halfLife);
       console.log(`diagnostic, not in the ratios: popularity at request time (${halfLife}-day half-life, events before the customer's test day): HR@10 ${d.hitRate.toFixed(4)}, NDCG@10 ${d.ndcg.toFixed(4)}, cov@10 ${d.coverage.toFixed(3)} (${d.evaluated} customers)`);

@@ -53,6 +53,31 @@ export function splitLastDay(load: RetailLoad): Split {
 }
 
 /**
+ * Validation split for tuning, carved from the training data only: the same last-day protocol applied to
+ * the training part of splitLastDay (each eligible customer's last training purchase day held out of it).
+ * The test targets are never seen by a configuration chosen on this split.
+ */
+export function splitValidation(load: RetailLoad): Split {
+  const { lastDay, firstDay } = purchaseDays(load);
+  const trainPart = load.purchases.filter((p) => {
+    const last = lastDay.get(p.customerId)!;
+    return !(firstDay.get(p.customerId)! < last && dayOf(p.at) === last);
+  });
+  return splitLastDay({ ...load, purchases: trainPart });
+}
+
+function purchaseDays(load: RetailLoad): { lastDay: Map<string, number>; firstDay: Map<string, number> } {
+  const lastDay = new Map<string, number>();
+  const firstDay = new Map<string, number>();
+  for (const p of load.purchases) {
+    const d = dayOf(p.at);
+    if (d > (lastDay.get(p.customerId) ?? -Infinity)) lastDay.set(p.customerId, d);
+    if (d < (firstDay.get(p.customerId) ?? Infinity)) firstDay.set(p.customerId, d);
+  }
+  return { lastDay, firstDay };
+}
+
+/**
  * Production-like alternative: train on everything before a global cutoff (`testDays` before the last
  * purchase day), evaluate each returning customer on the items of their first purchase day after it
  * that they had not bought before. No future data leaks into training or into "popular right now".

@@ -8,6 +8,7 @@ export { buildInteractionMatrix, DEFAULT_EVENT_WEIGHTS, type InteractionMatrix, 
 export { DEFAULT_EASE_PARAMS, type EaseParams } from './ease';
 export { DEFAULT_ITEM_KNN_PARAMS, type ItemKnnParams } from './itemKnn';
 export { DEFAULT_ALS_PARAMS, type AlsParams } from './als';
+export { diversifyGreedy, type DiversifyOptions } from './diversify';
 export { invertSpd, choleskyInPlace } from './linalg';
 export type {
   AlgorithmName, CatalogItem, EventKind, EventWeights, Interaction, ModelInfo, Recommendation, RecommendationSource,
