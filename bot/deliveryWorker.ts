@@ -11,7 +11,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ConversationReferenceStore, DeliveryLog } from '../crm';
-import { connectionFromUrl, DEFAULT_QUEUE_PREFIX, isDeliveryRequest, QUEUE_NAMES, type DeliveryRequest, type QueueConnection } from '../workers';
+import { logWorkerProblems, workerOptions, isDeliveryRequest, QUEUE_NAMES, type DeliveryRequest, type QueueConnection } from '../workers';
 import type { Delivery } from './delivery';
 import type { FollowUpRenderer } from './followUpCards';
 
@@ -48,15 +48,8 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions & QueueConnection &
       if (!isDeliveryRequest(job.data)) throw new UnrecoverableError(`invalid delivery request: ${JSON.stringify(job.data)}`);
       return deliverer.deliver(job.data);
     },
-    {
-      connection: connectionFromUrl(o.redisUrl, { maxRetriesPerRequest: null }),
-      prefix: o.prefix ?? DEFAULT_QUEUE_PREFIX,
-      concurrency: o.concurrency ?? 8,
-      lockDuration: o.lockDurationMs ?? 30_000,
-      stalledInterval: o.stalledIntervalMs ?? 30_000,
-    },
+    workerOptions(o, { concurrency: 8, lockDurationMs: 30_000, stalledIntervalMs: 30_000 }),
   );
-  worker.on('failed', (j, err) => o.log.warn({ err, jobId: j?.id, attemptsMade: j?.attemptsMade }, 'delivery failed'));
-  worker.on('error', (err) => o.log.warn({ err }, 'delivery worker error'));
+  logWorkerProblems(worker, o.log, 'delivery');
   return worker;
 }

@@ -8,7 +8,7 @@
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { previousUtcDay, type AgentEvaluationService, type AgentScore, type Period } from '../crm/scores';
-import { connectionFromUrl, DEFAULT_QUEUE_PREFIX, QUEUE_NAMES, type QueueConnection } from './queues';
+import { logWorkerProblems, workerOptions, QUEUE_NAMES, type QueueConnection } from './queues';
 
 export const EVALUATION_JOB_NAME = 'agent.evaluate';
 export const EVALUATION_SCHEDULER_ID = 'agent-evaluation-nightly';
@@ -99,15 +99,8 @@ export function startAgentEvaluationWorker(o: AgentEvaluationWorkerOptions): Wor
       o.log.info({ start: period.start, end: period.end, agents: scores.length }, 'agents evaluated');
       return { start: period.start.toISOString(), end: period.end.toISOString(), agents: scores.length };
     },
-    {
-      connection: connectionFromUrl(o.redisUrl, { maxRetriesPerRequest: null }),
-      prefix: o.prefix ?? DEFAULT_QUEUE_PREFIX,
-      concurrency: 1,
-      lockDuration: o.lockDurationMs ?? 120_000,
-      stalledInterval: o.stalledIntervalMs ?? 30_000,
-    },
+    workerOptions({ ...o, concurrency: 1 }, { concurrency: 1, lockDurationMs: 120_000, stalledIntervalMs: 30_000 }),
   );
-  worker.on('failed', (j, err) => o.log.warn({ err, jobId: j?.id, attemptsMade: j?.attemptsMade }, 'agent evaluation failed'));
-  worker.on('error', (err) => o.log.warn({ err }, 'agent evaluation worker error'));
+  logWorkerProblems(worker, o.log, 'agent evaluation');
   return worker;
 }

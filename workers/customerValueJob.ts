@@ -8,7 +8,7 @@
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { CustomerValueStore, ValueRunResult } from '../crm/value';
-import { connectionFromUrl, DEFAULT_QUEUE_PREFIX, QUEUE_NAMES, type QueueConnection } from './queues';
+import { logWorkerProblems, workerOptions, QUEUE_NAMES, type QueueConnection } from './queues';
 
 export const CUSTOMER_VALUE_JOB_NAME = 'customer.value';
 export const CUSTOMER_VALUE_SCHEDULER_ID = 'customer-value-nightly';
@@ -71,16 +71,9 @@ export function startCustomerValueWorker(o: CustomerValueWorkerOptions): Worker<
       o.log.info({ asOf: result.asOf, customers: result.customers, removed: result.removed }, 'customer value computed');
       return { asOf: result.asOf.toISOString(), customers: result.customers, removed: result.removed };
     },
-    {
-      connection: connectionFromUrl(o.redisUrl, { maxRetriesPerRequest: null }),
-      prefix: o.prefix ?? DEFAULT_QUEUE_PREFIX,
-      concurrency: 1,
-      lockDuration: o.lockDurationMs ?? 120_000,
-      stalledInterval: o.stalledIntervalMs ?? 30_000,
-    },
+    workerOptions({ ...o, concurrency: 1 }, { concurrency: 1, lockDurationMs: 120_000, stalledIntervalMs: 30_000 }),
   );
-  worker.on('failed', (j, err) => o.log.warn({ err, jobId: j?.id, attemptsMade: j?.attemptsMade }, 'customer value run failed'));
-  worker.on('error', (err) => o.log.warn({ err }, 'customer value worker error'));
+  logWorkerProblems(worker, o.log, 'customer value run');
   return worker;
 }
 

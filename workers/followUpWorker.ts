@@ -10,7 +10,7 @@ import type { Db } from '../crm';
 import { CSAT_SURVEY_JOB_NAME, CSAT_SURVEY_TOPIC, CsatSurveyJob } from './csatSurveyJob';
 import { PENDING_AUTO_CLOSE_TOPIC, PENDING_REMINDER_TOPIC, PendingReminderJob } from './pendingReminderJob';
 import { CLOSE_RESOLVED_TOPIC, ResolvedCloseJob } from './resolvedCloseJob';
-import { connectionFromUrl, DEFAULT_QUEUE_PREFIX, QUEUE_NAMES, type QueueConnection } from './queues';
+import { logWorkerProblems, workerOptions, QUEUE_NAMES, type QueueConnection } from './queues';
 import type { OutboxRoute } from './outboxRelay';
 
 /** The follow-up topics, each relayed as a job of the same name to the `followups` queue. */
@@ -73,15 +73,8 @@ export function startFollowUpWorker(o: FollowUpWorkerOptions): Worker<unknown, F
       o.log.info({ job: j.name, jobId: j.id, ...result }, 'follow-up done');
       return result;
     },
-    {
-      connection: connectionFromUrl(o.redisUrl, { maxRetriesPerRequest: null }),
-      prefix: o.prefix ?? DEFAULT_QUEUE_PREFIX,
-      concurrency: o.concurrency ?? 4,
-      lockDuration: o.lockDurationMs ?? 30_000,
-      stalledInterval: o.stalledIntervalMs ?? 30_000,
-    },
+    workerOptions(o, { concurrency: 4, lockDurationMs: 30_000, stalledIntervalMs: 30_000 }),
   );
-  worker.on('failed', (j, err) => o.log.warn({ err, job: j?.name, jobId: j?.id, attemptsMade: j?.attemptsMade }, 'follow-up job failed'));
-  worker.on('error', (err) => o.log.warn({ err }, 'follow-up worker error'));
+  logWorkerProblems(worker, o.log, 'follow-up job');
   return worker;
 }

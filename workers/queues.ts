@@ -2,7 +2,8 @@
  * Queue names, connections and default job options shared by the relay, the workers and the admin
  * dashboard. A web process may create the queues (to show them) without consuming them.
  */
-import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
+import { Queue, type ConnectionOptions, type DefaultJobOptions, type Worker, type WorkerOptions } from 'bullmq';
+import type { Logger } from 'pino';
 
 /** Key prefix: the braces are a Redis Cluster hash tag, so each queue's keys land on one slot. */
 export const DEFAULT_QUEUE_PREFIX = '{concierge}';
@@ -66,6 +67,34 @@ export function createQueue<Data = unknown>(name: QueueName, c: QueueConnection)
   // Connection errors surface through the calls that fail; an unhandled 'error' event would crash.
   queue.on('error', () => undefined);
   return queue as Queue<Data>;
+}
+
+/** How a consumer takes jobs: in parallel, and how soon a dead worker's job is given to another. */
+export interface WorkerTuning {
+  concurrency?: number;
+  /** bullmq lock; a worker that dies holding a job loses it after about this long. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+/**
+ * The bullmq options of every consumer: a blocking connection that never gives up on a request
+ * (bullmq requires it), the queue prefix, and the tuning with the consumer's own defaults.
+ */
+export function workerOptions(c: QueueConnection & WorkerTuning, defaults: Required<WorkerTuning>): WorkerOptions {
+  return {
+    connection: connectionFromUrl(c.redisUrl, { maxRetriesPerRequest: null }),
+    prefix: c.prefix ?? DEFAULT_QUEUE_PREFIX,
+    concurrency: c.concurrency ?? defaults.concurrency,
+    lockDuration: c.lockDurationMs ?? defaults.lockDurationMs,
+    stalledInterval: c.stalledIntervalMs ?? defaults.stalledIntervalMs,
+  };
+}
+
+/** Logs a consumer's failed attempts and connection errors (an unhandled 'error' event would crash the process). */
+export function logWorkerProblems(worker: Worker, log: Logger, what: string): void {
+  worker.on('failed', (j, err) => log.warn({ err, job: j?.name, jobId: j?.id, attemptsMade: j?.attemptsMade }, `${what} failed`));
+  worker.on('error', (err) => log.warn({ err }, `${what} worker error`));
 }
 
 /** Every queue of the system (for the admin dashboard and the relay). */

@@ -12,7 +12,7 @@ import { Worker, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { trainingDataStamp, type ModelActivationNotifier, type RecommendationTrainer } from '../crm/recommendations';
 import type { DbOrTx } from '../crm';
-import { connectionFromUrl, DEFAULT_QUEUE_PREFIX, jobIdForKey, QUEUE_NAMES, type QueueConnection } from './queues';
+import { logWorkerProblems, workerOptions, jobIdForKey, QUEUE_NAMES, type QueueConnection } from './queues';
 
 export const RECOMMENDATION_TRAINING_JOB_NAME = 'recommendations.train';
 export const RECOMMENDATION_TRAINING_SCHEDULER_ID = 'recommendation-training-nightly';
@@ -82,16 +82,9 @@ export function startRecommendationTrainingWorker(o: RecommendationTrainingWorke
       o.log.info({ jobId: job.id, reason: job.data.reason, versionId: v.versionId, created: r.created, activated: r.activated, pruned: r.pruned.length, items: v.items, customers: v.customers, metrics: v.metrics }, 'recommendation model trained');
       return { versionId: v.versionId, algorithm: v.algorithm, created: r.created, activated: r.activated, pruned: r.pruned, items: v.items, customers: v.customers, metrics: v.metrics };
     },
-    {
-      connection: connectionFromUrl(o.redisUrl, { maxRetriesPerRequest: null }),
-      prefix: o.prefix ?? DEFAULT_QUEUE_PREFIX,
-      concurrency: 1,
-      // Training runs on this thread: a large catalogue can hold the event loop for a while.
-      lockDuration: o.lockDurationMs ?? 600_000,
-      stalledInterval: o.stalledIntervalMs ?? 60_000,
-    },
+    // Training runs on this thread: a large catalogue can hold the event loop for a while.
+    workerOptions({ ...o, concurrency: 1 }, { concurrency: 1, lockDurationMs: 600_000, stalledIntervalMs: 60_000 }),
   );
-  worker.on('failed', (j, err) => o.log.warn({ err, jobId: j?.id, attemptsMade: j?.attemptsMade }, 'recommendation training failed'));
-  worker.on('error', (err) => o.log.warn({ err }, 'recommendation training worker error'));
+  logWorkerProblems(worker, o.log, 'recommendation training');
   return worker;
 }

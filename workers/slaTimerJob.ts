@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../crm';
 import { OPEN_TICKET_STATUSES, ticketEvents, tickets } from '../crm/schema';
 import type { LiveEventPublisher, SlaKind } from '../crm/support';
-import { connectionFromUrl, DEFAULT_QUEUE_PREFIX, jobIdForKey, QUEUE_NAMES, type QueueConnection } from './queues';
+import { logWorkerProblems, workerOptions, jobIdForKey, QUEUE_NAMES, type QueueConnection } from './queues';
 
 export const SLA_TOPIC = 'ticket.sla';
 export const SLA_JOB_NAME = 'ticket.sla';
@@ -134,15 +134,8 @@ export function startSlaWorker(o: SlaWorkerOptions): Worker<SlaTimerPayload, Sla
       }
       return result;
     },
-    {
-      connection: connectionFromUrl(o.redisUrl, { maxRetriesPerRequest: null }),
-      prefix: o.prefix ?? DEFAULT_QUEUE_PREFIX,
-      concurrency: o.concurrency ?? 4,
-      lockDuration: o.lockDurationMs ?? 30_000,
-      stalledInterval: o.stalledIntervalMs ?? 30_000,
-    },
+    workerOptions(o, { concurrency: 4, lockDurationMs: 30_000, stalledIntervalMs: 30_000 }),
   );
-  worker.on('failed', (j, err) => o.log.warn({ err, jobId: j?.id, attemptsMade: j?.attemptsMade }, 'SLA timer job failed'));
-  worker.on('error', (err) => o.log.warn({ err }, 'SLA worker error'));
+  logWorkerProblems(worker, o.log, 'SLA timer job');
   return worker;
 }

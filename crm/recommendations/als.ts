@@ -1,5 +1,6 @@
 import type { InteractionMatrix } from './matrix';
 import type { ItemScorer, ScorerState, UserRow } from './scorer';
+import { seededRandom } from '../random';
 
 export interface AlsParams {
   factors: number;
@@ -23,17 +24,8 @@ export const DEFAULT_ALS_PARAMS: AlsParams = {
   factors: 64, iterations: 15, regularization: 1, alpha: 10, cgSteps: 3, seed: 42,
 };
 
-/** mulberry32: tiny deterministic PRNG, so models are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded, so models are reproducible (the generator is shared with crm/'s demo data).
+export { seededRandom };
 
 /**
  * Implicit-feedback matrix factorisation by alternating least squares, each least-squares problem

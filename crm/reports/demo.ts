@@ -16,6 +16,7 @@ import type { Db } from '../db';
 import { customers, ticketEvents, tickets, type TicketPriority } from '../schema';
 import { slaDueTimes, type RoutingConfig } from '../support';
 import type { AgentEvaluationService } from '../scores';
+import { seededRandom } from '../random';
 
 export interface DemoActivityResult {
   tickets: number;
@@ -60,17 +61,8 @@ const SUBJECTS: Record<string, string[]> = {
 
 const CUSTOMER_NAMES = ['Noah Grant', 'Lee Chen', 'Maya Patel', 'Jonas Berg', 'Aiko Tanaka', 'Omar Haddad', 'Sofia Rossi', 'Liam Walsh', 'Wei Zhang', 'Nora Lindqvist', 'Ravi Kumar', 'Emma Dubois'];
 
-/** mulberry32: a small seeded generator, so every fresh install shows the same history. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded, so every fresh install shows the same history. */
+const rng = seededRandom;
 
 const S = 1000;
 const M = 60_000;
