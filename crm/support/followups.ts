@@ -14,6 +14,9 @@ import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db';
 import { agents, outbox, ticketEvents, tickets } from '../schema';
 import type { AssignmentService } from './assignment';
+import { slaDueTimes } from './policy';
+import type { RoutingConfig } from './routingConfig';
+import { slaTimerRows } from './slaTimers';
 import type { LiveEventPublisher, TicketView } from './types';
 import { toTicketView, withRetry, type TicketRow } from './views';
 
@@ -135,6 +138,8 @@ export class FollowUpService {
       live?: LiveEventPublisher;
       settings?: Partial<FollowUpSettings>;
       clock?: () => Date;
+      /** The SLA targets: a reopened ticket gets a new resolution target from the reopen, with its timers. */
+      config?: RoutingConfig;
     },
   ) {}
 
@@ -373,6 +378,8 @@ export class FollowUpService {
         const [agent] = previous ? await tx.select().from(agents).where(eq(agents.userId, previous)).for('update') : [];
         const back = agent && agent.status === 'online' && agent.activeTickets < agent.maxConcurrent ? agent : undefined;
         const reason = back ? `reopened: back to the agent who resolved it (${back.activeTickets}/${back.maxConcurrent} open)` : 'reopened: the agent who resolved it is not available; back to the queue';
+        // The customer waits again: a new resolution target counts from now (first response stays met).
+        const resolutionDueAt = this.o.config ? slaDueTimes(t.priority, at, this.o.config).resolutionDueAt : t.resolutionDueAt;
         const [row] = await tx
           .update(tickets)
           .set({
@@ -381,12 +388,14 @@ export class FollowUpService {
             assignedAgentId: back ? back.userId : null,
             assignedAt: back ? at : t.assignedAt,
             resolvedAt: null,
+            resolutionDueAt,
             updatedAt: at,
             routing: sql`${tickets.routing} || jsonb_build_object('reason', ${reason}::text)`,
           })
           .where(eq(tickets.id, t.id))
           .returning();
-        await tx.insert(ticketEvents).values({ ticketId: t.id, type: 'reopened', actor, data: { agentId: previous, reopenCount: t.reopenCount + 1 }, at });
+        await tx.insert(ticketEvents).values({ ticketId: t.id, type: 'reopened', actor, data: { agentId: previous, reopenCount: t.reopenCount + 1, resolutionDueAt: resolutionDueAt.toISOString() }, at });
+        if (this.o.config) await tx.insert(outbox).values(slaTimerRows(t.id, at, { resolution: resolutionDueAt }, t.reopenCount + 1)).onConflictDoNothing();
         await tx.insert(ticketEvents).values({ ticketId: t.id, type: 'status_changed', actor, data: { from: 'resolved', to: 'reopened' }, at });
         if (back) {
           await tx.update(agents).set({ activeTickets: sql`${agents.activeTickets} + 1`, lastAssignedAt: at }).where(eq(agents.userId, back.userId));

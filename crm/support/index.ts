@@ -15,6 +15,8 @@ export type { AgentProfile } from './agents';
 export { TicketService, InvalidTicketTransitionError } from './tickets';
 export type { TicketFilter } from './tickets';
 export * from './followups';
+export { SLA_TOPIC, SlaTimerService, slaDedupeKey, slaTimerRows, isSlaPayload } from './slaTimers';
+export type { SlaOutcome, SlaTimerPayload } from './slaTimers';
 export { decidePriority, queueForCategory, slaDueTimes, chooseAgent } from './policy';
 export type { AgentCandidate, PriorityDecision } from './policy';
 export { defaultRoutingConfig, loadRoutingConfig, routingConfigSchema } from './routingConfig';
@@ -35,7 +37,7 @@ export function createSupport(o: { db: Db; config: RoutingConfig; live?: LiveEve
   return {
     assignment,
     tickets: new TicketService({ db: o.db, config: o.config, assignment, live: o.live, customerSegment: o.customerSegment, followUps: o.followUps }),
-    followUps: new FollowUpService({ db: o.db, assignment, live: o.live, settings: o.followUps }),
+    followUps: new FollowUpService({ db: o.db, assignment, live: o.live, settings: o.followUps, config: o.config }),
     agents: new AgentService(o.db, assignment, o.live),
     queues: new QueueService(o.db),
     config: o.config,

@@ -3,6 +3,7 @@ import type { Db } from '../db';
 import { NotFoundError, CrmError } from '../errors';
 import { agents, OPEN_TICKET_STATUSES, outbox, ticketEvents, tickets, type TicketPriority, type TicketStatus } from '../schema';
 import { decidePriority, queueForCategory, slaDueTimes } from './policy';
+import { slaTimerRows } from './slaTimers';
 import type { RoutingConfig } from './routingConfig';
 import type { AssignmentService } from './assignment';
 import type { HandoffRequest, LiveEventPublisher, TicketView } from './types';
@@ -90,14 +91,8 @@ export class TicketService {
         .returning();
       await tx.insert(ticketEvents).values({ ticketId: row.id, type: 'created', actor: 'bot', data: { trigger: req.trigger, priority: decision.priority, reasons: decision.reasons }, at: now });
       // SLA timers, in the same transaction as the ticket (relayed to the job queue by the outbox relay):
-      // a warning when 80 % of each SLA has passed, the breach check at the due time (workers/slaTimerJob.ts).
-      const warnAt = (dueAt: Date) => new Date(now.getTime() + Math.round((dueAt.getTime() - now.getTime()) * 0.8));
-      await tx.insert(outbox).values([
-        { topic: 'ticket.sla', payload: { ticketId: row.id, kind: 'first_response', stage: 'warning' }, dedupeKey: `sla:first_response:warning:${row.id}`, runAt: warnAt(due.firstResponseDueAt) },
-        { topic: 'ticket.sla', payload: { ticketId: row.id, kind: 'first_response' }, dedupeKey: `sla:first_response:${row.id}`, runAt: due.firstResponseDueAt },
-        { topic: 'ticket.sla', payload: { ticketId: row.id, kind: 'resolution', stage: 'warning' }, dedupeKey: `sla:resolution:warning:${row.id}`, runAt: warnAt(due.resolutionDueAt) },
-        { topic: 'ticket.sla', payload: { ticketId: row.id, kind: 'resolution' }, dedupeKey: `sla:resolution:${row.id}`, runAt: due.resolutionDueAt },
-      ]);
+      // a warning when 80 % of each SLA has passed, the breach check at the due time (crm/support/slaTimers.ts).
+      await tx.insert(outbox).values(slaTimerRows(row.id, now, { first_response: due.firstResponseDueAt, resolution: due.resolutionDueAt }));
       return row;
     });
     await this.o.live?.publish({ type: 'ticket.changed', ticketId: created.id, queueId, assignedAgentId: null, status: 'new' });

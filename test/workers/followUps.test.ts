@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, like } from 'drizzle-orm';
 import type { Queue } from 'bullmq';
 import { agents, OPEN_TICKET_STATUSES, outbox, ticketEvents, tickets, users } from '../../crm/schema';
-import { createSupport, defaultRoutingConfig, type FollowUpSettings, type Support, type TicketView } from '../../crm/support';
+import { createSupport, defaultRoutingConfig, slaDueTimes, type FollowUpSettings, type Support, type TicketView } from '../../crm/support';
 import {
   createQueue,
   deliveryJobId,
@@ -12,9 +12,10 @@ import {
   PENDING_REMINDER_TOPIC,
   PENDING_AUTO_CLOSE_TOPIC,
   CLOSE_RESOLVED_TOPIC,
+  SlaTimerJob,
   type DeliveryRequest,
 } from '../../workers';
-import { MAIN_REDIS_URL, openDesk, openTicket, testPrefix } from './fixtures/helpers';
+import { MAIN_REDIS_URL, openDesk, openTicket, silentLog, testPrefix } from './fixtures/helpers';
 
 /**
  * The follow-ups on the real PostgreSQL and Redis, job by job (no bullmq worker: the job classes are
@@ -219,7 +220,7 @@ describe('follow-ups: CSAT survey, pending reminder and auto-close, reopen, clos
     expect((await support.followUps.reopenable('directline', t.conversationId))?.id).toBe(t.id);
     const back = (await support.followUps.reopen(t.id))!;
     expect(back).toMatchObject({ status: 'reopened', reopenCount: 1, assignedAgentId: a, resolvedAt: null });
-    expect((await eventsOf(t.id, 'reopened'))[0].data).toEqual({ agentId: a, reopenCount: 1 });
+    expect((await eventsOf(t.id, 'reopened'))[0].data).toMatchObject({ agentId: a, reopenCount: 1 });
     expect((await support.agents.require(a)).activeTickets).toBe(1);
     // Resolved again: the survey and close of the second resolution have their own keys.
     await support.tickets.resolve(t.id, a);
@@ -233,7 +234,7 @@ describe('follow-ups: CSAT survey, pending reminder and auto-close, reopen, clos
     // Back to the queue, where the online agent with room (Ada) took it.
     expect(queued).toMatchObject({ status: 'assigned', reopenCount: 1, assignedAgentId: a });
     expect((await eventsOf(u.id, 'status_changed')).map((e) => e.data.to)).toContain('reopened');
-    expect((await eventsOf(u.id, 'reopened'))[0].data).toEqual({ agentId: b, reopenCount: 1 });
+    expect((await eventsOf(u.id, 'reopened'))[0].data).toMatchObject({ agentId: b, reopenCount: 1 });
 
     const h = await assignedTicket(a);
     await support.tickets.resolve(h.id, a, { reason: 'handback' });
@@ -259,5 +260,36 @@ describe('follow-ups: CSAT survey, pending reminder and auto-close, reopen, clos
     await support.tickets.resolve(r.id, a);
     await support.followUps.reopen(r.id);
     expect(await jobs.run(CLOSE_RESOLVED_TOPIC, { ticketId: r.id, resolution: 1 })).toEqual({ outcome: 'obsolete', reason: 'reopened' });
+  });
+
+  it('a reopen sets a new resolution target from the reopen, with timers of its own; the earlier timers are superseded', async () => {
+    const a = await agent('Rhea Reopen');
+    const t = await assignedTicket(a);
+    await support.tickets.recordAgentMessage(t.id, a, 'That should do it.');
+    await support.tickets.resolve(t.id, a);
+    const before = await support.tickets.require(t.id);
+    const reopened = (await support.followUps.reopen(t.id))!;
+    const [event] = await eventsOf(t.id, 'reopened');
+    const expected = slaDueTimes(reopened.priority, event.at, defaultRoutingConfig).resolutionDueAt;
+    expect(reopened.resolutionDueAt.getTime()).toBe(expected.getTime());
+    expect(reopened.resolutionDueAt.getTime()).toBeGreaterThan(before.resolutionDueAt.getTime());
+    expect(reopened.firstResponseDueAt).toEqual(before.firstResponseDueAt);
+
+    // The new cycle's warning and breach check, in the reopen's transaction.
+    const rows = await desk.database.db.select().from(outbox).where(like(outbox.dedupeKey, `sla:resolution:%${t.id}:cycle1`));
+    expect(rows.map((r) => [r.dedupeKey, r.runAt.getTime()]).sort()).toEqual(
+      [
+        [`sla:resolution:${t.id}:cycle1`, expected.getTime()],
+        [`sla:resolution:warning:${t.id}:cycle1`, event.at.getTime() + Math.round((expected.getTime() - event.at.getTime()) * 0.8)],
+      ].sort(),
+    );
+
+    const late = new SlaTimerJob({ db: desk.database.db, log: silentLog, clock: () => new Date(expected.getTime() + 1000) });
+    expect(await late.run({ ticketId: t.id, kind: 'resolution' })).toEqual({ outcome: 'obsolete', reason: 'superseded' });
+    const recorded = await late.run({ ticketId: t.id, kind: 'resolution', cycle: 1 });
+    expect(recorded.outcome).toBe('recorded');
+    expect(await late.run({ ticketId: t.id, kind: 'resolution', cycle: 1 })).toEqual({ outcome: 'already_recorded', eventId: (recorded as { eventId: number }).eventId });
+    const breaches = await eventsOf(t.id, 'sla_breached');
+    expect(breaches.map((e) => e.data)).toEqual([expect.objectContaining({ kind: 'resolution', cycle: 1, dueAt: expected.toISOString() })]);
   });
 });
