@@ -16,6 +16,8 @@ export type { StoredActivity, DirectLineConversation } from './transcripts';
 export { ConversationReferenceStore } from './conversationReferences';
 export type { ConversationReferenceDocument } from './conversationReferences';
 export { StateDocumentStore } from './stateDocuments';
+export { OutboxStore } from './outbox';
+export type { OutboxRecord } from './outbox';
 export { DeliveryLog } from './deliveries';
 export type { DeliveryRecord } from './deliveries';
 export type { StateDocument } from './stateDocuments';

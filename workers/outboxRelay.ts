@@ -9,11 +9,10 @@
  * the add fails, the transaction rolls back and the rows wait for the next pass: nothing is lost.
  * Failing passes back off exponentially.
  */
-import { and, asc, inArray, isNull, sql } from 'drizzle-orm';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Db } from '../crm';
-import { outbox } from '../crm/schema';
+import { OutboxStore } from '../crm';
 import { jobIdForKey, withTimeout } from './queues';
 
 /** Where rows of one topic go: the queue and the job name. */
@@ -53,8 +52,11 @@ export class OutboxRelay {
   /** Resolves the waiters of `drained()`. */
   private idleWaiters: Array<() => void> = [];
 
+  private readonly store: OutboxStore;
+
   constructor(private readonly o: OutboxRelayOptions) {
     this.topics = Object.keys(o.routes);
+    this.store = new OutboxStore(o.db);
   }
 
   /** Consecutive failed passes (0 when the last pass worked). */
@@ -67,17 +69,7 @@ export class OutboxRelay {
    * Returns how many rows it relayed.
    */
   async relayOnce(): Promise<RelayPassResult> {
-    if (this.topics.length === 0) return { relayed: 0 };
-    const batchSize = this.o.batchSize ?? 200;
-    return this.o.db.transaction(async (tx) => {
-      const rows = await tx
-        .select()
-        .from(outbox)
-        .where(and(isNull(outbox.relayedAt), inArray(outbox.topic, this.topics)))
-        .orderBy(asc(outbox.id))
-        .limit(batchSize)
-        .for('update', { skipLocked: true });
-      if (rows.length === 0) return { relayed: 0 };
+    const relayed = await this.store.relayBatch(this.topics, this.o.batchSize ?? 200, async (rows) => {
       const now = (this.o.clock?.() ?? new Date()).getTime();
       const byQueue = new Map<Queue, Array<{ name: string; data: Record<string, unknown>; opts: { jobId: string; delay: number } }>>();
       for (const row of rows) {
@@ -86,19 +78,11 @@ export class OutboxRelay {
         jobs.push({ name: route.jobName, data: row.payload, opts: { jobId: jobIdForKey(row.dedupeKey), delay: Math.max(0, row.runAt.getTime() - now) } });
         byQueue.set(route.queue, jobs);
       }
-      // Added first, marked after: a crash in between relays the rows again, and the job ids dedupe them.
+      // Added first, marked after (by the store, on return): a crash in between relays the rows again,
+      // and the job ids dedupe them.
       for (const [queue, jobs] of byQueue) await withTimeout(queue.addBulk(jobs), this.o.addTimeoutMs ?? 5000, `adding ${jobs.length} jobs to ${queue.name}`);
-      await tx
-        .update(outbox)
-        .set({ relayedAt: sql`now()` })
-        .where(
-          inArray(
-            outbox.id,
-            rows.map((r) => r.id),
-          ),
-        );
-      return { relayed: rows.length };
     });
+    return { relayed };
   }
 
   /** Relays until no row is left (or a pass fails, which throws). Returns the number relayed. */
