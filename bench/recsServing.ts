@@ -4,11 +4,13 @@
  *   npm run bench:recs-serving [-- --customers=20000 --items=1500 --algorithm=ease --requests=20000]
  *
  * On a scratch PostgreSQL database: a synthetic shop (clustered baskets, a few inactive products) is
- * written through crm/commerce, RecommendationTrainer trains and stores the version, a fresh
+ * written through crm/commerce, RecommendationTrainer trains and stores the version (once on this
+ * thread, once in its worker thread, printing the event-loop delay during each), a fresh
  * RecommendationService loads it from its snapshot (as a web process does), then serves product cards
  * for known customers, unknown customers and ad-hoc purchase lists. Prints p50/p99 of the in-memory
  * `forCustomer` (what must stay well under 10 ms) and of `recommendFor` (plus the purchases query).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
 import { openDatabase } from '../crm';
 import { CommerceStore, type CatalogProduct, type OrderInput } from '../crm/commerce';
@@ -89,12 +91,24 @@ async function main(): Promise<void> {
     await database.db.execute(sql`analyze`);
     console.log(`data: ${CUSTOMERS} customers, ${ITEMS} products, ${orderCount} orders written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
-    const t1 = performance.now();
-    const trained = await new RecommendationTrainer({ db: database.db, algorithm: ALGORITHM, evaluateMaxItems: 0 }).trainAndActivate();
-    console.log(
-      `train + store (${ALGORITHM}): ${((performance.now() - t1) / 1000).toFixed(1)} s; version ${trained.version.versionId}, ` +
-        `${trained.version.interactions} interactions, snapshot ${(trained.version.snapshotBytes / 1e6).toFixed(1)} MB`,
-    );
+    // The same training inline and in its worker thread, with the event-loop delay this process sees
+    // meanwhile (what a chat or console request in `npm start` would wait, at worst).
+    const trainWatched = async (execution: 'inline' | 'thread') => {
+      const delay = monitorEventLoopDelay({ resolution: 10 });
+      delay.enable();
+      const t = performance.now();
+      const result = await new RecommendationTrainer({ db: database.db, algorithm: ALGORITHM, evaluateMaxItems: 0, execution }).trainAndActivate();
+      const seconds = (performance.now() - t) / 1000;
+      delay.disable();
+      console.log(
+        `train + store (${ALGORITHM}, ${execution.padEnd(6)}): ${seconds.toFixed(1)} s; event-loop delay p99 ${(delay.percentile(99) / 1e6).toFixed(0)} ms, ` +
+          `max ${(delay.max / 1e6).toFixed(0)} ms; version ${result.version.versionId}, ${result.version.interactions} interactions, snapshot ${(result.version.snapshotBytes / 1e6).toFixed(1)} MB`,
+      );
+      return result;
+    };
+    const inline = await trainWatched('inline');
+    const trained = await trainWatched('thread');
+    if (trained.version.versionId !== inline.version.versionId) throw new Error('thread and inline trainings gave different versions');
 
     const service = new RecommendationService({ db: database.db, autoTrainMaxProducts: 0 });
     const t2 = performance.now();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ActivityTypes, TurnContext } from 'botbuilder';
 import type { Activity, Middleware } from 'botbuilder';
 import type { Crm, CustomerRecord } from '../crm';
+import { TIMELINE_SUMMARY_FIELD } from '../dialogs';
 import type { ProfileLearner } from './conversationLearning';
 import { deliveryIdOf } from './directline/adapter';
 
@@ -86,17 +87,36 @@ export class TimelineMiddleware implements Middleware {
             conversationId,
             direction: 'outbound',
             author: (out.channelData as { author?: string } | undefined)?.author ?? 'bot',
-            text: out.text ?? summarizeAttachments(out),
+            text: timelineTextOf(out),
             // Deterministic per turn, so a turn re-run after a crash records its replies once; a
             // delivery (follow-up job) by its delivery id, so a retried job records it once.
             activityId: deliveryIdOf(out) ? `delivery:${deliveryIdOf(out)}` : `${turnId}:out:${sent}`,
           });
         }
       }
+      // Meant for the timeline only: not sent to the channel.
+      for (const out of activities) withoutTimelineSummary(out);
       return sendNext();
     });
     await next();
   }
+}
+
+/**
+ * The stored text of an outgoing message: its text, then the summary a dialog attached for the
+ * timeline (channelData.timelineSummary, e.g. the products of a carousel), or a note of attachments.
+ */
+export function timelineTextOf(activity: Partial<Activity>): string {
+  const summary = (activity.channelData as Record<string, unknown> | undefined)?.[TIMELINE_SUMMARY_FIELD];
+  if (typeof summary === 'string' && summary.trim()) return activity.text ? `${activity.text}\n${summary}` : summary;
+  return activity.text ?? summarizeAttachments(activity);
+}
+
+function withoutTimelineSummary(activity: Partial<Activity>): void {
+  const data = activity.channelData as Record<string, unknown> | undefined;
+  if (!data || !(TIMELINE_SUMMARY_FIELD in data)) return;
+  const { [TIMELINE_SUMMARY_FIELD]: _omitted, ...rest } = data;
+  activity.channelData = Object.keys(rest).length > 0 ? rest : undefined;
 }
 
 function summarizeAttachments(activity: Partial<Activity>): string {

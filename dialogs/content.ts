@@ -68,6 +68,8 @@ export const content = {
     recommendationPopularNow: 'Popular right now',
     recommendationButton: 'Tell me more',
     recommendationAsk: 'Tell me more about {item}',
+    /** Heading of the product list the timeline (agent console) stores with a carousel. */
+    recommendationsShown: 'Shown:',
     intentNames: {
       order_status: 'checking an order', cancel_order: 'cancelling an order', return_refund: 'a return or refund', billing: 'a billing question',
       account_access: 'signing in to your account', update_details: 'updating your details', technical_issue: 'a technical problem',
@@ -156,6 +158,7 @@ export const content = {
     recommendationPopularNow: '当前热销',
     recommendationButton: '了解详情',
     recommendationAsk: '介绍一下{item}',
+    recommendationsShown: '已展示：',
     intentNames: {
       order_status: '查询订单', cancel_order: '取消订单', return_refund: '退货退款', billing: '账单问题', account_access: '登录账户',
       update_details: '修改资料', technical_issue: '技术问题', product_question: '产品咨询', recommendation: '商品推荐', shipping_info: '配送信息',

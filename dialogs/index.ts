@@ -6,7 +6,7 @@ export { OrderStatusDialog, ORDER_STATUS_DIALOG } from './orderStatusDialog';
 export type { OrderLookupPort, OrderSummary, OrderStatusResult } from './orderStatusDialog';
 export { VerifyIdentityDialog, VERIFY_IDENTITY_DIALOG, proofDetailsIn } from './verifyIdentityDialog';
 export type { IdentityProof, IdentityProofOutcome, IdentityProofPort, VerifyIdentityOptions, VerifyIdentityResult } from './verifyIdentityDialog';
-export { RecommendationDialog, RECOMMENDATION_DIALOG, RECOMMENDATION_CARD_COUNT, formatPrice } from './recommendationDialog';
+export { RecommendationDialog, RECOMMENDATION_DIALOG, RECOMMENDATION_CARD_COUNT, TIMELINE_SUMMARY_FIELD, formatPrice, shownSummary } from './recommendationDialog';
 export type { RecommendationPort, RecommendedProduct, RecommendationDialogOptions } from './recommendationDialog';
 export type { HandoffPort, HandoffOutcome, HandoffTrigger } from './handoffPort';
 export { KeywordRecognizer, languageOf } from './recognizer';

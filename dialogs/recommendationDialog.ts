@@ -37,6 +37,20 @@ export function formatPrice(priceMinor: number, currency: string, language: Lang
 }
 
 /**
+ * channelData field of an outgoing message with the text the timeline stores after its text (the bot's
+ * timeline middleware reads it and removes it before sending): what cards alone would not say.
+ */
+export const TIMELINE_SUMMARY_FIELD = 'timelineSummary';
+
+/**
+ * "Shown:" then one "• Coffee beans, 250 g (€13.00)" line per product, in the customer's language (a
+ * line each: product names may contain commas).
+ */
+export function shownSummary(products: readonly RecommendedProduct[], language: Language, heading: string): string {
+  return [heading, ...products.map((p) => `• ${p.name} (${formatPrice(p.priceMinor, p.currency, language)})`)].join('\n');
+}
+
+/**
  * "What would you recommend?": a carousel of product cards (name, price, why, a button), personal
  * when the customer's purchases are known, popular / same-category items with an honest
  * introduction otherwise.
@@ -71,7 +85,10 @@ export class RecommendationDialog extends ComponentDialog {
         { subtitle: formatPrice(p.priceMinor, p.currency, language) },
       ),
     );
-    await step.context.sendActivity(MessageFactory.carousel(cards, personal ? t.recommendationsForYou : t.recommendationsPopular));
+    const carousel = MessageFactory.carousel(cards, personal ? t.recommendationsForYou : t.recommendationsPopular);
+    // The cards are not text: tell the timeline (what agents read) which products were shown.
+    carousel.channelData = { ...carousel.channelData, [TIMELINE_SUMMARY_FIELD]: shownSummary(products, language, t.recommendationsShown) };
+    await step.context.sendActivity(carousel);
     return step.endDialog({ shown: products.map((p) => p.sku) });
   }
 

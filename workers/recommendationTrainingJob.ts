@@ -82,7 +82,7 @@ export function startRecommendationTrainingWorker(o: RecommendationTrainingWorke
       o.log.info({ jobId: job.id, reason: job.data.reason, versionId: v.versionId, created: r.created, activated: r.activated, pruned: r.pruned.length, items: v.items, customers: v.customers, metrics: v.metrics }, 'recommendation model trained');
       return { versionId: v.versionId, algorithm: v.algorithm, created: r.created, activated: r.activated, pruned: r.pruned, items: v.items, customers: v.customers, metrics: v.metrics };
     },
-    // Training runs on this thread: a large catalogue can hold the event loop for a while.
+    // Training runs in a worker thread (RecommendationTrainer), so this process keeps serving; one run at a time.
     workerOptions({ ...o, concurrency: 1 }, { concurrency: 1, lockDurationMs: 600_000, stalledIntervalMs: 60_000 }),
   );
   logWorkerProblems(worker, o.log, 'recommendation training');

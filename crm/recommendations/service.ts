@@ -98,7 +98,8 @@ export class RecommendationService {
       this.o.log?.info({ products: n, outboxKey: key }, 'no recommendation model yet: training requested from the workers');
       return;
     }
-    const trained = await new RecommendationTrainer({ db: this.o.db, store: this.store, algorithm: this.o.algorithm }).trainAndActivate();
+    // A small catalogue trains in well under a second: on this thread, before serving starts.
+    const trained = await new RecommendationTrainer({ db: this.o.db, store: this.store, algorithm: this.o.algorithm, execution: 'inline' }).trainAndActivate();
     this.o.log?.info({ versionId: trained.version.versionId, items: trained.version.items, customers: trained.version.customers }, 'recommendation model trained at start (no version existed)');
     await this.reload();
   }

@@ -70,8 +70,11 @@ export class RecommendationModelStore {
 
   /** Stores a trained model (its snapshot), activates it unless told not to, prunes old versions; one transaction. */
   async save(model: Recommender, options: SaveModelOptions = {}): Promise<SaveModelResult> {
-    const snapshot = serializeRecommender(model);
-    const info: ModelInfo = model.info;
+    return this.saveSnapshot(serializeRecommender(model), model.info, options);
+  }
+
+  /** The same for a model serialized elsewhere (the training thread): its snapshot bytes and info. */
+  async saveSnapshot(snapshot: Buffer, info: ModelInfo, options: SaveModelOptions = {}): Promise<SaveModelResult> {
     return this.db.transaction(async (tx) => {
       // Serialise savers: activation and pruning decide over several rows.
       await tx.execute(sql`select pg_advisory_xact_lock(727031)`);

@@ -10,9 +10,12 @@ import type { Db, DbOrTx } from '../db';
 import { loadCatalog, loadInteractions } from '../commerce/analytics';
 import { queryRows } from '../commerce/rows';
 import { outbox } from '../schema';
-import { trainRecommender, type TrainOptions } from './model';
 import { RecommendationModelStore, type SaveModelResult } from './store';
-import type { AlgorithmName, CatalogItem, Interaction, Recommender } from './types';
+import { TrainingThread } from './trainingThread';
+import { packInteractions, runTraining, type OfflineMetrics, type PortableTrainOptions, type TrainingRunInput } from './trainingRun';
+import type { AlgorithmName, ModelInfo } from './types';
+
+export { evaluateHoldout, type OfflineMetrics } from './trainingRun';
 
 export interface TrainingOptions {
   db: Db;
@@ -20,31 +23,30 @@ export interface TrainingOptions {
   /** config RECOMMENDATIONS_ALGORITHM (default ease). */
   algorithm?: AlgorithmName;
   /** Further training options (weights, blends); the catalogue comes from the database. */
-  train?: Omit<TrainOptions, 'algorithm' | 'catalog'>;
+  train?: PortableTrainOptions;
+  /** trainedAt clock (tests, reproducible builds); default the current time. */
+  now?: () => Date;
   /** Offline evaluation (a second training without each customer's latest purchase) up to this many items. Default 2000. */
   evaluateMaxItems?: number;
   /** Versions to keep (default 3). */
   keep?: number;
-}
-
-export interface OfflineMetrics {
-  /** Customers whose latest purchased item was held out. */
-  evaluatedCustomers: number;
-  k: number;
-  /** Share of them for whom the held-out item is in the top k. */
-  hitRate: number;
-  /** The same for "popular right now" alone (the baseline to beat). */
-  popularityHitRate: number;
-  /** Share of the catalogue's items recommended to at least one evaluated customer. */
-  coverage: number;
+  /**
+   * Where the CPU-heavy part runs: `thread` (default) a worker thread, so the process keeps serving;
+   * `inline` the calling thread (small catalogues, e.g. the start-up training of the demo shop).
+   */
+  execution?: 'thread' | 'inline';
+  /** The thread runner (default a new TrainingThread). */
+  thread?: Pick<TrainingThread, 'run'>;
 }
 
 export interface TrainingResult extends SaveModelResult {
-  model: Recommender;
+  info: ModelInfo;
+  /** The stored snapshot bytes (deserializeRecommender gives the model back). */
+  snapshot: Buffer;
   metrics: OfflineMetrics | null;
+  /** worker_threads threadId the training ran on (0 = the main thread). */
+  threadId: number;
 }
-
-const EVAL_MAX_CUSTOMERS = 2000;
 
 export class RecommendationTrainer {
   private readonly store: RecommendationModelStore;
@@ -53,60 +55,27 @@ export class RecommendationTrainer {
     this.store = o.store ?? new RecommendationModelStore(o.db);
   }
 
-  /** Loads the data, trains, evaluates (small catalogues), stores and activates the version. */
+  /**
+   * Loads the data (here), trains, evaluates (small catalogues) and serializes (in a worker thread
+   * unless `execution: 'inline'`), then stores and activates the version in one transaction (here):
+   * a run killed before the commit leaves nothing behind.
+   */
   async trainAndActivate(): Promise<TrainingResult> {
     const [interactions, catalog] = await Promise.all([loadInteractions(this.o.db), loadCatalog(this.o.db)]);
-    const options: TrainOptions = { ...this.o.train, algorithm: this.o.algorithm ?? 'ease', catalog };
-    const model = trainRecommender(interactions, options);
-    const metrics = model.info.items <= (this.o.evaluateMaxItems ?? 2000) ? evaluateHoldout(interactions, catalog, options) : null;
-    const saved = await this.store.save(model, { activate: true, metrics: metrics ? { ...metrics } : {}, keep: this.o.keep });
-    return { ...saved, model, metrics };
+    const input: Omit<TrainingRunInput, 'interactions'> = {
+      catalog,
+      options: { ...this.o.train, algorithm: this.o.algorithm ?? 'ease' },
+      trainedAtMs: (this.o.now?.() ?? new Date()).getTime(),
+      evaluateMaxItems: this.o.evaluateMaxItems ?? 2000,
+    };
+    const out =
+      (this.o.execution ?? 'thread') === 'thread'
+        ? await (this.o.thread ?? new TrainingThread()).run({ ...input, interactions: packInteractions(interactions) })
+        : runTraining({ ...input, interactions }, 0);
+    const snapshot = Buffer.from(out.snapshot.buffer, out.snapshot.byteOffset, out.snapshot.byteLength);
+    const saved = await this.store.saveSnapshot(snapshot, out.info, { activate: true, metrics: out.metrics ? { ...out.metrics } : {}, keep: this.o.keep });
+    return { ...saved, info: out.info, snapshot, metrics: out.metrics, threadId: out.threadId };
   }
-}
-
-/**
- * Leave-last-out: for customers with at least two purchased items, the most recently bought one is
- * removed from training and should come back in their top k. Deterministic (ties by item id).
- */
-export function evaluateHoldout(interactions: readonly Interaction[], catalog: readonly CatalogItem[], options: TrainOptions): OfflineMetrics | null {
-  const latest = new Map<string, { itemId: string; at: number }>();
-  const bought = new Map<string, Set<string>>();
-  for (const e of interactions) {
-    if ((e.kind ?? 'purchase') !== 'purchase') continue;
-    const set = bought.get(e.customerId) ?? new Set<string>();
-    set.add(e.itemId);
-    bought.set(e.customerId, set);
-    const at = e.at === undefined ? 0 : +e.at;
-    const prev = latest.get(e.customerId);
-    if (!prev || at > prev.at || (at === prev.at && e.itemId > prev.itemId)) latest.set(e.customerId, { itemId: e.itemId, at });
-  }
-  const heldOut = new Map<string, string>();
-  for (const [customerId, items] of [...bought].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    if (items.size >= 2 && heldOut.size < EVAL_MAX_CUSTOMERS) heldOut.set(customerId, latest.get(customerId)!.itemId);
-  }
-  if (heldOut.size === 0) return null;
-  const train = interactions.filter((e) => heldOut.get(e.customerId) !== e.itemId);
-  // Top 10, or fewer for a tiny catalogue (top 10 of 15 products says nothing).
-  const k = Math.max(1, Math.min(10, Math.floor(new Set(interactions.map((e) => e.itemId)).size / 5)));
-  const model = trainRecommender(train, { ...options, catalog, now: () => new Date(0) });
-  const baseline = trainRecommender(train, { ...options, algorithm: 'popularity', catalog, now: () => new Date(0) });
-  let hits = 0;
-  let baselineHits = 0;
-  const shown = new Set<string>();
-  for (const [customerId, target] of heldOut) {
-    const recs = model.recommend(customerId, { k: k });
-    for (const r of recs) shown.add(r.itemId);
-    if (recs.some((r) => r.itemId === target)) hits++;
-    if (baseline.recommend(customerId, { k: k }).some((r) => r.itemId === target)) baselineHits++;
-  }
-  const round = (x: number) => Math.round(x * 10_000) / 10_000;
-  return {
-    evaluatedCustomers: heldOut.size,
-    k,
-    hitRate: round(hits / heldOut.size),
-    popularityHitRate: round(baselineHits / heldOut.size),
-    coverage: round(shown.size / Math.max(1, catalog.length || model.info.items)),
-  };
 }
 
 /** Outbox topic of "train the recommender" requests (relayed to the recommendation-training queue). */

@@ -12,7 +12,8 @@ import { makeUser, PASSWORD } from '../api/consoleClient';
 /**
  * Acceptance (issue #6): a returning customer (a web visitor linked to the demo shop's Dana, who has
  * orders) asks the bot for recommendations in Web Chat and gets product cards, none of which they
- * bought; the conversation goes to a person, whose console shows the same products with explanations.
+ * bought; the conversation goes to a person, whose console shows the same products with explanations
+ * and, in the transcript, which products the bot showed.
  * The app trains its model at start (small demo catalogue, no version stored yet).
  */
 describe('recommendations in the browser', () => {
@@ -95,6 +96,12 @@ describe('recommendations in the browser', () => {
     await agentPage.getByRole('heading', { name: 'Inbox' }).waitFor();
     const tickets = agentPage.getByRole('navigation', { name: 'Tickets' });
     await tickets.getByRole('button', { name: /talk to a person/ }).click();
+    // The transcript says which products the bot showed (the cards themselves are not text), on a line of its own.
+    const log = agentPage.getByRole('log', { name: 'Messages' });
+    const shown = expected.map((c) => `• ${c.name} (€${(c.priceMinor / 100).toFixed(2)})`);
+    const carouselBubble = log.locator('.msg.bot .bubble').filter({ hasText: shown[0] });
+    await carouselBubble.waitFor();
+    expect(await carouselBubble.innerText()).toBe(['Here are a few picks for you, based on what you bought before:', 'Shown:', ...shown].join('\n'));
     const panel = agentPage.getByRole('complementary', { name: 'Customer' });
     await panel.getByRole('heading', { name: 'Dana Demo' }).waitFor();
     await panel.getByRole('heading', { name: 'Recommendations' }).waitFor();
@@ -111,6 +118,8 @@ describe('recommendations in the browser', () => {
     for (const name of [...bought, ...discontinued]) expect(names.some((n) => n.startsWith(name))).toBe(false);
     await list.scrollIntoViewIfNeeded();
     await screenshot(agentPage, 'recommendations-console');
+    await carouselBubble.scrollIntoViewIfNeeded();
+    await screenshot(agentPage, 'recommendations-console-transcript');
 
     expect(browser.foreignRequests).toEqual([]);
     await customerPage.close();

@@ -120,6 +120,29 @@ describe('recommendation carousel', () => {
       .startTest();
   });
 
+  it('the timeline (what agents read) stores which products were shown, with prices, in the customer\'s language', async () => {
+    const expected = (await service.recommendFor(danaId, { k: 4 })).cards;
+    const price = (priceMinor: number) => `€${(priceMinor / 100).toFixed(2)}`;
+    const visitor = await crm.customers.resolve({ kind: 'test', externalId: 'visitor-dana' });
+    let sent: Partial<Activity> | undefined;
+    await chatAs('visitor-dana')
+      .send('can you recommend something for me?')
+      .assertReply((a) => {
+        sent = a;
+      })
+      .send('有什么推荐的吗？')
+      .assertReply(() => undefined)
+      .startTest();
+    // The summary is for the timeline only: the channel gets the cards, not the extra line.
+    expect((sent?.channelData as Record<string, unknown> | undefined)?.timelineSummary).toBeUndefined();
+
+    const outbound = (await crm.timeline.forConversation('test', 'conv-visitor-dana')).filter((m) => m.direction === 'outbound' && m.customerId === visitor.id);
+    const [en, zh] = outbound.slice(-2).map((m) => m.text);
+    const lines = expected.map((c) => `• ${c.name} (${price(c.priceMinor)})`);
+    expect(en).toBe(['Here are a few picks for you, based on what you bought before:', 'Shown:', ...lines].join('\n'));
+    expect(zh).toBe(['根据您之前的购买，为您挑选了这些商品：', '已展示：', ...lines].join('\n'));
+  });
+
   it('without a model yet: a polite sentence, no empty carousel', async () => {
     const noModel = new RecommendationService({ db: database.db, autoTrainMaxProducts: 0 });
     await chatAs('visitor-early', noModel)

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { Queue, QueueEvents, Worker } from 'bullmq';
 import {
   RecommendationModelStore, RecommendationService, RecommendationTrainer, RECOMMENDATIONS_TRAIN_TOPIC, RedisModelActivations, requestTrainingInOutbox,
-  trainingDataStamp,
+  trainingDataStamp, type AlgorithmName,
 } from '../../crm/recommendations';
 import {
   createQueue, DEFAULT_RECOMMENDATION_TRAINING_CRON, OutboxRelay, QUEUE_NAMES, RECOMMENDATION_TRAINING_JOB_NAME, RECOMMENDATION_TRAINING_SCHEDULER_ID,
@@ -129,5 +129,33 @@ describe('recommendation training job', () => {
     const result = (await done).get(recommendationTrainingJobId(stamp)) as RecommendationTrainingResult;
     expect(result).toMatchObject({ created: true, activated: true });
     expect(await new RecommendationModelStore(shop.database.db).activeVersionId()).toBe(result.versionId);
+  });
+  it('a training that fails in its thread fails the job, which is retried; nothing is stored', async () => {
+    // Its own prefix: a worker of its own whose trainer cannot train (an algorithm the thread does not know).
+    const failPrefix = testPrefix();
+    const failQueue = createQueue(QUEUE_NAMES.recommendationTraining, { redisUrl: MAIN_REDIS_URL, prefix: failPrefix });
+    const failEvents = await queueEvents(QUEUE_NAMES.recommendationTraining, MAIN_REDIS_URL, failPrefix);
+    const store = new RecommendationModelStore(shop.database.db);
+    const before = await store.list();
+    const failing = startRecommendationTrainingWorker({
+      redisUrl: MAIN_REDIS_URL,
+      prefix: failPrefix,
+      trainer: new RecommendationTrainer({ db: shop.database.db, algorithm: 'no-such-algorithm' as AlgorithmName }),
+      log: silentLog,
+    });
+    try {
+      const job = await failQueue.add(RECOMMENDATION_TRAINING_JOB_NAME, { reason: 'on-demand' }, { attempts: 2, backoff: { type: 'fixed', delay: 1 } });
+      const failed = new Promise<string>((resolve) => failEvents.on('failed', ({ jobId, failedReason }) => jobId === job.id && resolve(failedReason)));
+      expect(await failed).toMatch(/training thread: unknown recommendation algorithm: no-such-algorithm/);
+      const after = await failQueue.getJob(job.id!);
+      expect(after?.attemptsMade).toBe(2);
+      expect(await after?.getState()).toBe('failed');
+      expect(await store.list()).toEqual(before);
+    } finally {
+      await failing.close();
+      await failEvents.close();
+      await failQueue.obliterate({ force: true });
+      await failQueue.close();
+    }
   });
 });
