@@ -201,18 +201,19 @@ const lat = (xs: number[]) => {
 /** Reads one run's figures back from the database and prints them. */
 async function report(c: Client, tag: string, t: { resolveStart: number; resolveMs: number; resolved: number; redisBackAt?: Date; redisDownAt?: Date }) {
   const ids = `(select id from tickets where conversation_id like '${tag}-%')`;
+  const spanNote = t.redisDownAt ? ' (span includes the outage)' : '';
   console.log(`  resolve     ${t.resolved.toLocaleString('en')} tickets in ${s1(t.resolveMs)} s = ${rate(t.resolved, t.resolveMs)} resolves/s (${CONCURRENCY} concurrent callers, each resolve writes its outbox rows in its transaction)`);
   const [relay] = await rows<{ n: number; first: Date; last: Date }>(
     c,
     `select count(*)::int as n, min(relayed_at) as first, max(relayed_at) as last from outbox where topic in ('followup.csat', 'followup.close_resolved') and (payload->>'ticketId')::uuid in ${ids}`,
   );
   console.log(
-    `  relay       ${relay.n.toLocaleString('en')} follow-up rows (survey + close after the reopen window) relayed over ${s1(relay.last.getTime() - relay.first.getTime())} s = ${rate(relay.n, relay.last.getTime() - relay.first.getTime())} rows/s`,
+    `  relay       ${relay.n.toLocaleString('en')} follow-up rows (survey + close after the reopen window) relayed over ${s1(relay.last.getTime() - relay.first.getTime())} s = ${rate(relay.n, relay.last.getTime() - relay.first.getTime())} rows/s${spanNote}`,
   );
   const [jobs] = await rows<{ n: number; first: Date; last: Date }>(c, `select count(*)::int as n, min(at) as first, max(at) as last from ticket_events where type = 'csat_requested' and ticket_id in ${ids}`);
-  console.log(`  follow-ups  ${jobs.n.toLocaleString('en')} CSAT jobs (csat_requested recorded) over ${s1(jobs.last.getTime() - jobs.first.getTime())} s = ${rate(jobs.n, jobs.last.getTime() - jobs.first.getTime())} jobs/s`);
+  console.log(`  follow-ups  ${jobs.n.toLocaleString('en')} CSAT jobs (csat_requested recorded) over ${s1(jobs.last.getTime() - jobs.first.getTime())} s = ${rate(jobs.n, jobs.last.getTime() - jobs.first.getTime())} jobs/s${spanNote}`);
   const [del] = await rows<{ n: number; first: Date; last: Date }>(c, `select count(*)::int as n, min(delivered_at) as first, max(delivered_at) as last from deliveries where kind = 'csat_survey' and ticket_id in ${ids}`);
-  console.log(`  deliveries  ${del.n.toLocaleString('en')} surveys delivered over ${s1(del.last.getTime() - del.first.getTime())} s = ${rate(del.n, del.last.getTime() - del.first.getTime())} deliveries/s`);
+  console.log(`  deliveries  ${del.n.toLocaleString('en')} surveys delivered over ${s1(del.last.getTime() - del.first.getTime())} s = ${rate(del.n, del.last.getTime() - del.first.getTime())} deliveries/s${spanNote}`);
   const perTicket = await rows<{ resolved_at: Date; cards: number; first_card: Date | null; requested: number; delivered: number }>(
     c,
     `select t.resolved_at, x.cards, x.first_card,

@@ -2,15 +2,20 @@ import { sql } from 'drizzle-orm';
 import { index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /** One person, whatever channels they use. */
-export const customers = pgTable('customers', {
-  id: uuid('id').primaryKey().defaultRandom(),
-  displayName: text('display_name'),
-  email: text('email'),
-  language: text('language'),
-  attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
-  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
-});
+export const customers = pgTable(
+  'customers',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    displayName: text('display_name'),
+    email: text('email'),
+    language: text('language'),
+    attributes: jsonb('attributes').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  // Agents' customer search (crm/identity/search.ts): case-insensitive prefix of email and name.
+  (t) => [index('customers_email_prefix_idx').on(sql`lower(${t.email}) text_pattern_ops`), index('customers_name_prefix_idx').on(sql`lower(${t.displayName}) text_pattern_ops`)],
+);
 
 /** A channel-specific handle (web visitor id, Teams user id, email, phone) that points at a customer. */
 export const identities = pgTable(
@@ -24,7 +29,8 @@ export const identities = pgTable(
     externalId: text('external_id').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('identities_kind_external_uq').on(t.kind, t.externalId), index('identities_customer_idx').on(t.customerId)],
+  // external_id alone: search by an exact handle whatever its kind.
+  (t) => [uniqueIndex('identities_kind_external_uq').on(t.kind, t.externalId), index('identities_customer_idx').on(t.customerId), index('identities_external_idx').on(t.externalId)],
 );
 
 /** The customer's timeline of messages, inbound and outbound, on every channel. */

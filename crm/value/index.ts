@@ -4,7 +4,7 @@
  * (CustomerValueStore, table customer_values) which feeds them from the orders in the database.
  */
 export { summarizeCustomers, type SummaryOptions } from './summary';
-export { computeRfm, quintileScores, combineFm, segmentFor, RFM_SEGMENT_RULES } from './rfm';
-export { estimateCustomerValue, probabilityAlive, type LifetimeValueOptions } from './lifetimeValue';
+export { computeRfm, rfmOfSummaries, quintileScores, combineFm, segmentFor, RFM_SEGMENT_RULES } from './rfm';
+export { estimateCustomerValue, valueOfSummaries, probabilityAlive, type LifetimeValueOptions } from './lifetimeValue';
 export type { Order, CustomerSummary, CustomerValue, Quintile, RfmScore, RfmSegment } from './types';
 export { CustomerValueStore, type StoredCustomerValue, type ValueRunResult, type CustomerValueModelOptions } from './store';

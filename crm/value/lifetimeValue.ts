@@ -1,5 +1,5 @@
 import { summarizeCustomers, type SummaryOptions } from './summary';
-import type { CustomerValue, Order } from './types';
+import type { CustomerSummary, CustomerValue, Order } from './types';
 
 export interface LifetimeValueOptions extends SummaryOptions {
   /** Horizon of the estimate in days (default 365). */
@@ -30,11 +30,15 @@ export interface LifetimeValueOptions extends SummaryOptions {
  * - churnRisk: P(alive) < churnThreshold.
  */
 export function estimateCustomerValue(orders: readonly Order[], options: LifetimeValueOptions = {}): CustomerValue[] {
+  return valueOfSummaries(summarizeCustomers(orders, options), options);
+}
+
+/** The same from customer summaries already made (one `summarizeCustomers` pass can serve RFM and LTV). */
+export function valueOfSummaries(customers: readonly CustomerSummary[], options: LifetimeValueOptions = {}): CustomerValue[] {
   const horizon = options.horizonDays ?? 365;
   const mu = 1 / (options.expectedLifetimeDays ?? 730);
   const a = options.priorWeight ?? 1;
   const threshold = options.churnThreshold ?? 0.5;
-  const customers = summarizeCustomers(orders, options);
 
   let repeats = 0, observed = 0;
   for (const c of customers) { repeats += c.orders - 1; observed += c.observedDays; }

@@ -1,5 +1,5 @@
 import { summarizeCustomers, type SummaryOptions } from './summary';
-import type { Order, Quintile, RfmScore, RfmSegment } from './types';
+import type { CustomerSummary, Order, Quintile, RfmScore, RfmSegment } from './types';
 
 /**
  * Population quintile scores, 1 (worst) … 5 (best), by position in the sorted population:
@@ -68,7 +68,11 @@ export function segmentFor(r: Quintile, fm: Quintile): RfmSegment {
  * R: fewer days since the last order is better; F: distinct orders; M: net spend.
  */
 export function computeRfm(orders: readonly Order[], options: SummaryOptions = {}): RfmScore[] {
-  const customers = summarizeCustomers(orders, options);
+  return rfmOfSummaries(summarizeCustomers(orders, options));
+}
+
+/** The same from customer summaries already made (one `summarizeCustomers` pass can serve RFM and LTV). */
+export function rfmOfSummaries(customers: readonly CustomerSummary[]): RfmScore[] {
   const r = quintileScores(customers.map((c) => c.recencyDays), false);
   const f = quintileScores(customers.map((c) => c.orders), true);
   const m = quintileScores(customers.map((c) => c.monetaryMinor), true);
