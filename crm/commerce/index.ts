@@ -5,5 +5,5 @@ export { EventIngest, UnknownProductError, UnknownCustomerError } from './ingest
 export type { IncomingEvent, IngestResult } from './ingest';
 export { ApiKeyStore, hashApiKey } from './apiKeys';
 export type { ApiKeyRecord } from './apiKeys';
-export { loadValueOrders, loadCustomerCurrencies, loadInteractions, loadCatalog, customerValue } from './analytics';
+export { loadValueOrders, loadValueSummaries, loadCustomerCurrencies, loadInteractions, loadCatalog, customerValue } from './analytics';
 export { seedDemoCatalog, DEMO_PRODUCTS, DEMO_ORDERS } from './demo';

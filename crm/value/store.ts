@@ -6,12 +6,11 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { CrmError } from '../errors';
-import { loadCustomerCurrencies, loadValueOrders } from '../commerce/analytics';
+import { loadCustomerCurrencies, loadValueSummaries } from '../commerce/analytics';
 import { queryRows, jsonParam } from '../commerce/rows';
 import { customerValues } from '../schema/value';
 import { valueOfSummaries, type LifetimeValueOptions } from './lifetimeValue';
 import { rfmOfSummaries } from './rfm';
-import { summarizeCustomers } from './summary';
 import type { Quintile, RfmSegment } from './types';
 
 /** What agents see of a customer's value (one stored row). */
@@ -83,11 +82,8 @@ export class CustomerValueStore {
     return this.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(${VALUE_RUN_LOCK})`);
       // Orders after asOf are left out, so a rerun for the same asOf gives the same answer whatever came since.
-      const orders = (await loadValueOrders(tx)).filter((o) => o.at.getTime() <= asOf.getTime());
+      const summaries = await loadValueSummaries(tx, asOf);
       const currencies = await loadCustomerCurrencies(tx);
-      // One grouping pass for both scorings (at millions of orders it is most of the run's time and memory).
-      const summaries = summarizeCustomers(orders, { asOf });
-      orders.length = 0;
       const rfm = rfmOfSummaries(summaries);
       const values = new Map(valueOfSummaries(summaries, { ...this.model, asOf }).map((v) => [v.customerId, v]));
       const computedAt = this.clock();

@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import type { Queue, QueueEvents, Worker } from 'bullmq';
 import type { Database } from '../../crm';
 import { queryRows } from '../../crm/commerce/rows';
-import { CustomerValueStore } from '../../crm/value';
+import { CustomerValueStore, summarizeCustomers } from '../../crm/value';
+import { CommerceStore, loadValueOrders, loadValueSummaries } from '../../crm/commerce';
 import {
   createQueue,
   CUSTOMER_VALUE_SCHEDULER_ID,
@@ -94,6 +95,20 @@ describe('customer value: stored per customer, computed by a job', () => {
     await database.db.execute(sql`update orders set status = 'delivered' where customer_id = ${ids.ben}`);
     await store.computeAll(BASE);
     expect(await storedRows()).toEqual(before);
+  });
+
+  it('aggregates in PostgreSQL exactly what the pure summaries compute from every order', async () => {
+    // A zero-total order and a refund-like negative one move money but are not purchases.
+    await new CommerceStore(database.db).writeOrders([
+      { orderNumber: `Z${Date.now()}`, customerId: ids.ben, placedAt: new Date(BASE.getTime() - 2 * 86_400_000), currency: 'EUR', status: 'delivered', totalMinor: 0, lines: [] },
+      { orderNumber: `N${Date.now()}`, customerId: ids.ben, placedAt: new Date(BASE.getTime() - 3 * 86_400_000), currency: 'EUR', status: 'delivered', totalMinor: -40, lines: [] },
+    ]);
+    for (const asOf of [BASE, new Date(BASE.getTime() + 7 * 86_400_000 + 12_345)]) {
+      const orders = (await loadValueOrders(database.db)).filter((o) => o.at.getTime() <= asOf.getTime());
+      expect(await loadValueSummaries(database.db, asOf)).toEqual(summarizeCustomers(orders, { asOf }));
+    }
+    const ben = (await loadValueSummaries(database.db, BASE)).find((c) => c.customerId === ids.ben)!;
+    expect(ben).toMatchObject({ orders: 2, monetaryMinor: 160, recencyDays: 5 });
   });
 
   it('refuses an invalid as-of without writing', async () => {
