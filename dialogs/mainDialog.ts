@@ -98,8 +98,9 @@ export class MainDialog extends ComponentDialog {
     if (topic) facts.lastTopic = topic;
 
     if (u.intent === 'human_agent') return this.handOff(step, u, 'asked_for_person');
-    if (u.intent === 'complaint') return this.handOff(step, u, 'complaint');
     if (u.sentiment.score <= this.o.handoffSentiment && !SMALL_TALK.has(u.intent)) return this.handOff(step, u, 'negative_sentiment');
+    // Before the complaint check: "I am dana@example.com, order A10042" is someone identifying
+    // themselves (the classifier can read such terse lines as a complaint); upset customers went above.
     if (this.o.identity) {
       // Proof when the message carries an email and an order number (or an email after an order question), or asks for it.
       const proof = proofDetailsIn(u);
@@ -109,6 +110,7 @@ export class MainDialog extends ComponentDialog {
         return step.beginDialog(VERIFY_IDENTITY_DIALOG, { language: u.language, email: proof.email, orderNumbers });
       }
     }
+    if (u.intent === 'complaint') return this.handOff(step, u, 'complaint');
     if (notUnderstood) {
       if (facts.misunderstandings >= this.o.misunderstandingsBeforeHandoff) return this.handOff(step, u, 'unresolved');
       await step.context.sendActivity(t.fallback);

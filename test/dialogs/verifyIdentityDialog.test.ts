@@ -108,6 +108,13 @@ describe('identity proof in chat', () => {
     expect(await v.say('where is my order A10043?')).toEqual([expect.stringMatching(/^Order A10043: paid and being prepared .*Items: 1 × Merino wool blanket, 2 × Cedar scented candle\. Total: €127\.00\.$/)]);
   });
 
+  it('a terse "I am <email>, order <number>" is a proof, not a complaint to hand over', async () => {
+    const v = visitor();
+    const replies = await v.say(`I am ${DANA}, order A10042`);
+    expect(replies[0]).toBe('Thanks, Dana Demo, you are verified: I have linked this chat to your account.');
+    expect((await v.customer()).id).toBe(danaId);
+  });
+
   it('offers the proof after an order question, and an email alone then proves it', async () => {
     const v = visitor();
     const replies = await v.say('where is my order A10041?');
