@@ -309,7 +309,7 @@ async function main() {
   const redis = new ScratchRedis(await freePort(), redisDir);
   console.log(
     `follow-ups benchmark: ${TICKETS.toLocaleString('en')} tickets steady + ${OUTAGE_TICKETS.toLocaleString('en')} through a ${OUTAGE_SECONDS} s Redis outage + ${SLA_TICKETS} SLA timers; ` +
-      `CSAT_SURVEY_DELAY_SECONDS=0, relay poll 1 s and backoff up to 30 s (defaults), workers in a separate process, ${AGENTS} agents, ${CONCURRENCY} concurrent resolvers; ` +
+      `CSAT_SURVEY_DELAY_SECONDS=0, relay poll 1 s and backoff up to 5 s (defaults), workers in a separate process, ${AGENTS} agents, ${CONCURRENCY} concurrent resolvers; ` +
       `PostgreSQL (scratch database ${scratch.name}), Redis ${MAIN_REDIS_URL} prefix ${prefix} + scratch redis-server :${redis.port} (AOF); ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`,
   );
   const cleanups: Array<() => Promise<unknown>> = [];

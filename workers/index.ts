@@ -60,7 +60,7 @@ export interface WorkerHostOptions extends QueueConnection {
   recommendationsAlgorithm?: AlgorithmName;
   /** Tells web processes a new recommendation model is active (Redis pub/sub). */
   recommendationActivations?: ModelActivationNotifier;
-  /** Outbox poll period (default 1000 ms) and longest wait after failed passes (default 30 s). */
+  /** Outbox poll period (default 1000 ms) and longest wait after failed passes (default 5 s). */
   relayPollMs?: number;
   relayBackoffMaxMs?: number;
   /** bullmq lock duration and stalled check of the SLA workers (a dead worker's job restarts after it). */

@@ -30,7 +30,7 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Poll period when idle. Default 1000 ms. */
   pollMs?: number;
-  /** First and largest wait after a failed pass. Default 500 ms and 30 s. */
+  /** First and largest wait after a failed pass. Default 500 ms and 5 s (a failing pass is one cheap query, and rows wait no longer than this once Redis is back). */
   backoffMinMs?: number;
   backoffMaxMs?: number;
   /** How long one batch may wait for Redis. Default 5000 ms. */
@@ -136,7 +136,7 @@ export class OutboxRelay {
         this.idleWaiters.unshift(...waiters);
         this.failures += 1;
         const min = this.o.backoffMinMs ?? 500;
-        waitMs = Math.min(this.o.backoffMaxMs ?? 30_000, min * 2 ** (this.failures - 1));
+        waitMs = Math.min(this.o.backoffMaxMs ?? 5_000, min * 2 ** (this.failures - 1));
         // A full jitter keeps several relays from retrying in lockstep.
         waitMs = Math.round(waitMs / 2 + (Math.random() * waitMs) / 2);
         const log = this.failures === 1 || this.failures % 10 === 0 ? this.o.log.warn.bind(this.o.log) : this.o.log.debug.bind(this.o.log);

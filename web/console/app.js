@@ -4,31 +4,13 @@ import { h, render } from '/console/vendor/preact.mjs';
 import { useCallback, useEffect, useMemo, useRef, useState } from '/console/vendor/hooks.mjs';
 import htm from '/console/vendor/htm.mjs';
 import { Customer360 } from '/console/customer360.js';
+import { api, ApiError } from '/console/api.js';
 
 const html = htm.bind(h);
 
 // ---------------------------------------------------------------------------------------------
 // API
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    credentials: 'same-origin',
-    headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status === 204) return null;
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new ApiError(res.status, data.error?.code ?? 'error', data.error?.message ?? `HTTP ${res.status}`);
-  return data;
-}
+// fetch with the session cookie: web/console/api.js
 
 // ---------------------------------------------------------------------------------------------
 // Formatting

@@ -4,32 +4,14 @@
 import { h, render } from '/console/vendor/preact.mjs';
 import { useCallback, useEffect, useMemo, useRef, useState } from '/console/vendor/hooks.mjs';
 import htm from '/console/vendor/htm.mjs';
+import { api, ApiError } from '/console/api.js';
 
 const html = htm.bind(h);
 const Chart = window.Chart;
 
 // ---------------------------------------------------------------------------------------------
 // API
-class ApiError extends Error {
-  constructor(status, code, message) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    credentials: 'same-origin',
-    headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (res.status === 204) return null;
-  const data = await res.json().catch(() => ({}));
-  if (!res.ok) throw new ApiError(res.status, data.error?.code ?? 'error', data.error?.message ?? `HTTP ${res.status}`);
-  return data;
-}
+// fetch with the session cookie: web/console/api.js
 
 const periodParams = (p) => (p ? `start=${encodeURIComponent(p.start)}&end=${encodeURIComponent(p.end)}` : '');
 
