@@ -233,6 +233,8 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       linker: new IdentityLinker(database.db),
       customers: crm.customers,
       limiter: new RedisAttemptLimiter(redis, { max: config.IDENTITY_PROOF_MAX_ATTEMPTS, windowMs: 3_600_000 }),
+      // One email or order number across conversations: four conversations' worth of attempts an hour.
+      subjectLimiter: new RedisAttemptLimiter(redis, { max: config.IDENTITY_PROOF_MAX_ATTEMPTS * 4, windowMs: 3_600_000, keyPrefix: 'concierge:identity-proof-subject:' }),
       onError: (err) => log.warn({ err, part: 'identity-proof' }, 'identity proof could not run'),
     });
     const customerOf = (ctx: TurnContext) => (ctx.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined)?.id;

@@ -35,6 +35,11 @@ export interface ChatIdentityProofOptions {
   customers: Pick<CustomerDirectory, 'get'>;
   /** IDENTITY_PROOF_MAX_ATTEMPTS per conversation per hour (RedisAttemptLimiter). */
   limiter: AttemptLimiter;
+  /**
+   * Attempts per email and per order number, whatever the conversation: opening new conversations
+   * must not reset the count of guesses at one customer's email or order.
+   */
+  subjectLimiter?: AttemptLimiter;
   onError?: (err: unknown) => void;
 }
 
@@ -53,6 +58,11 @@ export class ChatIdentityProof implements IdentityProofPort {
     try {
       // Counted before checking, match or not: the limit is on guesses.
       if (!(await this.o.limiter.tryAcquire(`${context.activity.channelId}:${conversationId}`))) return { status: 'rate_limited' };
+      if (this.o.subjectLimiter) {
+        const subjects = [`email:${proof.email.trim().toLowerCase()}`, ...new Set(proof.orderNumbers.map((n) => `order:${n.trim().toUpperCase()}`))];
+        const allowed = await Promise.all(subjects.map((k) => this.o.subjectLimiter!.tryAcquire(k)));
+        if (allowed.includes(false)) return { status: 'rate_limited' };
+      }
       for (const orderNumber of proof.orderNumbers) {
         const result = await this.o.linker.linkByOrderProof({ customerId: customer.id, email: proof.email, orderNumber });
         if (!result.linked && result.reason === 'order_not_found') continue; // another spelling of the number may exist

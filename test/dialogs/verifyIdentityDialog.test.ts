@@ -51,7 +51,7 @@ describe('identity proof in chat', () => {
   });
 
   /** One web visitor in one conversation; `redisClient` stands for the bot instance that serves the turn. */
-  function visitor(o: { maxAttempts?: number; redisClient?: Redis; conversationId?: string } = {}) {
+  function visitor(o: { maxAttempts?: number; redisClient?: Redis; conversationId?: string; subjectMax?: number; subjectPrefix?: string } = {}) {
     const userId = `visitor-${randomBytes(4).toString('hex')}`;
     const conversationId = o.conversationId ?? `conv-${randomBytes(4).toString('hex')}`;
     const state = new ConversationState(new MemoryStorage());
@@ -59,6 +59,7 @@ describe('identity proof in chat', () => {
       linker: new IdentityLinker(database.db),
       customers: crm.customers,
       limiter: new RedisAttemptLimiter(o.redisClient ?? redis, { max: o.maxAttempts ?? 5, windowMs: 3_600_000, keyPrefix }),
+      ...(o.subjectMax ? { subjectLimiter: new RedisAttemptLimiter(o.redisClient ?? redis, { max: o.subjectMax, windowMs: 3_600_000, keyPrefix: `${keyPrefix}${o.subjectPrefix}:` }) } : {}),
     });
     const dialog = new MainDialog({
       recognizer: new NlpRecognizer(engine),
@@ -179,6 +180,17 @@ describe('identity proof in chat', () => {
     const ttl = await redis.pttl(`${keyPrefix}directline:${v.conversationId}`);
     expect(ttl).toBeGreaterThan(3_500_000);
     expect(ttl).toBeLessThanOrEqual(3_600_000);
+  });
+
+  it('guesses at one order from many conversations are counted together (new conversations do not reset them)', async () => {
+    const subject = { subjectMax: 3, subjectPrefix: randomBytes(3).toString('hex') };
+    for (let i = 0; i < 3; i++) expect((await visitor(subject).say(`my email is guess${i}@example.test and my order is A10043`))[0]).toMatch(/^I couldn't match those details/);
+    // A fourth conversation, even with the right email: that order is not checked again this hour.
+    const fourth = visitor(subject);
+    expect((await fourth.say(`my email is ${DANA} and my order is A10043`))[0]).toMatch(/^I'm sorry, I can't check any more details/);
+    expect((await fourth.customer()).id).not.toBe(danaId);
+    // Another order of hers is still checked.
+    expect((await visitor(subject).say(`my email is guess9@example.test and my order is A10041`))[0]).toMatch(/^I couldn't match those details/);
   });
 
   it('Redis unreachable: the proof is not attempted (the limit cannot be enforced), the customer is told politely', async () => {
