@@ -48,7 +48,9 @@ export function startDeliveryWorker(o: DeliveryWorkerOptions & QueueConnection &
       if (!isDeliveryRequest(job.data)) throw new UnrecoverableError(`invalid delivery request: ${JSON.stringify(job.data)}`);
       return deliverer.deliver(job.data);
     },
-    workerOptions(o, { concurrency: 8, lockDurationMs: 30_000, stalledIntervalMs: 30_000 }),
+    // Short jobs: a job whose worker died, or whose lock was lost while Redis was away, runs again within
+    // about 10 s (a rerun is harmless: the follow-ups decide under the ticket's lock, deliveries by id).
+    workerOptions(o, { concurrency: 8, lockDurationMs: 10_000, stalledIntervalMs: 10_000 }),
   );
   logWorkerProblems(worker, o.log, 'delivery');
   return worker;

@@ -73,7 +73,9 @@ export function startFollowUpWorker(o: FollowUpWorkerOptions): Worker<unknown, F
       o.log.info({ job: j.name, jobId: j.id, ...result }, 'follow-up done');
       return result;
     },
-    workerOptions(o, { concurrency: 4, lockDurationMs: 30_000, stalledIntervalMs: 30_000 }),
+    // Short jobs: a job whose worker died, or whose lock was lost while Redis was away, runs again within
+    // about 10 s (a rerun is harmless: the follow-ups decide under the ticket's lock, deliveries by id).
+    workerOptions(o, { concurrency: 4, lockDurationMs: 10_000, stalledIntervalMs: 10_000 }),
   );
   logWorkerProblems(worker, o.log, 'follow-up job');
   return worker;
