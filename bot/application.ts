@@ -7,7 +7,7 @@ import { ConversationState, TurnContext } from 'botbuilder';
 import type { Activity } from 'botbuilder';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config';
-import { createCrm, DeliveryLog, openDatabase, type Crm, type Database } from '../crm';
+import { createCrm, DeliveryLog, openDatabase, type Crm, type CustomerRecord, type Database } from '../crm';
 import { ContentCatalog, MainDialog, languageOf, type ConversationFacts, type Recognizer } from '../dialogs';
 import { createSupport, loadRoutingConfig, RedisLiveEvents, type Support } from '../crm/support';
 import { loadDefaultNlpEngine } from '../nlp';
@@ -24,9 +24,8 @@ import { ensureRedis, redisClient, type RedisEndpoint } from './redis';
 import { PostgresStorage } from './storage';
 import { CUSTOMER_KEY, TimelineMiddleware } from './timelineMiddleware';
 import { ChatIdentityProof, RedisAttemptLimiter } from './identityProof';
-import { IdentityLinker, LearnedProfileStore } from '../crm/identity';
+import { createCustomer360, LearnedProfileStore } from '../crm/identity';
 import { cachedCatalogueVocabulary, ConversationLearner } from './conversationLearning';
-import type { CustomerRecord } from '../crm';
 import { ConciergeBot } from './conciergeBot';
 import { DirectLineAdapter } from './directline/adapter';
 import { TranscriptBus } from './directline/bus';
@@ -38,7 +37,7 @@ import { channelRoutes, createChannelAdapter } from './teams';
 import { createHttpApp } from './server';
 import { consoleRoutes } from './api';
 import { eventsRoutes } from './api/events';
-import { ApiKeyStore, CommerceStore, EventIngest, seedDemoCatalog } from '../crm/commerce';
+import { seedDemoCatalog } from '../crm/commerce';
 import { CommerceOrderLookup } from './orderLookup';
 import { RecommendationService, RedisModelActivations } from '../crm/recommendations';
 import { ServiceRecommendations } from './recommendations';
@@ -47,7 +46,6 @@ import { AgentEvaluationService, scoreOptionsFromEnv } from '../crm/scores';
 import { SupportReports, seedDemoActivity } from '../crm/reports';
 import { dashboardRoutes } from './api/dashboard';
 import { CustomerValueStore } from '../crm/value';
-import { createCustomer360 } from '../crm/identity';
 
 export type ProcessRole = 'all' | 'web' | 'workers';
 
@@ -112,6 +110,8 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: config.DATABASE_POOL_SIZE });
     cleanups.push(() => database.close());
     const crm = createCrm(database.db);
+    // Customer 360 services (commerce, events, API keys, profiles, merges, history, search), one set for every part.
+    const customer360 = createCustomer360(database.db);
     const routing = loadRoutingConfig(config.ROUTING_CONFIG_FILE);
     const followUps = { csatSurveyDelaySeconds: config.CSAT_SURVEY_DELAY_SECONDS, pendingReminderSeconds: config.PENDING_REMINDER_SECONDS, pendingAutoCloseSeconds: config.PENDING_AUTO_CLOSE_SECONDS, reopenWindowSeconds: config.REOPEN_WINDOW_SECONDS };
 
@@ -153,7 +153,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
         db: database.db,
         live,
         log: log.child({ part: 'workers' }),
-        scoreOptions: scoreOptionsFromEnv({ SCORES_OPTIONS: config.SCORES_OPTIONS }),
+        evaluation: scores,
         evaluationCron: config.AGENT_EVALUATION_CRON,
         followUps,
         values,
@@ -230,7 +230,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const handoff = new HandoffBridge({ crm, support, recognizer, delivery, content });
     // Identity proof in chat (email + order number): IDENTITY_PROOF_MAX_ATTEMPTS per conversation per hour, counted in Redis.
     const identity = new ChatIdentityProof({
-      linker: new IdentityLinker(database.db),
+      linker: customer360.linker,
       customers: crm.customers,
       limiter: new RedisAttemptLimiter(redis, { max: config.IDENTITY_PROOF_MAX_ATTEMPTS, windowMs: 3_600_000 }),
       // One email or order number across conversations: four conversations' worth of attempts an hour.
@@ -238,7 +238,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       onError: (err) => log.warn({ err, part: 'identity-proof' }, 'identity proof could not run'),
     });
     const customerOf = (ctx: TurnContext) => (ctx.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined)?.id;
-    const dialog = new MainDialog({ recognizer, facts, handoff, content, orders: new CommerceOrderLookup(new CommerceStore(database.db)), recommendations: new ServiceRecommendations(recommendations), identity, customerOf });
+    const dialog = new MainDialog({ recognizer, facts, handoff, content, orders: new CommerceOrderLookup(customer360.commerce), recommendations: new ServiceRecommendations(recommendations), identity, customerOf });
     const bot = new ConciergeBot(conversationState, dialog, handoff, new CsatAnswers({ followUps: support.followUps, content }));
     // What workers send customers (CSAT surveys, reminders) goes out from web processes, which hold the channel adapters.
     const deliveryWorker = startDeliveryWorker({ redisUrl: redisEndpoint.url, delivery, references: crm.references, deliveries: new DeliveryLog(database.db), renderer: new FollowUpRenderer(content), log: log.child({ part: 'deliveries' }) });
@@ -259,7 +259,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // The queue dashboard (/admin/queues): this process's queues, or producer handles in a web-only process.
     const queuesForAdmin = workers?.queues ?? createQueues({ redisUrl: redisEndpoint.url });
     if (!workers) cleanups.push(() => Promise.all(Object.values(queuesForAdmin).map((q) => q.close())));
-    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInThrottle: new RedisSignInThrottle(redis), customer360: createCustomer360(database.db), insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o) })], log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
+    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInThrottle: new RedisSignInThrottle(redis), customer360, insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o) })], log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
     cleanups.push(() => consoleApi.close());
     const app = createHttpApp({
       log,
@@ -274,7 +274,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
         return { database: 'ok', redis: 'ok' };
       },
       routers: [
-        eventsRoutes({ commerce: new EventIngest(database.db), apiKeys: new ApiKeyStore(database.db), maxBodyBytes: config.MAX_BODY_BYTES }),
+        eventsRoutes({ commerce: customer360.events, apiKeys: customer360.apiKeys, maxBodyBytes: config.MAX_BODY_BYTES }),
         directLineRoutes({ service: directLine, tokens, secret: config.DIRECTLINE_SECRET, maxBodyBytes: config.MAX_BODY_BYTES }),
         channelRoutes({
           adapter: channelAdapter,

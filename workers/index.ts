@@ -7,7 +7,7 @@
 import type { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Crm, Db } from '../crm';
-import { AgentEvaluationService, type ScoreOptionsInput } from '../crm/scores';
+import { AgentEvaluationService } from '../crm/scores';
 import type { FollowUpSettings, LiveEventPublisher } from '../crm/support';
 import { OutboxRelay } from './outboxRelay';
 import { createQueues, QUEUE_NAMES, type QueueConnection } from './queues';
@@ -42,10 +42,8 @@ export interface WorkerHostOptions extends QueueConnection {
   log: Logger;
   /** Warnings to consoles (SLA). Without it, breaches are recorded but nobody is warned live. */
   live?: LiveEventPublisher;
-  /** Agent evaluation; default: crm/scores on `db` with `scoreOptions`. */
+  /** Agent evaluation (the app passes crm/scores with config SCORES_OPTIONS); default: crm/scores on `db` with the documented defaults. */
   evaluation?: Pick<AgentEvaluationService, 'evaluate'>;
-  /** Score options (config SCORES_OPTIONS, parsed); default: the documented defaults. */
-  scoreOptions?: ScoreOptionsInput;
   /** Cron of the nightly evaluation (UTC; config AGENT_EVALUATION_CRON). Default `0 2 * * *`; `off` schedules none. */
   evaluationCron?: string;
   /** Customer value runs; default: crm/value on `db`. */
@@ -79,6 +77,7 @@ export interface WorkerHost {
 /** Starts the outbox relay and the workers of this process. */
 export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
   const connection: QueueConnection = { redisUrl: o.redisUrl, prefix: o.prefix };
+  const values = o.values ?? new CustomerValueStore(o.db);
   const queues = createQueues(connection);
   const relay = new OutboxRelay({
     db: o.db,
@@ -95,7 +94,7 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
     startSlaWorker({ ...connection, db: o.db, live: o.live, log: o.log.child({ job: 'sla' }), lockDurationMs: o.lockDurationMs, stalledIntervalMs: o.stalledIntervalMs }),
     startAgentEvaluationWorker({
       ...connection,
-      evaluation: o.evaluation ?? new AgentEvaluationService(o.db, o.scoreOptions),
+      evaluation: o.evaluation ?? new AgentEvaluationService(o.db),
       log: o.log.child({ job: 'agent-evaluation' }),
     }),
     startFollowUpWorker({
@@ -108,7 +107,7 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
       lockDurationMs: o.lockDurationMs,
       stalledIntervalMs: o.stalledIntervalMs,
     }),
-    startCustomerValueWorker({ ...connection, values: o.values ?? new CustomerValueStore(o.db), log: o.log.child({ job: 'customer-value' }) }),
+    startCustomerValueWorker({ ...connection, values, log: o.log.child({ job: 'customer-value' }) }),
     startRecommendationTrainingWorker({
       ...connection,
       trainer: new RecommendationTrainer({ db: o.db, algorithm: o.recommendationsAlgorithm }),
@@ -129,7 +128,7 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
     o.log.warn({ err }, 'could not schedule the recommendation training (Redis unreachable?)'),
   );
   // A fresh install with orders (the demo shop) shows values at once rather than after the first night.
-  await computeCustomerValueIfEmpty(o.values ?? new CustomerValueStore(o.db), o.log.child({ job: 'customer-value' })).catch((err: unknown) =>
+  await computeCustomerValueIfEmpty(values, o.log.child({ job: 'customer-value' })).catch((err: unknown) =>
     o.log.warn({ err }, 'could not compute customer value at start'),
   );
   relay.start();
