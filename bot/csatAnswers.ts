@@ -1,6 +1,6 @@
 import type { TurnContext } from 'botbuilder';
 import type { CsatSubmissionOutcome, FollowUpService } from '../crm/support';
-import { ContentCatalog, languageOf, type Language } from '../dialogs';
+import { ContentCatalog, contentLanguage, languageOf, type Language } from '../dialogs';
 import { CSAT_SUBMIT_TYPE } from './followUpCards';
 
 /**
@@ -40,7 +40,7 @@ export class CsatAnswers {
     } else {
       return false;
     }
-    const language: Language = 'ticket' in outcome ? (outcome.ticket.language === 'zh' ? 'zh' : 'en') : languageOf(a.locale, a.text ?? '');
+    const language: Language = 'ticket' in outcome ? contentLanguage(outcome.ticket.language) : languageOf(a.locale, a.text ?? '');
     const t = this.content.texts(language);
     const reply = { recorded: t.csatThanks, duplicate: t.csatDuplicate, invalid: t.csatInvalid, foreign: t.csatNotOpen, not_requested: t.csatNotOpen }[outcome.outcome];
     await context.sendActivity(reply);

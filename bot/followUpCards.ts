@@ -1,5 +1,5 @@
 import type { Activity, Attachment } from 'botbuilder';
-import { ContentCatalog, fill, type Language } from '../dialogs';
+import { ContentCatalog, contentLanguage, fill, type Language } from '../dialogs';
 import type { DeliveryMessage } from '../workers';
 
 /** The `type` in a CSAT card's submit data: how the bot recognises the answer before the dialogs. */
@@ -12,7 +12,6 @@ export interface CsatSubmitData {
   deliveryId: string;
 }
 
-const lang = (language: string): Language => (language === 'zh' ? 'zh' : 'en');
 
 /**
  * Renders a follow-up job's message (a delivery request) as Bot Framework activities in the ticket's
@@ -24,7 +23,7 @@ export class FollowUpRenderer {
   render(message: DeliveryMessage, deliveryId: string): Array<Partial<Activity>> {
     const channelData = { author: 'system', deliveryId };
     if (message.kind === 'text') return [{ type: 'message', text: message.text, channelData }];
-    const t = this.content.texts(lang(message.language));
+    const t = this.content.texts(contentLanguage(message.language));
     if (message.kind === 'pending_reminder') return [{ type: 'message', text: fill(t.pendingReminder, { ticket: message.ticketNumber }), channelData }];
     if (message.kind === 'auto_closed') return [{ type: 'message', text: fill(t.autoClosed, { ticket: message.ticketNumber }), channelData }];
     const submit: CsatSubmitData = { type: CSAT_SUBMIT_TYPE, ticketId: message.ticketId, resolution: message.resolution, deliveryId };

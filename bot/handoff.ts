@@ -1,7 +1,7 @@
 import type { TurnContext } from 'botbuilder';
 import type { Crm, CustomerRecord } from '../crm';
 import type { Support, TicketView } from '../crm/support';
-import { ContentCatalog, fill, type HandoffOutcome, type HandoffPort, type HandoffTrigger, type Language, type Recognizer, type Understanding } from '../dialogs';
+import { ContentCatalog, contentLanguage, fill, type HandoffOutcome, type HandoffPort, type HandoffTrigger, type Recognizer, type Understanding } from '../dialogs';
 import { forbidden, HttpError } from './errors';
 import type { Delivery } from './delivery';
 import { CUSTOMER_KEY } from './timelineMiddleware';
@@ -14,7 +14,6 @@ export interface HandoffBridgeOptions {
   content?: ContentCatalog;
 }
 
-const lang = (t: { language: string }): Language => (t.language === 'zh' ? 'zh' : 'en');
 
 /** Intents that close a conversation politely rather than ask for more: they never reopen a ticket. */
 const NOT_A_REOPEN = new Set(['thanks', 'goodbye', 'greeting']);
@@ -67,7 +66,7 @@ export class HandoffBridge implements HandoffPort {
     await this.o.support.tickets.recordCustomerMessage(ticket.id, { text, sentiment: u?.sentiment.score });
     if (!ticket.assignedAgentId) {
       const position = await this.o.support.tickets.positionInQueue(ticket);
-      await context.sendActivity(fill(this.content.texts(lang(ticket)).stillQueued, { position: position ?? 1 }));
+      await context.sendActivity(fill(this.content.texts(contentLanguage(ticket.language)).stillQueued, { position: position ?? 1 }));
     }
     return true;
   }
@@ -88,7 +87,7 @@ export class HandoffBridge implements HandoffPort {
     const ticket = await this.o.support.followUps.reopen(resolved.id);
     if (!ticket) return false;
     await this.o.support.tickets.recordCustomerMessage(ticket.id, { text, sentiment: u.sentiment.score });
-    const t = this.content.texts(lang(ticket));
+    const t = this.content.texts(contentLanguage(ticket.language));
     const agent = ticket.assignedAgentId ? await this.o.support.agents.get(ticket.assignedAgentId) : null;
     if (agent) await context.sendActivity(fill(t.reopenedAssigned, { ticket: ticket.number, agent: agent.displayName }));
     else await context.sendActivity(fill(t.reopenedQueued, { ticket: ticket.number, position: (await this.o.support.tickets.positionInQueue(ticket)) ?? 1 }));
@@ -107,14 +106,14 @@ export class HandoffBridge implements HandoffPort {
   /** Resolves the ticket and tells the customer; the bot answers their next message. */
   async resolve(ticketId: string, actor: string): Promise<TicketView> {
     const ticket = await this.o.support.tickets.resolve(ticketId, actor);
-    await this.deliver(ticket, this.content.texts(lang(ticket)).resolved, 'system');
+    await this.deliver(ticket, this.content.texts(contentLanguage(ticket.language)).resolved, 'system');
     return ticket;
   }
 
   /** The agent hands the conversation back to the bot. */
   async handBack(ticketId: string, actor: string): Promise<TicketView> {
     const ticket = await this.o.support.tickets.resolve(ticketId, actor, { reason: 'handback' });
-    await this.deliver(ticket, this.content.texts(lang(ticket)).handedBack, 'system');
+    await this.deliver(ticket, this.content.texts(contentLanguage(ticket.language)).handedBack, 'system');
     return ticket;
   }
 

@@ -9,7 +9,7 @@ export type { IdentityProof, IdentityProofOutcome, IdentityProofPort, VerifyIden
 export { RecommendationDialog, RECOMMENDATION_DIALOG, RECOMMENDATION_CARD_COUNT, TIMELINE_SUMMARY_FIELD, formatPrice, shownSummary } from './recommendationDialog';
 export type { RecommendationPort, RecommendedProduct, RecommendationDialogOptions } from './recommendationDialog';
 export type { HandoffPort, HandoffOutcome, HandoffTrigger } from './handoffPort';
-export { KeywordRecognizer, languageOf } from './recognizer';
+export { KeywordRecognizer, contentLanguage, languageOf } from './recognizer';
 export type { Recognizer, Understanding, Language } from './recognizer';
 export { content, textsFor, fill, ContentCatalog } from './content';
 export type { Content, ContentOverrides } from './content';

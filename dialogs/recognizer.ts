@@ -16,6 +16,11 @@ export interface Recognizer {
   recognize(text: string, hints: { locale?: string }): Promise<Understanding>;
 }
 
+/** A stored language code (a ticket's, a delivery's) as one the bot speaks: Chinese, else English. */
+export function contentLanguage(code: string | null | undefined): Language {
+  return code === 'zh' ? 'zh' : 'en';
+}
+
 export function languageOf(locale: string | undefined, text = ''): Language {
   if (/[\u3400-\u9fff]/.test(text)) return 'zh';
   if (locale && /^zh/i.test(locale) && !/[a-z]{3,}/i.test(text)) return 'zh';

@@ -7,7 +7,7 @@
  */
 import { UnrecoverableError, type Queue } from 'bullmq';
 import { FOLLOW_UP_TOPICS, type CsatSurveyPayload, type FollowUpOutcome, type FollowUpService } from '../crm/support';
-import { deliveryRequestFor, enqueueDelivery } from './deliveries';
+import { sendThrough } from './deliveries';
 
 export const CSAT_SURVEY_TOPIC = FOLLOW_UP_TOPICS.csatSurvey;
 export const CSAT_SURVEY_JOB_NAME = FOLLOW_UP_TOPICS.csatSurvey;
@@ -22,6 +22,6 @@ export class CsatSurveyJob {
 
   async run(payload: unknown): Promise<FollowUpOutcome> {
     if (!isCsatSurveyPayload(payload)) throw new UnrecoverableError(`invalid CSAT survey payload: ${JSON.stringify(payload)}`);
-    return this.o.followUps.requestCsat(payload, (m) => enqueueDelivery(this.o.deliveries, deliveryRequestFor(m)));
+    return this.o.followUps.requestCsat(payload, sendThrough(this.o.deliveries));
   }
 }

@@ -6,7 +6,7 @@
  * the customer a second copy).
  */
 import type { Queue } from 'bullmq';
-import type { FollowUpMessage } from '../crm/support';
+import type { FollowUpMessage, SendFollowUp } from '../crm/support';
 import { jobIdForKey, withTimeout } from './queues';
 
 export const DELIVERY_JOB_NAME = 'deliver';
@@ -49,4 +49,9 @@ export function deliveryRequestFor(m: FollowUpMessage): DeliveryRequest {
  */
 export async function enqueueDelivery(queue: Queue, request: DeliveryRequest, timeoutMs = 5000): Promise<void> {
   await withTimeout(queue.add(DELIVERY_JOB_NAME, request, { jobId: deliveryJobId(request.deliveryId) }), timeoutMs, `enqueueing delivery ${request.deliveryId}`);
+}
+
+/** How the follow-up jobs send: each message as its delivery request on the `deliveries` queue. */
+export function sendThrough(queue: Queue): SendFollowUp {
+  return (m) => enqueueDelivery(queue, deliveryRequestFor(m));
 }

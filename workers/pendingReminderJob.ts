@@ -8,7 +8,7 @@
  */
 import { UnrecoverableError, type Queue } from 'bullmq';
 import { FOLLOW_UP_TOPICS, type FollowUpOutcome, type FollowUpService, type PendingAutoClosePayload, type PendingReminderPayload } from '../crm/support';
-import { deliveryRequestFor, enqueueDelivery } from './deliveries';
+import { sendThrough } from './deliveries';
 
 export const PENDING_REMINDER_TOPIC = FOLLOW_UP_TOPICS.pendingReminder;
 export const PENDING_AUTO_CLOSE_TOPIC = FOLLOW_UP_TOPICS.pendingAutoClose;
@@ -27,11 +27,11 @@ export class PendingReminderJob {
 
   async remind(payload: unknown): Promise<FollowUpOutcome> {
     if (!isPendingReminderPayload(payload)) throw new UnrecoverableError(`invalid pending reminder payload: ${JSON.stringify(payload)}`);
-    return this.o.followUps.remindPending(payload, (m) => enqueueDelivery(this.o.deliveries, deliveryRequestFor(m)));
+    return this.o.followUps.remindPending(payload, sendThrough(this.o.deliveries));
   }
 
   async autoClose(payload: unknown): Promise<FollowUpOutcome> {
     if (!isPendingAutoClosePayload(payload)) throw new UnrecoverableError(`invalid auto-close payload: ${JSON.stringify(payload)}`);
-    return this.o.followUps.autoClosePending(payload, (m) => enqueueDelivery(this.o.deliveries, deliveryRequestFor(m)));
+    return this.o.followUps.autoClosePending(payload, sendThrough(this.o.deliveries));
   }
 }

@@ -21,7 +21,7 @@ export interface Customer360RouteDeps {
   linker: IdentityLinker;
   history: CustomerHistory;
   search: CustomerSearch;
-  /** Whether the signed-in user may see this customer (the console's queue rules). */
+  /** Whether the signed-in user may see this customer (the console's queue rules; supervisors and admins see all). */
   canSeeCustomer(auth: AuthContext, customerId: string): Promise<boolean>;
 }
 
@@ -99,7 +99,7 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
   async function visibleCustomer(auth: AuthContext, id: string) {
     const customer = await deps.customers.get(id);
     if (!customer) throw notFound('no such customer');
-    if (!seesAll(auth) && !(await deps.canSeeCustomer(auth, id))) throw forbidden('none of this customer’s tickets are in your queues', 'not_your_queue');
+    if (!(await deps.canSeeCustomer(auth, id))) throw forbidden('none of this customer’s tickets are in your queues', 'not_your_queue');
     return customer;
   }
 

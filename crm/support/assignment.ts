@@ -5,6 +5,14 @@ import { chooseAgent, type AgentCandidate } from './policy';
 import type { LiveEventPublisher } from './types';
 import { withRetry } from './views';
 
+/**
+ * Frees one of the agent's slots (the ticket they held was resolved, closed or moved away), in the
+ * caller's transaction; never below zero. The caller then lets them pull the next waiting ticket.
+ */
+export async function releaseAgentSlot(tx: Tx, agentId: string): Promise<void> {
+  await tx.update(agents).set({ activeTickets: sql`greatest(${agents.activeTickets} - 1, 0)` }).where(eq(agents.userId, agentId));
+}
+
 export interface Assignment {
   ticketId: string;
   queueId: string;

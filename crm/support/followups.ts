@@ -11,9 +11,9 @@
  * so a run that dies before the commit leaves nothing recorded and its retry enqueues the same id.
  */
 import { and, desc, eq, gt, inArray, sql } from 'drizzle-orm';
-import type { Db, Tx } from '../db';
+import type { Db, DbOrTx, Tx } from '../db';
 import { agents, outbox, ticketEvents, tickets } from '../schema';
-import type { AssignmentService } from './assignment';
+import { releaseAgentSlot, type AssignmentService } from './assignment';
 import { slaDueTimes } from './policy';
 import type { RoutingConfig } from './routingConfig';
 import { slaTimerRows } from './slaTimers';
@@ -157,8 +157,9 @@ export class FollowUpService {
     return t;
   }
 
-  private async eventsOf(tx: Tx, ticketId: string, types: string[]) {
-    return tx
+  /** The ticket's events of these types, newest first. */
+  private async eventsOf(db: DbOrTx, ticketId: string, types: string[]) {
+    return db
       .select()
       .from(ticketEvents)
       .where(and(eq(ticketEvents.ticketId, ticketId), inArray(ticketEvents.type, types)))
@@ -238,11 +239,7 @@ export class FollowUpService {
       .orderBy(desc(tickets.createdAt), desc(tickets.number))
       .limit(1);
     if (!t || (t.status !== 'resolved' && t.status !== 'closed')) return null;
-    const events = await this.o.db
-      .select({ type: ticketEvents.type, data: ticketEvents.data })
-      .from(ticketEvents)
-      .where(and(eq(ticketEvents.ticketId, t.id), inArray(ticketEvents.type, ['csat_requested', 'csat'])))
-      .orderBy(desc(ticketEvents.id));
+    const events = await this.eventsOf(this.o.db, t.id, ['csat_requested', 'csat']);
     const request = events.find((e) => e.type === 'csat_requested');
     if (!request) return null;
     if (events.some((e) => e.type === 'csat' && e.data.resolution === request.data.resolution)) return null;
@@ -308,7 +305,7 @@ export class FollowUpService {
         if (obsolete) return { result: obsolete };
         const at = this.now();
         if (t.assignedAgentId) {
-          await tx.update(agents).set({ activeTickets: sql`greatest(${agents.activeTickets} - 1, 0)` }).where(eq(agents.userId, t.assignedAgentId));
+          await releaseAgentSlot(tx, t.assignedAgentId);
         }
         const [row] = await tx.update(tickets).set({ status: 'closed', resolvedAt: at, closedAt: at, updatedAt: at }).where(eq(tickets.id, t.id)).returning();
         await tx.insert(ticketEvents).values({ ticketId: t.id, type: 'resolved', actor: 'system', data: { agentId: t.assignedAgentId, reason: 'auto_closed' }, at });

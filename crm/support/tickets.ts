@@ -5,7 +5,7 @@ import { agents, OPEN_TICKET_STATUSES, outbox, ticketEvents, tickets, type Ticke
 import { decidePriority, queueForCategory, slaDueTimes } from './policy';
 import { slaTimerRows } from './slaTimers';
 import type { RoutingConfig } from './routingConfig';
-import type { AssignmentService } from './assignment';
+import { releaseAgentSlot, type AssignmentService } from './assignment';
 import type { HandoffRequest, LiveEventPublisher, TicketView } from './types';
 import { toTicketView, withRetry } from './views';
 import { DEFAULT_FOLLOW_UP_SETTINGS, followUpRowsOnResolve, pendingReminderRow, type FollowUpSettings } from './followups';
@@ -197,7 +197,7 @@ export class TicketService {
         if (!t) throw new NotFoundError('ticket');
         if (!(OPEN_TICKET_STATUSES as readonly string[]).includes(t.status)) throw new InvalidTicketTransitionError(`ticket is already ${t.status}`);
         if (t.assignedAgentId) {
-          await tx.update(agents).set({ activeTickets: sql`greatest(${agents.activeTickets} - 1, 0)` }).where(eq(agents.userId, t.assignedAgentId));
+          await releaseAgentSlot(tx, t.assignedAgentId);
         }
         await tx.update(tickets).set({ status: 'resolved', resolvedAt: at, updatedAt: at }).where(eq(tickets.id, ticketId));
         if (options.reason === 'handback') {
@@ -231,7 +231,7 @@ export class TicketService {
         if (toAgentId && !target) throw new NotFoundError('agent');
         if (target && target.activeTickets >= target.maxConcurrent) throw new InvalidTicketTransitionError('that agent has no spare capacity');
         if (t.assignedAgentId) {
-          await tx.update(agents).set({ activeTickets: sql`greatest(${agents.activeTickets} - 1, 0)` }).where(eq(agents.userId, t.assignedAgentId));
+          await releaseAgentSlot(tx, t.assignedAgentId);
           await tx.insert(ticketEvents).values({ ticketId, type: 'released', actor, data: { agentId: t.assignedAgentId, reason: 'reassigned' }, at });
         }
         if (target) {
