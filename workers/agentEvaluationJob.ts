@@ -8,7 +8,7 @@
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { previousUtcDay, type AgentEvaluationService, type AgentScore, type Period } from '../crm/scores';
-import { logWorkerProblems, workerOptions, QUEUE_NAMES, type QueueConnection } from './queues';
+import { applySchedule, logWorkerProblems, workerOptions, QUEUE_NAMES, type QueueConnection } from './queues';
 
 export const EVALUATION_JOB_NAME = 'agent.evaluate';
 export const EVALUATION_SCHEDULER_ID = 'agent-evaluation-nightly';
@@ -48,13 +48,10 @@ export function evaluationJobId(period: Period): string {
   return `evaluation/${iso(period.start)}/${iso(period.end)}`;
 }
 
-/** Schedules the repeatable evaluation (replacing an earlier schedule with another cron). Idempotent. */
+/** Schedules the repeatable evaluation (replacing an earlier schedule with another cron; `off` removes it). Idempotent. */
 export async function scheduleAgentEvaluation(queue: Queue, o: { cron?: string; tz?: string; granularity?: EvaluationGranularity } = {}): Promise<void> {
-  await queue.upsertJobScheduler(
-    EVALUATION_SCHEDULER_ID,
-    { pattern: o.cron ?? DEFAULT_EVALUATION_CRON, tz: o.tz ?? 'UTC' },
-    { name: EVALUATION_JOB_NAME, data: { granularity: o.granularity ?? 'day' } satisfies AgentEvaluationPayload, opts: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 } } },
-  );
+  const data: AgentEvaluationPayload = { granularity: o.granularity ?? 'day' };
+  await applySchedule(queue, EVALUATION_SCHEDULER_ID, { cron: o.cron?.trim() || DEFAULT_EVALUATION_CRON, tz: o.tz }, { name: EVALUATION_JOB_NAME, data: { ...data } });
 }
 
 /**

@@ -8,7 +8,7 @@
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { CustomerValueStore, ValueRunResult } from '../crm/value';
-import { logWorkerProblems, workerOptions, QUEUE_NAMES, type QueueConnection } from './queues';
+import { applySchedule, logWorkerProblems, workerOptions, QUEUE_NAMES, type QueueConnection } from './queues';
 
 export const CUSTOMER_VALUE_JOB_NAME = 'customer.value';
 export const CUSTOMER_VALUE_SCHEDULER_ID = 'customer-value-nightly';
@@ -32,11 +32,7 @@ export function customerValueJobId(asOf: Date): string {
 
 /** Schedules the repeatable run (replacing an earlier schedule with another cron). Idempotent. */
 export async function scheduleCustomerValue(queue: Queue, o: { cron?: string; tz?: string } = {}): Promise<void> {
-  await queue.upsertJobScheduler(
-    CUSTOMER_VALUE_SCHEDULER_ID,
-    { pattern: o.cron ?? DEFAULT_CUSTOMER_VALUE_CRON, tz: o.tz ?? 'UTC' },
-    { name: CUSTOMER_VALUE_JOB_NAME, data: {} satisfies CustomerValuePayload, opts: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 } } },
-  );
+  await applySchedule(queue, CUSTOMER_VALUE_SCHEDULER_ID, { cron: o.cron?.trim() || DEFAULT_CUSTOMER_VALUE_CRON, tz: o.tz }, { name: CUSTOMER_VALUE_JOB_NAME, data: {} satisfies CustomerValuePayload });
 }
 
 /**

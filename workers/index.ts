@@ -16,7 +16,7 @@ import { followUpRoutes, startFollowUpWorker } from './followUpWorker';
 import { scheduleAgentEvaluation, startAgentEvaluationWorker, DEFAULT_EVALUATION_CRON } from './agentEvaluationJob';
 import { RECOMMENDATION_TRAINING_JOB_NAME, scheduleRecommendationTraining, startRecommendationTrainingWorker } from './recommendationTrainingJob';
 import { RECOMMENDATIONS_TRAIN_TOPIC, RecommendationTrainer, type AlgorithmName, type ModelActivationNotifier } from '../crm/recommendations';
-import { computeCustomerValueIfEmpty, DEFAULT_CUSTOMER_VALUE_CRON, scheduleCustomerValue, startCustomerValueWorker } from './customerValueJob';
+import { computeCustomerValueIfEmpty, scheduleCustomerValue, startCustomerValueWorker } from './customerValueJob';
 import { CustomerValueStore } from '../crm/value';
 
 export * from './queues';
@@ -115,15 +115,10 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
       log: o.log.child({ job: 'recommendation-training' }),
     }),
   ];
+  // Every worker process upserts the same schedulers: one schedule each, whatever the process count.
   const cron = o.evaluationCron?.trim() || DEFAULT_EVALUATION_CRON;
-  if (cron !== 'off') {
-    // Every worker process upserts the same scheduler: one schedule, whatever the process count.
-    await scheduleAgentEvaluation(queues.agentEvaluation, { cron }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the agent evaluation (Redis unreachable?)'));
-  }
-  const valueCron = o.customerValueCron?.trim() || DEFAULT_CUSTOMER_VALUE_CRON;
-  if (valueCron !== 'off') {
-    await scheduleCustomerValue(queues.customerValue, { cron: valueCron }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the customer value run (Redis unreachable?)'));
-  }
+  await scheduleAgentEvaluation(queues.agentEvaluation, { cron }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the agent evaluation (Redis unreachable?)'));
+  await scheduleCustomerValue(queues.customerValue, { cron: o.customerValueCron }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the customer value run (Redis unreachable?)'));
   await scheduleRecommendationTraining(queues.recommendationTraining, { cron: o.recommendationsCron }).catch((err: unknown) =>
     o.log.warn({ err }, 'could not schedule the recommendation training (Redis unreachable?)'),
   );

@@ -97,6 +97,27 @@ export function logWorkerProblems(worker: Worker, log: Logger, what: string): vo
   worker.on('error', (err) => log.warn({ err }, `${what} worker error`));
 }
 
+/** The job a schedule adds each time it fires. */
+export interface ScheduledJob {
+  name: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Sets a queue's repeatable job (a bullmq job scheduler, one per id whoever upserts it and however
+ * often, so every worker process may call this at start), in UTC by default; cron `off` removes it, so
+ * turning a schedule off also stops one set up by an earlier start. A scheduled run retries
+ * 5 times from a minute apart: the nightly jobs are heavy and the next night comes anyway.
+ */
+export async function applySchedule(queue: Queue, schedulerId: string, o: { cron: string; tz?: string }, job: ScheduledJob): Promise<void> {
+  const cron = o.cron.trim();
+  if (cron === 'off') {
+    await queue.removeJobScheduler(schedulerId);
+    return;
+  }
+  await queue.upsertJobScheduler(schedulerId, { pattern: cron, tz: o.tz ?? 'UTC' }, { ...job, opts: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 } } });
+}
+
 /** Every queue of the system (for the admin dashboard and the relay). */
 export function createQueues(c: QueueConnection): Record<keyof typeof QUEUE_NAMES, Queue> {
   return {

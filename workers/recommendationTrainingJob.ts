@@ -12,7 +12,7 @@ import { Worker, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { trainingDataStamp, type ModelActivationNotifier, type RecommendationTrainer } from '../crm/recommendations';
 import type { DbOrTx } from '../crm';
-import { logWorkerProblems, workerOptions, jobIdForKey, QUEUE_NAMES, type QueueConnection } from './queues';
+import { applySchedule, logWorkerProblems, workerOptions, jobIdForKey, QUEUE_NAMES, type QueueConnection } from './queues';
 
 export const RECOMMENDATION_TRAINING_JOB_NAME = 'recommendations.train';
 export const RECOMMENDATION_TRAINING_SCHEDULER_ID = 'recommendation-training-nightly';
@@ -42,16 +42,8 @@ export function recommendationTrainingJobId(stamp: string): string {
 
 /** Schedules the repeatable training (replacing an earlier cron). Idempotent; `off` removes it. */
 export async function scheduleRecommendationTraining(queue: Queue, o: { cron?: string; tz?: string } = {}): Promise<void> {
-  const cron = o.cron?.trim() || DEFAULT_RECOMMENDATION_TRAINING_CRON;
-  if (cron === 'off') {
-    await queue.removeJobScheduler(RECOMMENDATION_TRAINING_SCHEDULER_ID);
-    return;
-  }
-  await queue.upsertJobScheduler(
-    RECOMMENDATION_TRAINING_SCHEDULER_ID,
-    { pattern: cron, tz: o.tz ?? 'UTC' },
-    { name: RECOMMENDATION_TRAINING_JOB_NAME, data: { reason: 'scheduled' } satisfies RecommendationTrainingPayload, opts: { attempts: 5, backoff: { type: 'exponential', delay: 60_000 } } },
-  );
+  const data: RecommendationTrainingPayload = { reason: 'scheduled' };
+  await applySchedule(queue, RECOMMENDATION_TRAINING_SCHEDULER_ID, { cron: o.cron?.trim() || DEFAULT_RECOMMENDATION_TRAINING_CRON, tz: o.tz }, { name: RECOMMENDATION_TRAINING_JOB_NAME, data: { ...data } });
 }
 
 /** Asks for a training run now, for the data as it is: asking again before the data changes returns the same job. */

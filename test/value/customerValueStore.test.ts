@@ -134,7 +134,7 @@ describe('customer value: stored per customer, computed by a job', () => {
       await queue.close();
     });
 
-    it('is one job scheduler (03:00 UTC by default), whoever upserts it and however often', async () => {
+    it('is one job scheduler (03:00 UTC by default), whoever upserts it and however often; `off` removes it', async () => {
       await Promise.all([scheduleCustomerValue(queue), scheduleCustomerValue(queue), scheduleCustomerValue(queue)]);
       let schedulers = await queue.getJobSchedulers();
       expect(schedulers).toHaveLength(1);
@@ -145,7 +145,8 @@ describe('customer value: stored per customer, computed by a job', () => {
       schedulers = await queue.getJobSchedulers();
       expect(schedulers).toHaveLength(1);
       expect(schedulers[0]).toMatchObject({ pattern: '15 4 * * *' });
-      await queue.removeJobScheduler(CUSTOMER_VALUE_SCHEDULER_ID);
+      await scheduleCustomerValue(queue, { cron: 'off' });
+      expect(await queue.getJobSchedulers()).toHaveLength(0);
     });
 
     it('on demand: one job per as-of date however often asked; the worker stores every customer', async () => {

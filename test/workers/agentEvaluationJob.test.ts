@@ -47,7 +47,7 @@ describe('agent evaluation job', () => {
     expect(evaluationJobId({ start: new Date('2026-11-21T00:00:00Z'), end: new Date('2026-11-22T00:00:00Z') })).toBe('evaluation/2026-11-21T0000Z/2026-11-22T0000Z');
   });
 
-  it('the nightly schedule is one job scheduler (02:00 UTC by default), whoever upserts it and however often', async () => {
+  it('the nightly schedule is one job scheduler (02:00 UTC by default), whoever upserts it and however often; `off` removes it', async () => {
     await Promise.all([scheduleAgentEvaluation(queue), scheduleAgentEvaluation(queue), scheduleAgentEvaluation(queue)]);
     let schedulers = await queue.getJobSchedulers();
     expect(schedulers).toHaveLength(1);
@@ -58,7 +58,9 @@ describe('agent evaluation job', () => {
     schedulers = await queue.getJobSchedulers();
     expect(schedulers).toHaveLength(1);
     expect(schedulers[0]).toMatchObject({ pattern: '30 3 * * 1' });
-    await queue.removeJobScheduler(EVALUATION_SCHEDULER_ID);
+    // `off` stops the schedule an earlier start set up.
+    await scheduleAgentEvaluation(queue, { cron: 'off' });
+    expect(await queue.getJobSchedulers()).toHaveLength(0);
   });
 
   it('on demand: one job per period however often asked; the worker stores the scores of the agents who held tickets', async () => {
