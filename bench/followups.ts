@@ -42,6 +42,7 @@ import { createChannelAdapter } from '../bot/teams';
 import { TimelineMiddleware } from '../bot/timelineMiddleware';
 import { createScratchDatabase } from '../test/support/database';
 import { freePort, ScratchRedis } from '../test/workers/fixtures/helpers';
+import { webConversation } from '../test/workers/fixtures/followUps';
 import { percentile } from './lib/memory';
 
 const { values } = parseArgs({
@@ -145,18 +146,9 @@ async function openWebTickets(desk: Desk, tag: string, n: number, agentIds: stri
     Array.from({ length: n }, (_, i) => i),
     CONCURRENCY,
     async (i) => {
-      const conversationId = `${tag}-${i}-${randomUUID()}`;
-      const userId = `dl_${randomUUID()}`;
-      await desk.crm.transcripts.createConversation(conversationId, userId);
-      const customer = await desk.crm.customers.resolve({ kind: 'directline', externalId: userId });
-      await desk.crm.references.save(
-        'directline',
-        conversationId,
-        { channelId: 'directline', conversation: { id: conversationId }, user: { id: userId, role: 'user' }, bot: { id: 'concierge-bot', name: 'Concierge' }, serviceUrl: 'http://127.0.0.1' },
-        customer.id,
-      );
+      const { conversationId, customerId } = await webConversation(desk, `${tag}-${i}-${randomUUID()}`);
       const { ticket } = await support.tickets.open({
-        customerId: customer.id,
+        customerId,
         channel: 'directline',
         conversationId,
         intent: 'billing',
