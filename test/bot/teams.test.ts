@@ -1,7 +1,7 @@
 import nock from 'nock';
-import jwt from 'jsonwebtoken';
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { startInProcessApp } from '../support/apps';
+import { channelToken as signedChannelToken, nockMicrosoftAuth, signingKey } from '../support/microsoftEndpoints';
 import type { Application } from '../../bot/application';
 import { users } from '../../crm/schema';
 
@@ -14,19 +14,8 @@ const TENANT = 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee';
 const SERVICE_URL = 'https://smba.trafficmanager.net/teams/';
 const KID = 'concierge-test-key';
 
-function rsaKey(): { privateKey: KeyObject; jwk: Record<string, unknown> } {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return { privateKey, jwk: { ...publicKey.export({ format: 'jwk' }), kid: KID, kty: 'RSA', use: 'sig', endorsements: ['msteams'] } };
-}
-
-function channelToken(privateKey: KeyObject, overrides: Record<string, unknown> = {}): string {
-  const now = Math.floor(Date.now() / 1000);
-  return jwt.sign(
-    { iss: 'https://api.botframework.com', aud: APP_ID, serviceurl: SERVICE_URL, nbf: now - 60, exp: now + 600, ...overrides },
-    privateKey,
-    { algorithm: 'RS256', keyid: KID },
-  );
-}
+const rsaKey = () => signingKey(KID);
+const channelToken = (privateKey: KeyObject, overrides: Record<string, unknown> = {}) => signedChannelToken(privateKey, { appId: APP_ID, serviceUrl: SERVICE_URL, kid: KID }, overrides);
 
 function teamsMessage(text: string, id = `msg-${Math.random().toString(36).slice(2)}`) {
   return {
@@ -49,30 +38,7 @@ describe('Teams through the Bot Connector', () => {
   let app: Application & { url: string };
 
   beforeAll(async () => {
-    nock.disableNetConnect();
-    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-    nock('https://login.botframework.com')
-      .persist()
-      .get('/v1/.well-known/openidconfiguration')
-      .reply(200, { issuer: 'https://api.botframework.com', jwks_uri: 'https://login.botframework.com/v1/.well-known/keys', id_token_signing_alg_values_supported: ['RS256'] })
-      .get('/v1/.well-known/keys')
-      .reply(200, { keys: [key.jwk] });
-    nock('https://login.microsoftonline.com')
-      .persist()
-      .get(/.*openid-configuration.*/)
-      .query(true)
-      .reply(200, {
-        token_endpoint: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`,
-        issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`,
-        authorization_endpoint: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/authorize`,
-        jwks_uri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`,
-      })
-      .get(/discovery\/instance/)
-      .query(true)
-      .reply(200, { tenant_discovery_endpoint: `https://login.microsoftonline.com/${TENANT}/v2.0/.well-known/openid-configuration`, metadata: [] })
-      .post(`/${TENANT}/oauth2/v2.0/token`)
-      .query(true)
-      .reply(200, { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: 'bot-access-token-from-entra' });
+    nockMicrosoftAuth({ tenant: TENANT, jwk: key.jwk });
     app = await startInProcessApp({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'test-password', MicrosoftAppTenantId: TENANT });
   });
 

@@ -1,8 +1,8 @@
 import nock from 'nock';
-import jwt from 'jsonwebtoken';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { startInProcessApp } from '../support/apps';
+import { channelToken, nockMicrosoftAuth, signingKey } from '../support/microsoftEndpoints';
 import type { Application } from '../../bot/application';
 import { deliveries, ticketEvents, users } from '../../crm/schema';
 import { DEFAULT_QUEUE_PREFIX, deliveryJobId, QUEUE_NAMES } from '../../workers';
@@ -20,14 +20,10 @@ const KID = 'concierge-followup-test-key';
 const CONVERSATION = 'a:teams-conversation-csat';
 
 describe('CSAT survey on Teams', () => {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const jwk = { ...publicKey.export({ format: 'jwk' }), kid: KID, kty: 'RSA', use: 'sig', endorsements: ['msteams'] };
+  const { privateKey, jwk } = signingKey(KID);
   let app: Application & { url: string };
 
-  const token = (key: KeyObject) => {
-    const now = Math.floor(Date.now() / 1000);
-    return jwt.sign({ iss: 'https://api.botframework.com', aud: APP_ID, serviceurl: SERVICE_URL, nbf: now - 60, exp: now + 600 }, key, { algorithm: 'RS256', keyid: KID });
-  };
+  const token = (key: KeyObject) => channelToken(key, { appId: APP_ID, serviceUrl: SERVICE_URL, kid: KID });
   const teamsActivity = (extra: Record<string, unknown>) => ({
     type: 'message',
     id: `msg-${Math.random().toString(36).slice(2)}`,
@@ -45,30 +41,7 @@ describe('CSAT survey on Teams', () => {
     fetch(`${app.url}/api/messages`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token(privateKey)}` }, body: JSON.stringify(body) });
 
   beforeAll(async () => {
-    nock.disableNetConnect();
-    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
-    nock('https://login.botframework.com')
-      .persist()
-      .get('/v1/.well-known/openidconfiguration')
-      .reply(200, { issuer: 'https://api.botframework.com', jwks_uri: 'https://login.botframework.com/v1/.well-known/keys', id_token_signing_alg_values_supported: ['RS256'] })
-      .get('/v1/.well-known/keys')
-      .reply(200, { keys: [jwk] });
-    nock('https://login.microsoftonline.com')
-      .persist()
-      .get(/.*openid-configuration.*/)
-      .query(true)
-      .reply(200, {
-        token_endpoint: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`,
-        issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`,
-        authorization_endpoint: `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/authorize`,
-        jwks_uri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`,
-      })
-      .get(/discovery\/instance/)
-      .query(true)
-      .reply(200, { tenant_discovery_endpoint: `https://login.microsoftonline.com/${TENANT}/v2.0/.well-known/openid-configuration`, metadata: [] })
-      .post(`/${TENANT}/oauth2/v2.0/token`)
-      .query(true)
-      .reply(200, { token_type: 'Bearer', expires_in: 3600, ext_expires_in: 3600, access_token: 'bot-access-token-from-entra' });
+    nockMicrosoftAuth({ tenant: TENANT, jwk: jwk });
     app = await startInProcessApp({ MicrosoftAppId: APP_ID, MicrosoftAppPassword: 'test-password', MicrosoftAppTenantId: TENANT, CSAT_SURVEY_DELAY_SECONDS: '0' }, 'all');
   });
   afterAll(async () => {
