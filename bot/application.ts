@@ -17,15 +17,17 @@ import { HandoffBridge } from './handoff';
 import { CsatAnswers } from './csatAnswers';
 import { startDeliveryWorker } from './deliveryWorker';
 import { FollowUpRenderer } from './followUpCards';
-import { createQueues, queueAdminRoutes, requestAgentEvaluation, startWorkers, type WorkerHost } from '../workers';
+import { createQueues, queueAdminRoutes, requestAgentEvaluation, requestRecommendationTrainingNow, startWorkers, type WorkerHost } from '../workers';
 import { authenticate, RedisSignInThrottle, requireRole } from './auth';
 import type { Logger } from './logger';
 import { ensureRedis, redisClient, type RedisEndpoint } from './redis';
 import { PostgresStorage } from './storage';
 import { CUSTOMER_KEY, TimelineMiddleware } from './timelineMiddleware';
+import { RedisConversationOrigins } from './conversationOrigins';
 import { ChatIdentityProof, RedisAttemptLimiter } from './identityProof';
 import { createCustomer360, LearnedProfileStore } from '../crm/identity';
 import { cachedCatalogueVocabulary, ConversationLearner } from './conversationLearning';
+import { LearningCatchUp } from './learningCatchUp';
 import { ConciergeBot } from './conciergeBot';
 import { DirectLineAdapter } from './directline/adapter';
 import { TranscriptBus } from './directline/bus';
@@ -39,8 +41,9 @@ import { consoleRoutes } from './api';
 import { eventsRoutes } from './api/events';
 import { seedDemoCatalog } from '../crm/commerce';
 import { CommerceOrderLookup } from './orderLookup';
-import { RecommendationService, RedisModelActivations } from '../crm/recommendations';
+import { RecommendationModelAdmin, RecommendationModelStore, RecommendationService, RedisModelActivations } from '../crm/recommendations';
 import { ServiceRecommendations } from './recommendations';
+import { CataloguePreferences } from './preferences';
 import { seedDemo, type DemoSignIn } from '../crm/users/demo';
 import { AgentEvaluationService, scoreOptionsFromEnv } from '../crm/scores';
 import { SupportReports, seedDemoActivity } from '../crm/reports';
@@ -201,8 +204,14 @@ export async function startApplication(options: ApplicationOptions): Promise<App
 
     // Learning from conversations: language, sentiment trend and stated preferences of every stored customer message.
     const learned = new LearnedProfileStore(database.db);
-    const learner = new ConversationLearner({ recognizer, learned, vocabulary: cachedCatalogueVocabulary(database.db) });
+    // One catalogue vocabulary for the learner and the bot's preference replies, so both read a message alike.
+    const vocabulary = cachedCatalogueVocabulary(database.db);
+    const learner = new ConversationLearner({ recognizer, learned, vocabulary });
     const middleware = new TimelineMiddleware(crm, { learner, onError: (err) => log.warn({ err, part: 'learning' }, 'could not learn from a message') });
+    // Messages stored but not learned (the process died mid-turn, the database failed) are learned by a catch-up, at start and periodically.
+    const learningCatchUp = new LearningCatchUp({ timeline: crm.timeline, learned, observer: learner, graceMs: config.LEARNING_GRACE_SECONDS * 1000, periodMs: config.LEARNING_CATCH_UP_SECONDS * 1000, log: log.child({ part: 'learning' }) });
+    learningCatchUp.start();
+    cleanups.push(() => learningCatchUp.stop());
     const onTurnError = async (context: TurnContext, error: Error) => {
       log.error({ err: error, channel: context.activity.channelId }, 'turn failed');
       // A broken dialog must not trap the customer: clear the conversation's dialog state.
@@ -228,6 +237,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
 
     const delivery = new Delivery({ directLine: directLineAdapter, channel: channelAdapter, appId: config.MicrosoftAppId });
     const handoff = new HandoffBridge({ crm, support, recognizer, delivery, content });
+    const conversationOrigins = new RedisConversationOrigins(redis);
     // Identity proof in chat (email + order number): IDENTITY_PROOF_MAX_ATTEMPTS per conversation per hour, counted in Redis.
     const identity = new ChatIdentityProof({
       linker: customer360.linker,
@@ -235,10 +245,11 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       limiter: new RedisAttemptLimiter(redis, { max: config.IDENTITY_PROOF_MAX_ATTEMPTS, windowMs: 3_600_000 }),
       // One email or order number across conversations: four conversations' worth of attempts an hour.
       subjectLimiter: new RedisAttemptLimiter(redis, { max: config.IDENTITY_PROOF_MAX_ATTEMPTS * 4, windowMs: 3_600_000, keyPrefix: 'concierge:identity-proof-subject:' }),
+      origin: { origins: conversationOrigins, limiter: new RedisAttemptLimiter(redis, { max: config.IDENTITY_PROOF_MAX_ATTEMPTS * 4, windowMs: 3_600_000, keyPrefix: 'concierge:identity-proof-origin:' }) },
       onError: (err) => log.warn({ err, part: 'identity-proof' }, 'identity proof could not run'),
     });
     const customerOf = (ctx: TurnContext) => (ctx.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined)?.id;
-    const dialog = new MainDialog({ recognizer, facts, handoff, content, orders: new CommerceOrderLookup(customer360.commerce), recommendations: new ServiceRecommendations(recommendations), identity, customerOf });
+    const dialog = new MainDialog({ recognizer, facts, handoff, content, orders: new CommerceOrderLookup(customer360.commerce), recommendations: new ServiceRecommendations(recommendations), preferences: new CataloguePreferences(vocabulary), identity, customerOf });
     const bot = new ConciergeBot(conversationState, dialog, handoff, new CsatAnswers({ followUps: support.followUps, content }));
     // What workers send customers (CSAT surveys, reminders) goes out from web processes, which hold the channel adapters.
     const deliveryWorker = startDeliveryWorker({ redisUrl: redisEndpoint.url, delivery, references: crm.references, deliveries: new DeliveryLog(database.db), renderer: new FollowUpRenderer(content), log: log.child({ part: 'deliveries' }) });
@@ -259,7 +270,9 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // The queue dashboard (/admin/queues): this process's queues, or producer handles in a web-only process.
     const queuesForAdmin = workers?.queues ?? createQueues({ redisUrl: redisEndpoint.url });
     if (!workers) cleanups.push(() => Promise.all(Object.values(queuesForAdmin).map((q) => q.close())));
-    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInThrottle: new RedisSignInThrottle(redis), customer360, insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o) })], log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
+    // The dashboard's model versions: activating one announces it like a training does, so every web process reloads.
+    const recommendationModels = new RecommendationModelAdmin({ store: new RecommendationModelStore(database.db), notifier: modelActivations, log: log.child({ part: 'recommendations' }) });
+    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInThrottle: new RedisSignInThrottle(redis), customer360, insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o), models: recommendationModels, requestTraining: () => requestRecommendationTrainingNow(queuesForAdmin.recommendationTraining, database.db) })], log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
     cleanups.push(() => consoleApi.close());
     const app = createHttpApp({
       log,
@@ -275,7 +288,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       },
       routers: [
         eventsRoutes({ commerce: customer360.events, apiKeys: customer360.apiKeys, maxBodyBytes: config.MAX_BODY_BYTES }),
-        directLineRoutes({ service: directLine, tokens, secret: config.DIRECTLINE_SECRET, maxBodyBytes: config.MAX_BODY_BYTES }),
+        directLineRoutes({ service: directLine, tokens, secret: config.DIRECTLINE_SECRET, maxBodyBytes: config.MAX_BODY_BYTES, origins: conversationOrigins }),
         channelRoutes({
           adapter: channelAdapter,
           config,

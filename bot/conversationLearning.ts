@@ -1,6 +1,6 @@
 import type { Db } from '../crm';
 import { loadCatalog } from '../crm/commerce';
-import type { LearnedProfileStore, MessageSource } from '../crm/identity';
+import type { LearnedProfileStore, MessageObservation, MessageSource } from '../crm/identity';
 import type { Recognizer } from '../dialogs';
 import { extractPreferences, type PreferenceVocabulary } from '../nlp';
 
@@ -19,9 +19,14 @@ export interface ProfileLearner {
   learn(message: LearnableMessage): Promise<void>;
 }
 
+/** What one message tells, without storing it (the catch-up observes a batch, then stores it at once). */
+export interface MessageObserver {
+  observe(message: LearnableMessage): Promise<MessageObservation>;
+}
+
 export interface ConversationLearnerOptions {
   recognizer: Recognizer;
-  learned: Pick<LearnedProfileStore, 'record'>;
+  learned: Pick<LearnedProfileStore, 'recordMessages'>;
   /** The catalogue preferences are matched to (default: crm/commerce's products, cached). */
   vocabulary: () => Promise<PreferenceVocabulary>;
 }
@@ -41,21 +46,22 @@ export function languageEvidence(text: string): boolean {
  * Learning from conversations: the bot's own NLP reading of each stored customer message (language,
  * sentiment) and the preferences it states, folded into the customer's learned profile in crm/identity.
  */
-export class ConversationLearner implements ProfileLearner {
+export class ConversationLearner implements ProfileLearner, MessageObserver {
   constructor(private readonly o: ConversationLearnerOptions) {}
 
-  async learn(m: LearnableMessage): Promise<void> {
+  /** The message's language (when it says enough), sentiment and preferences; nothing for an empty text. */
+  async observe(m: LearnableMessage): Promise<MessageObservation> {
     const text = m.text.trim();
-    if (!text) return;
+    const source: MessageSource = { channel: m.channel, conversationId: m.conversationId, activityId: m.activityId, text: text.slice(0, 200), at: m.at.toISOString() };
+    if (!text) return { language: null, sentiment: null, preferences: [], source };
     const u = await this.o.recognizer.recognize(text, { locale: m.locale });
     const preferences = extractPreferences(text, await this.o.vocabulary());
-    const source: MessageSource = { channel: m.channel, conversationId: m.conversationId, activityId: m.activityId, text: text.slice(0, 200), at: m.at.toISOString() };
-    await this.o.learned.record(m.customerId, {
-      language: languageEvidence(text) ? u.language : null,
-      sentiment: u.sentiment.score,
-      preferences,
-      source,
-    });
+    return { language: languageEvidence(text) ? u.language : null, sentiment: u.sentiment.score, preferences, source };
+  }
+
+  /** Learns a stored message now (on its turn); once, even if the catch-up learns it at the same time. */
+  async learn(m: LearnableMessage): Promise<void> {
+    await this.o.learned.recordMessages(m.customerId, [await this.observe(m)]);
   }
 }
 

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { CustomerDirectory, CustomerRecord } from '../crm';
 import type { IdentityLinker } from '../crm/identity';
 import type { IdentityProof, IdentityProofOutcome, IdentityProofPort } from '../dialogs';
+import type { ConversationOrigins } from './conversationOrigins';
 import { CUSTOMER_KEY } from './timelineMiddleware';
 
 /** Attempts per key within a window, counted where every instance sees them. */
@@ -40,11 +41,17 @@ export interface ChatIdentityProofOptions {
    * must not reset the count of guesses at one customer's email or order.
    */
   subjectLimiter?: AttemptLimiter;
+  /**
+   * Attempts per client address (the hashed origin the website conversation was opened from), whatever
+   * the conversation: guessing pairs of email and order from many fresh conversations is bounded too.
+   * Conversations without a known origin (Teams, expired) are limited by the other two only.
+   */
+  origin?: { origins: ConversationOrigins; limiter: AttemptLimiter };
   onError?: (err: unknown) => void;
 }
 
 /**
- * The identity-proof port: rate-limited per conversation, then crm/identity's order proof. On a match
+ * The identity-proof port: rate-limited per conversation, per client address and per email and order number, then crm/identity's order proof. On a match
  * the chat's customer (the anonymous web visitor) is merged into the order's owner, so every identity,
  * message and ticket of this chat now belongs to them; the turn continues as that customer.
  */
@@ -58,6 +65,10 @@ export class ChatIdentityProof implements IdentityProofPort {
     try {
       // Counted before checking, match or not: the limit is on guesses.
       if (!(await this.o.limiter.tryAcquire(`${context.activity.channelId}:${conversationId}`))) return { status: 'rate_limited' };
+      if (this.o.origin) {
+        const origin = await this.o.origin.origins.originOf(conversationId);
+        if (origin && !(await this.o.origin.limiter.tryAcquire(`origin:${origin}`))) return { status: 'rate_limited' };
+      }
       if (this.o.subjectLimiter) {
         const subjects = [`email:${proof.email.trim().toLowerCase()}`, ...new Set(proof.orderNumbers.map((n) => `order:${n.trim().toUpperCase()}`))];
         const allowed = await Promise.all(subjects.map((k) => this.o.subjectLimiter!.tryAcquire(k)));

@@ -1,4 +1,4 @@
-import type { AnalyzeHints, NlpEngine } from '../nlp';
+import { extractPreferences, type AnalyzeHints, type NlpEngine } from '../nlp';
 import type { Language, Recognizer, Understanding } from '../dialogs';
 
 /** Menu commands are not intents of the model: a customer typing exactly these wants the help menu. */
@@ -11,6 +11,8 @@ const HELP_COMMAND = /^\s*(help|menu|options|\?|帮助|菜单|帮忙)\s*[.!?？�
 const ASKS_FOR_PERSON_PATTERN =
   /\b(human|real person|live (agent|person|chat)|representative|(talk|speak|chat) (to|with) (a |an |some)?(one|body|person|agent|operator|staff|manager)|transfer me)\b|转人工|人工客服|人工服务|真人|找客服|接人工/gi;
 const ASKS_FOR_PERSON = new RegExp(ASKS_FOR_PERSON_PATTERN.source, 'i');
+/** Contact channels need no catalogue. */
+const NO_CATALOGUE = { categories: [], products: [] };
 
 /** Adapts the NLP engine to the dialogs' Recognizer port. */
 export class NlpRecognizer implements Recognizer {
@@ -25,12 +27,18 @@ export class NlpRecognizer implements Recognizer {
     if (context.locale && /^zh/i.test(context.locale) && !/[a-z]{3,}/i.test(text)) hints.language = 'zh';
     const a = await this.engine.analyze(text, hints);
     const help = HELP_COMMAND.test(text);
-    const person = !help && a.intent.name !== 'human_agent' && ASKS_FOR_PERSON.test(text);
+    const explicitPerson = ASKS_FOR_PERSON.test(text);
+    const person = !help && a.intent.name !== 'human_agent' && explicitPerson;
+    // "Contact me through email from now on" says how to reach them, not that they want a person now:
+    // the model's human_agent gives way to a stated contact channel unless a person is asked for in words.
+    const contactPreference =
+      a.intent.name === 'human_agent' && !explicitPerson && extractPreferences(text, NO_CATALOGUE).some((p) => p.kind === 'contact');
     let ranking = help ? [{ name: 'help', confidence: 1 }] : a.ranking;
-    if (person || a.intent.name === 'human_agent') ranking = await this.withTopic(text, hints, ranking);
+    if (contactPreference) ranking = [{ name: 'preference', confidence: 1 }, ...ranking.filter((r) => r.name !== 'preference')];
+    else if (person || a.intent.name === 'human_agent') ranking = await this.withTopic(text, hints, ranking);
     return {
-      intent: help ? 'help' : person ? 'human_agent' : a.intent.name,
-      confidence: help || person ? 1 : a.intent.confidence,
+      intent: help ? 'help' : person ? 'human_agent' : contactPreference ? 'preference' : a.intent.name,
+      confidence: help || person || contactPreference ? 1 : a.intent.confidence,
       ranking,
       outOfScope: help ? false : a.outOfScope,
       language: a.language as Language,

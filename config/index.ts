@@ -59,6 +59,9 @@ export const configSchema = z.object({
   CUSTOMER_VALUE_CRON: z.string().min(1).default('0 3 * * *'),
   RECOMMENDATIONS_TRAIN_CRON: z.string().min(1).default('30 3 * * *'),
   RECOMMENDATIONS_ALGORITHM: z.enum(['ease', 'item-knn', 'als', 'popularity']).default('ease'),
+  /** Learning from conversations: how often web processes learn messages a turn stored but did not learn, and how old they must be. */
+  LEARNING_CATCH_UP_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
+  LEARNING_GRACE_SECONDS: z.coerce.number().int().min(0).max(86400).default(30),
   /** Identity proof in chat (email + order number): attempts per conversation per hour. */
   IDENTITY_PROOF_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
 });

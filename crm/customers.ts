@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, isNull, lt, min, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from './db';
 import { customers, identities, messages } from './schema';
 
@@ -91,6 +91,13 @@ export interface TimelineMessage {
 
 export type StoredMessage = typeof messages.$inferSelect;
 
+/** An inbound message by its channel activity (unique per conversation): how learning names it. */
+export interface InboundMessageKey {
+  channel: string;
+  conversationId: string;
+  activityId: string;
+}
+
 /** The customer's message timeline. Recording is idempotent per channel activity. */
 export class Timeline {
   constructor(private readonly db: Db) {}
@@ -112,6 +119,52 @@ export class Timeline {
       .where(eq(messages.customerId, customerId))
       .orderBy(asc(messages.createdAt), asc(messages.id))
       .limit(limit);
+  }
+
+  /**
+   * Customers with inbound messages not yet learned (learned_at null) that were stored before
+   * `storedBefore`, the one with the oldest such message first. Reads the partial index messages_unlearned_idx.
+   */
+  async customersWithUnlearned(storedBefore: Date, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .select({ customerId: messages.customerId })
+      .from(messages)
+      .where(and(eq(messages.direction, 'inbound'), isNull(messages.learnedAt), lt(messages.createdAt, storedBefore)))
+      .groupBy(messages.customerId)
+      .orderBy(min(messages.createdAt))
+      .limit(limit);
+    return rows.map((r) => r.customerId);
+  }
+
+  /** One customer's inbound messages not yet learned, stored before `storedBefore`, oldest first. */
+  async unlearnedOf(customerId: string, storedBefore: Date, limit: number, db: DbOrTx = this.db): Promise<StoredMessage[]> {
+    return db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.customerId, customerId), eq(messages.direction, 'inbound'), isNull(messages.learnedAt), lt(messages.createdAt, storedBefore)))
+      .orderBy(asc(messages.createdAt), asc(messages.id))
+      .limit(limit);
+  }
+
+  /**
+   * Marks these inbound messages of the customer learned, and returns the ones marked now: a message
+   * learned before (or moved to another customer by a merge) is not returned. Used inside the
+   * transaction that writes the learned profile, so "learned" and "marked" commit together.
+   */
+  async markLearned(customerId: string, keys: readonly InboundMessageKey[], db: DbOrTx = this.db): Promise<InboundMessageKey[]> {
+    if (keys.length === 0) return [];
+    return db
+      .update(messages)
+      .set({ learnedAt: sql`now()` })
+      .where(
+        and(
+          eq(messages.customerId, customerId),
+          eq(messages.direction, 'inbound'),
+          isNull(messages.learnedAt),
+          or(...keys.map((k) => and(eq(messages.channel, k.channel), eq(messages.conversationId, k.conversationId), eq(messages.activityId, k.activityId)))),
+        ),
+      )
+      .returning({ channel: messages.channel, conversationId: messages.conversationId, activityId: messages.activityId });
   }
 
   async forConversation(channel: string, conversationId: string): Promise<StoredMessage[]> {

@@ -10,7 +10,7 @@ export { openDatabase, migrationsFolder } from './db';
 export type { Db, Tx, DbOrTx, Database, DatabaseOptions } from './db';
 export * from './errors';
 export { CustomerDirectory, Timeline } from './customers';
-export type { ChannelIdentity, CustomerRecord, TimelineMessage, StoredMessage } from './customers';
+export type { ChannelIdentity, CustomerRecord, TimelineMessage, StoredMessage, InboundMessageKey } from './customers';
 export { TranscriptStore, activityId, seqOfActivityId, isUniqueViolation } from './transcripts';
 export type { StoredActivity, DirectLineConversation } from './transcripts';
 export { ConversationReferenceStore } from './conversationReferences';

@@ -8,6 +8,8 @@ export { VerifyIdentityDialog, VERIFY_IDENTITY_DIALOG, proofDetailsIn } from './
 export type { IdentityProof, IdentityProofOutcome, IdentityProofPort, VerifyIdentityOptions, VerifyIdentityResult } from './verifyIdentityDialog';
 export { RecommendationDialog, RECOMMENDATION_DIALOG, RECOMMENDATION_CARD_COUNT, TIMELINE_SUMMARY_FIELD, formatPrice, shownSummary } from './recommendationDialog';
 export type { RecommendationPort, RecommendedProduct, RecommendationDialogOptions } from './recommendationDialog';
+export { PreferenceDialog, PREFERENCE_DIALOG, preferenceConfirmation } from './preferenceDialog';
+export type { PreferencePort, StatedPreference, PreferenceDialogOptions, PreferenceDialogResult } from './preferenceDialog';
 export type { HandoffPort, HandoffOutcome, HandoffTrigger } from './handoffPort';
 export { KeywordRecognizer, contentLanguage, languageOf } from './recognizer';
 export type { Recognizer, Understanding, Language } from './recognizer';

@@ -8,6 +8,7 @@ import { HelpDialog, HELP_DIALOG } from './helpDialog';
 import { OrderStatusDialog, ORDER_STATUS_DIALOG, type OrderLookupPort, type OrderStatusResult } from './orderStatusDialog';
 import { proofDetailsIn, VerifyIdentityDialog, VERIFY_IDENTITY_DIALOG, type IdentityProofPort, type VerifyIdentityResult } from './verifyIdentityDialog';
 import { RecommendationDialog, RECOMMENDATION_DIALOG, type RecommendationPort } from './recommendationDialog';
+import { PreferenceDialog, PREFERENCE_DIALOG, type PreferencePort } from './preferenceDialog';
 import { languageOf } from './recognizer';
 import type { Language, Recognizer, Understanding } from './recognizer';
 
@@ -35,6 +36,8 @@ export interface MainDialogOptions {
   customerOf?: (context: TurnContext) => string | undefined;
   /** Product recommendations for the `recommendation` intent (a carousel); without it, the built-in answer. */
   recommendations?: RecommendationPort;
+  /** Stated preferences matched to the catalogue, for the `preference` intent's confirmation; without it, a plain thank-you. */
+  preferences?: PreferencePort;
   /** A customer is handed over after this many misunderstood messages in a row. */
   misunderstandingsBeforeHandoff?: number;
   /** At or below this sentiment score the bot hands over instead of answering. */
@@ -51,6 +54,12 @@ const TOPIC_INTENTS = new Set([
   'product_question', 'recommendation', 'shipping_info', 'subscription', 'feedback', 'privacy_request',
 ]);
 const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'help']);
+/** What a clause beside a stated preference may ask for and win with: a need, or a person (feedback is no task). */
+const TASK_INTENTS = new Set([...TOPIC_INTENTS, 'human_agent'].filter((i) => i !== 'feedback'));
+/** A clause beside a stated preference must be at least this sure of its task to take the message over. */
+const TASK_CONFIDENCE = 0.5;
+/** Clause boundaries: sentence ends (a full stop only before a space, so emails stay whole), commas, dashes, "but". */
+const CLAUSE_BREAK = /[.!?;:](?=\s|$)|[,，、。！？；：\n—–]|\s-\s|\bbut\b|但是|不过/i;
 /** Account questions: after the answer, the bot offers to link the chat to the account (identity proof). */
 const ACCOUNT_INTENTS = new Set(['account_access', 'update_details', 'privacy_request']);
 /** An explicit request to be recognised: "verify my identity", "link my account", 验证身份. */
@@ -67,6 +76,7 @@ export class MainDialog extends ComponentDialog {
     this.addDialog(new OrderStatusDialog(options.recognizer, options.orders, this.o.content, options.identity !== undefined));
     this.addDialog(new VerifyIdentityDialog(options.recognizer, options.identity, this.o.content));
     this.addDialog(new RecommendationDialog(options.recommendations, this.o.content));
+    this.addDialog(new PreferenceDialog(options.preferences, this.o.content));
     this.addDialog(new ChoicePrompt(CLARIFY_PROMPT));
     this.addDialog(new WaterfallDialog('mainSteps', [this.route.bind(this), this.clarified.bind(this), this.done.bind(this)]));
     this.initialDialogId = 'mainSteps';
@@ -87,7 +97,9 @@ export class MainDialog extends ComponentDialog {
 
   private async route(step: WaterfallStepContext) {
     const text = step.context.activity.text ?? '';
-    const u = await this.o.recognizer.recognize(text, { locale: step.context.activity.locale });
+    const heard = await this.o.recognizer.recognize(text, { locale: step.context.activity.locale });
+    // "I prefer email — where is my order A10042?": the task wins (the learner still records the preference).
+    const u = heard.intent === 'preference' ? ((await this.taskBesidePreference(text, heard, step.context.activity.locale)) ?? heard) : heard;
     (step.values as { u: Understanding }).u = u;
     const facts = await this.o.facts.get(step.context, { misunderstandings: 0 });
     const t = this.o.content.texts(u.language);
@@ -98,7 +110,8 @@ export class MainDialog extends ComponentDialog {
     if (topic) facts.lastTopic = topic;
 
     if (u.intent === 'human_agent') return this.handOff(step, u, 'asked_for_person');
-    if (u.sentiment.score <= this.o.handoffSentiment && !SMALL_TALK.has(u.intent)) return this.handOff(step, u, 'negative_sentiment');
+    // A dislike is negative by nature ("I hate bitter coffee"): it is no reason to hand over.
+    if (u.sentiment.score <= this.o.handoffSentiment && !SMALL_TALK.has(u.intent) && u.intent !== 'preference') return this.handOff(step, u, 'negative_sentiment');
     // Before the complaint check: "I am dana@example.com, order A10042" is someone identifying
     // themselves (the classifier can read such terse lines as a complaint); upset customers went above.
     if (this.o.identity) {
@@ -157,6 +170,8 @@ export class MainDialog extends ComponentDialog {
       }
       case 'recommendation':
         return step.beginDialog(RECOMMENDATION_DIALOG, { language: u.language });
+      case 'preference':
+        return step.beginDialog(PREFERENCE_DIALOG, { language: u.language, text: step.context.activity.text ?? '' });
       case 'greeting':
         await step.context.sendActivity(t.greeting);
         break;
@@ -207,6 +222,23 @@ export class MainDialog extends ComponentDialog {
       : fill(t.handoffQueued, { ticket: outcome.ticketNumber, position: outcome.position ?? 1 });
     await step.context.sendActivity(message);
     return step.next();
+  }
+
+  /**
+   * The task in another clause of a message the recognizer read as a stated preference: the first
+   * clause that asks for a need (or a person) with some confidence, with the whole message's
+   * entities, language and sentiment.
+   */
+  private async taskBesidePreference(text: string, u: Understanding, locale: string | undefined): Promise<Understanding | undefined> {
+    const clauses = text.split(CLAUSE_BREAK).map((c) => c.trim()).filter((c) => c.replace(/[\s\p{P}]/gu, '').length >= 3);
+    if (clauses.length < 2) return undefined;
+    for (const clause of clauses) {
+      const c = await this.o.recognizer.recognize(clause, { locale });
+      if (!c.outOfScope && TASK_INTENTS.has(c.intent) && c.confidence >= TASK_CONFIDENCE) {
+        return { ...c, language: u.language, sentiment: u.sentiment, entities: u.entities };
+      }
+    }
+    return undefined;
   }
 
   /** The best-ranked intent that names a need (not small talk), if the recognizer gives it some weight. */

@@ -31,6 +31,13 @@ export interface ClassifierOptions {
   linear: LinearTrainOptions;
   /** Hold out this fraction (stratified, seeded) to fit temperature and OOS threshold, then retrain on all. 0 disables. */
   calibrationFraction: number;
+  /**
+   * With 2 or more, fit temperature and OOS threshold on out-of-fold scores of this many stratified
+   * folds instead of one calibration split (calibrationFraction then only switches calibration on):
+   * every row is scored once, so the threshold no longer hangs on the two dozen out-of-scope rows of
+   * one split. Costs this many extra trainings.
+   */
+  calibrationFolds: number;
   /** Weight of the embedding block relative to the (unit-norm) sparse block. */
   embeddingWeight: number;
   /**
@@ -45,6 +52,7 @@ export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = {
   features: DEFAULT_FEATURE_OPTIONS,
   linear: { ...DEFAULT_LINEAR_OPTIONS, loss: 'squared_hinge', l2: 1e-5, learningRate: 0.2, epochs: 12 },
   calibrationFraction: 0.15,
+  calibrationFolds: 1,
   embeddingWeight: 1,
   oosObjective: 'accuracy',
 };
@@ -123,10 +131,14 @@ export class IntentClassifier {
     let oosThreshold = 0;
     const all = examples.map((_, i) => i);
     if (o.calibrationFraction > 0 && examples.length >= 20) {
-      const { train, val } = stratifiedSplit(ys, o.calibrationFraction, o.linear.seed);
+      const folds = o.calibrationFolds >= 2 ? stratifiedFolds(ys, o.calibrationFolds, o.linear.seed) : [stratifiedSplit(ys, o.calibrationFraction, o.linear.seed)];
+      const val = folds.flatMap((f) => f.val);
       if (val.length > 0) {
-        const { fz, model } = fit(train);
-        const valScores = val.map((i) => scores(model, withDense(fz.vectorize(raws[i]), fz.size, dense?.[i], embedding?.weight)));
+        const valScores: Float64Array[] = [];
+        for (const fold of folds) {
+          const { fz, model } = fit(fold.train);
+          for (const i of fold.val) valScores.push(scores(model, withDense(fz.vectorize(raws[i]), fz.size, dense?.[i], embedding?.weight)));
+        }
         const valYs = val.map((i) => ys[i]);
         temperature = fitTemperature(valScores, valYs);
         oosThreshold = fitOosThreshold(
@@ -205,6 +217,17 @@ export function stratifiedSplit(ys: number[], fraction: number, seed: number): {
     train.push(...idx.slice(k));
   }
   return { train: train.sort((a, b) => a - b), val: val.sort((a, b) => a - b) };
+}
+
+/** k stratified folds (seeded): each row is in exactly one fold's `val`, each class spread evenly over the folds. */
+export function stratifiedFolds(ys: number[], k: number, seed: number): Array<{ train: number[]; val: number[] }> {
+  const rand = rng(seed ^ 0x5bd1e995);
+  const byClass = new Map<number, number[]>();
+  ys.forEach((y, i) => byClass.set(y, [...(byClass.get(y) ?? []), i]));
+  const foldOf = new Int32Array(ys.length);
+  for (const y of [...byClass.keys()].sort((a, b) => a - b)) shuffleInPlace([...byClass.get(y)!], rand).forEach((i, j) => (foldOf[i] = j % k));
+  const rows = ys.map((_, i) => i);
+  return Array.from({ length: k }, (_, f) => ({ train: rows.filter((i) => foldOf[i] !== f), val: rows.filter((i) => foldOf[i] === f) }));
 }
 
 /**

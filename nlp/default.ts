@@ -25,12 +25,15 @@ export const DEFAULT_HOLDOUT = 0.2;
  * Options of the default (small, bilingual) model, chosen by 4-fold cross-validation on the
  * training split only: a heavier character block and CJK 1-2-grams suit short messages, and
  * counting out-of-scope rows twice when fitting the rejection threshold raises OOS recall for
- * almost no accuracy.
+ * almost no accuracy. The threshold is fitted on 4 folds' out-of-fold scores: on one 15 % split
+ * it rested on 23 out-of-scope rows and jumped from 0.28 to 0.52 (accuracy 83.6 % → 78.1 %) when
+ * the `preference` intent was added.
  */
 export const DEFAULT_ENGINE_CLASSIFIER_OPTIONS: Partial<ClassifierOptions> = {
   features: { ...DEFAULT_CLASSIFIER_OPTIONS.features, charWeight: 1.5, cjkNgrams: [1, 2] },
   linear: { ...DEFAULT_CLASSIFIER_OPTIONS.linear, l2: 1e-4 },
   oosObjective: 'oos_x2',
+  calibrationFolds: 4,
 };
 
 export interface EmbeddingConfig {

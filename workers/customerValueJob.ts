@@ -4,11 +4,16 @@
  * RFM scores, segments, lifetime value and churn risk of every customer, written in one transaction.
  * Idempotent: on-demand job ids name the as-of date (`customer-value/2026-12-01`), so asking twice
  * on a day while the first job is kept runs once; `computeAll` replaces the table as a whole.
+ * Merges and undos that move orders ask for a run through the outbox (topic `customer.value`, one row
+ * and one job per merge or undo: `customer-value/merge/<merge id>`), so agents see current values
+ * within moments instead of the next night.
  */
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { CustomerValueStore, ValueRunResult } from '../crm/value';
+import { CUSTOMER_VALUE_TOPIC } from '../crm/value';
 import { applySchedule, logWorkerProblems, workerOptions, QUEUE_NAMES, type QueueConnection } from './queues';
+import type { OutboxRoute } from './outboxRelay';
 
 export const CUSTOMER_VALUE_JOB_NAME = 'customer.value';
 export const CUSTOMER_VALUE_SCHEDULER_ID = 'customer-value-nightly';
@@ -17,6 +22,13 @@ export const DEFAULT_CUSTOMER_VALUE_CRON = '0 3 * * *';
 /** `asOf` (ISO instant): the orders considered; absent for scheduled runs (the scheduled time is used). */
 export interface CustomerValuePayload {
   asOf?: string;
+  /** Why an unscheduled run was asked for (`merge`, `undo`), for the log. */
+  reason?: string;
+}
+
+/** The outbox topic whose rows become customer-value runs (merges and undos), for the relay. */
+export function customerValueRoutes(queue: Queue): Record<string, OutboxRoute> {
+  return { [CUSTOMER_VALUE_TOPIC]: { queue, jobName: CUSTOMER_VALUE_JOB_NAME } };
 }
 
 export interface CustomerValueJobResult {
@@ -64,7 +76,7 @@ export function startCustomerValueWorker(o: CustomerValueWorkerOptions): Worker<
     async (job) => {
       const asOf = job.data.asOf ? new Date(job.data.asOf) : scheduledAt(job);
       const result: ValueRunResult = await o.values.computeAll(asOf);
-      o.log.info({ asOf: result.asOf, customers: result.customers, removed: result.removed }, 'customer value computed');
+      o.log.info({ jobId: job.id, reason: job.data.reason, asOf: result.asOf, customers: result.customers, removed: result.removed }, 'customer value computed');
       return { asOf: result.asOf.toISOString(), customers: result.customers, removed: result.removed };
     },
     workerOptions({ ...o, concurrency: 1 }, { concurrency: 1, lockDurationMs: 120_000, stalledIntervalMs: 30_000 }),

@@ -16,7 +16,7 @@ import { followUpRoutes, startFollowUpWorker } from './followUpWorker';
 import { scheduleAgentEvaluation, startAgentEvaluationWorker, DEFAULT_EVALUATION_CRON } from './agentEvaluationJob';
 import { RECOMMENDATION_TRAINING_JOB_NAME, scheduleRecommendationTraining, startRecommendationTrainingWorker } from './recommendationTrainingJob';
 import { RECOMMENDATIONS_TRAIN_TOPIC, RecommendationTrainer, type AlgorithmName, type ModelActivationNotifier } from '../crm/recommendations';
-import { computeCustomerValueIfEmpty, scheduleCustomerValue, startCustomerValueWorker } from './customerValueJob';
+import { computeCustomerValueIfEmpty, customerValueRoutes, scheduleCustomerValue, startCustomerValueWorker } from './customerValueJob';
 import { CustomerValueStore } from '../crm/value';
 
 export * from './queues';
@@ -86,6 +86,7 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
       [SLA_TOPIC]: { queue: queues.slaTimers, jobName: SLA_JOB_NAME },
       ...followUpRoutes(queues.followUps),
       [RECOMMENDATIONS_TRAIN_TOPIC]: { queue: queues.recommendationTraining, jobName: RECOMMENDATION_TRAINING_JOB_NAME },
+      ...customerValueRoutes(queues.customerValue),
     },
     pollMs: o.relayPollMs,
     backoffMaxMs: o.relayBackoffMaxMs,

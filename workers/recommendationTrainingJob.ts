@@ -4,7 +4,8 @@
  * (`requestRecommendationTraining`) or through the outbox (topic `recommendations.train`, written by
  * crm/recommendations `requestTrainingInOutbox`). Each run loads purchases, events and the catalogue
  * from PostgreSQL, trains (RECOMMENDATIONS_ALGORITHM), stores the version, activates it, prunes old
- * versions and tells web processes to load it (Redis message; they also poll the active id).
+ * versions and tells web processes to load it (Redis message; they also poll the active id). While a
+ * supervisor has pinned a version, the new one is stored but not activated (logged, and in the result).
  * Idempotent: an on-demand job's id is the data stamp (same data, one job), and the version id is
  * deterministic (training the same data again stores nothing new).
  */
@@ -29,6 +30,9 @@ export interface RecommendationTrainingResult {
   algorithm: string;
   created: boolean;
   activated: boolean;
+  /** 'pinned': stored but not activated, because a supervisor pinned `pinnedVersionId`. */
+  notActivatedReason: 'pinned' | null;
+  pinnedVersionId: string | null;
   pruned: string[];
   items: number;
   customers: number;
@@ -53,6 +57,40 @@ export async function requestRecommendationTraining(queue: Queue, db: DbOrTx): P
   return job.id!;
 }
 
+export interface TrainingNowRequest {
+  jobId: string;
+  /** True when a training was already waiting or running: that job is returned, none is added. */
+  alreadyPending: boolean;
+}
+
+/**
+ * "Train now" (the supervisor dashboard): while a training waits or runs, that job; otherwise a job
+ * for the data as it is. A finished or failed job of the same data is replaced, so pressing it again
+ * after a failure, a rollback or a change of algorithm trains again (like "Evaluate now").
+ * The nightly schedule's next, future run does not count as pending.
+ */
+export async function requestRecommendationTrainingNow(queue: Queue, db: DbOrTx): Promise<TrainingNowRequest> {
+  const pending = await pendingRecommendationTraining(queue);
+  if (pending) return { jobId: pending, alreadyPending: true };
+  const stamp = await trainingDataStamp(db);
+  const jobId = recommendationTrainingJobId(stamp);
+  const previous = await queue.getJob(jobId);
+  if (previous && ((await previous.isCompleted()) || (await previous.isFailed()))) {
+    // A concurrent request may have removed it first; either way the add below creates one job.
+    await previous.remove().catch(() => undefined);
+  }
+  const job = await queue.add(RECOMMENDATION_TRAINING_JOB_NAME, { reason: 'on-demand', stamp } satisfies RecommendationTrainingPayload, { jobId });
+  return { jobId: job.id!, alreadyPending: false };
+}
+
+/** The id of a training job that runs or waits now (a retry's backoff included; the schedule's future run excluded), or null. */
+export async function pendingRecommendationTraining(queue: Queue): Promise<string | null> {
+  const [now] = await queue.getJobs(['active', 'waiting', 'prioritized'], 0, 0);
+  if (now?.id) return now.id;
+  const delayed = await queue.getJobs(['delayed'], 0, 50);
+  return delayed.find((j) => (j.data as RecommendationTrainingPayload | undefined)?.reason !== 'scheduled')?.id ?? null;
+}
+
 export interface RecommendationTrainingWorkerOptions extends QueueConnection {
   trainer: Pick<RecommendationTrainer, 'trainAndActivate'>;
   /** Tells web processes a new version is active. */
@@ -71,8 +109,16 @@ export function startRecommendationTrainingWorker(o: RecommendationTrainingWorke
       const v = r.version;
       // Told after the commit: a web process that hears it finds the version active.
       if (r.activated) await o.notifier?.modelActivated(v.versionId).catch((err: unknown) => o.log.warn({ err }, 'could not announce the new recommendation model (web processes will see it on their next poll)'));
-      o.log.info({ jobId: job.id, reason: job.data.reason, versionId: v.versionId, created: r.created, activated: r.activated, pruned: r.pruned.length, items: v.items, customers: v.customers, metrics: v.metrics }, 'recommendation model trained');
-      return { versionId: v.versionId, algorithm: v.algorithm, created: r.created, activated: r.activated, pruned: r.pruned, items: v.items, customers: v.customers, metrics: v.metrics };
+      const figures = { jobId: job.id, reason: job.data.reason, versionId: v.versionId, created: r.created, activated: r.activated, pruned: r.pruned.length, items: v.items, customers: v.customers, metrics: v.metrics };
+      if (r.notActivatedReason === 'pinned') {
+        o.log.info({ ...figures, notActivatedReason: 'pinned', pinnedVersionId: r.pin?.versionId, pinnedBy: r.pin?.pinnedBy.name, pinnedAt: r.pin?.pinnedAt }, 'recommendation model trained and stored, not activated: a supervisor pinned another version');
+      } else {
+        o.log.info(figures, 'recommendation model trained');
+      }
+      return {
+        versionId: v.versionId, algorithm: v.algorithm, created: r.created, activated: r.activated, notActivatedReason: r.notActivatedReason, pinnedVersionId: r.pin?.versionId ?? null,
+        pruned: r.pruned, items: v.items, customers: v.customers, metrics: v.metrics,
+      };
     },
     // Training runs in a worker thread (RecommendationTrainer), so this process keeps serving; one run at a time.
     workerOptions({ ...o, concurrency: 1 }, { concurrency: 1, lockDurationMs: 600_000, stalledIntervalMs: 60_000 }),

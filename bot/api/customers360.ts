@@ -10,9 +10,9 @@
 import { z } from 'zod';
 import { CrmError, NotFoundError, type CustomerDirectory } from '../../crm';
 import { ATTRIBUTE_TYPES } from '../../crm/schema';
-import { AttributeError, MergeError, type CustomerHistory, type CustomerSearch, type IdentityLinker, type ProfileStore } from '../../crm/identity';
+import { AttributeError, HistoryCursorError, MergeError, type CustomerHistory, type CustomerSearch, type IdentityLinker, type ProfileStore } from '../../crm/identity';
 import type { AuthContext } from '../auth';
-import { forbidden, HttpError, notFound } from '../errors';
+import { badRequest, forbidden, HttpError, notFound } from '../errors';
 import type { ApiRegistry } from './registry';
 
 export interface Customer360RouteDeps {
@@ -67,16 +67,39 @@ const profileSchema = z
   .meta({ id: 'CustomerProfile' });
 
 const historySchema = z
-  .object({ entries: z.array(z.object({ kind: z.enum(['message', 'ticket', 'order', 'event']), id: z.string(), at: isoDate, summary: z.string(), data: z.record(z.string(), z.unknown()) })) })
+  .object({
+    entries: z.array(z.object({ kind: z.enum(['message', 'ticket', 'order', 'event']), id: z.string(), at: isoDate, summary: z.string(), data: z.record(z.string(), z.unknown()) })),
+    nextCursor: z.string().nullable().describe('pass as `cursor` for the next (older) page; null when there is none'),
+  })
   .meta({ id: 'CustomerHistory' });
 
 const historyQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
-  before: isoDate.optional().describe('only entries older than this (paging: the last entry’s `at`)'),
+  cursor: z.string().min(1).max(200).optional().describe('the previous page’s `nextCursor` (opaque)'),
+  before: isoDate.optional().describe('deprecated, use `cursor`: only entries strictly older than this (entries sharing the boundary’s time are skipped)'),
   kinds: z
     .preprocess((v) => (v === undefined ? undefined : String(v).split(',').map((s) => s.trim()).filter(Boolean)), z.array(z.enum(['message', 'ticket', 'order', 'event'])).max(4).optional())
     .describe('comma-separated: message,ticket,order,event'),
 });
+
+const movedCounts = z.object({ identity: z.number().int(), message: z.number().int(), order: z.number().int(), event: z.number().int(), ticket: z.number().int() });
+const previewSide = z.object({ id: uuid, displayName: z.string().nullable(), email: z.string().nullable(), tags: z.array(z.string()), rows: movedCounts.describe('the rows this profile owns now') });
+const mergePreviewSchema = z
+  .object({
+    survivor: previewSide,
+    merged: previewSide,
+    moves: movedCounts.describe('the rows that would move to the survivor: what the merge would return as `moved`'),
+    result: z.object({
+      displayName: z.string().nullable(), email: z.string().nullable(), language: z.string().nullable(), preferredLanguage: z.string().nullable(),
+      tags: z.array(z.string()), attributes: z.record(z.string(), z.unknown()),
+    }).describe('the survivor’s profile after the merge'),
+    conflicts: z.array(z.object({
+      field: z.string().describe('displayName, email, language, preferredLanguage, attribute:<key>, data:<key> or consent:<purpose>'),
+      survivor: z.unknown(), merged: z.unknown(), winner: z.enum(['survivor', 'merged']),
+    })),
+    addedTags: z.array(z.string()).describe('tags the survivor would gain'),
+  })
+  .meta({ id: 'MergePreview' });
 
 const searchQuery = z.strictObject({ q: z.string().trim().min(2).max(200).describe('email or name prefix, an exact channel handle (email, phone, …) or an order number'), limit: z.coerce.number().int().min(1).max(100).default(20) });
 
@@ -194,11 +217,16 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     access: 'signedIn',
     params: customerParams,
     query: historyQuery,
-    errors: [403, 404],
+    errors: [400, 403, 404],
     response: historySchema,
     handler: async ({ auth, params, query }) => {
       await visibleCustomer(auth, params.id);
-      return { entries: await deps.history.timeline(params.id, { limit: query.limit, before: query.before ? new Date(query.before) : undefined, kinds: query.kinds }) };
+      return deps.history
+        .page(params.id, { limit: query.limit, cursor: query.cursor, before: query.before ? new Date(query.before) : undefined, kinds: query.kinds })
+        .catch((err: unknown) => {
+          if (err instanceof HistoryCursorError) throw badRequest(err.message, err.code);
+          throw err;
+        });
     },
   });
 
@@ -217,6 +245,24 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
       await visibleCustomer(auth, params.id);
       if (!(await deps.customers.get(body.mergedId))) throw notFound('no such customer to merge');
       return deps.linker.merge({ survivorId: params.id, mergedId: body.mergedId, actor: `agent:${auth.user.id}`, reason: body.reason }).catch(domainError);
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/customers/:id/merge-preview',
+    tag: 'customers',
+    summary: 'What merging another profile into this customer would move and which values would win (writes nothing)',
+    access: 'signedIn',
+    params: customerParams,
+    query: z.strictObject({ other: uuid.describe('the duplicate profile that would be merged into this customer') }),
+    errors: [403, 404, 409],
+    response: mergePreviewSchema,
+    handler: async ({ auth, params, query }) => {
+      // The same checks as the merge, in the same order: a preview is refused where the merge would be.
+      await visibleCustomer(auth, params.id);
+      if (!(await deps.customers.get(query.other))) throw notFound('no such customer to merge');
+      return deps.linker.preview(params.id, query.other).catch(domainError);
     },
   });
 

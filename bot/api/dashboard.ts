@@ -1,12 +1,14 @@
 /**
  * The supervisor dashboard's API (`/api/dashboard/...`) and page (`/dashboard/`): the ranking of a
  * scored period with every agent's breakdown, one agent's trend and the evidence behind a score,
- * queue health, CSAT distribution, sentiment and volume trends, the ranking as CSV, and "evaluate
- * now". Supervisors and admins only (no session 401, agents 403). Registered on the console's
+ * queue health, CSAT distribution, sentiment and volume trends, the ranking as CSV, "evaluate
+ * now", and the recommendation model versions (list, activate and pin one, unpin, train now). Supervisors and admins only (no session 401, agents 403). Registered on the console's
  * ApiRegistry, so the routes share its session, validation and OpenAPI document.
  */
 import type { Router } from 'express';
+import { NotFoundError } from '../../crm';
 import type { SessionService } from '../../crm/users';
+import type { ModelPin, ModelVersion, RecommendationModelAdmin } from '../../crm/recommendations';
 import type { AgentEvaluationService, Period } from '../../crm/scores';
 import { rankingCsv, type SupportReports } from '../../crm/reports';
 import { periodFor, type EvaluationGranularity } from '../../workers/agentEvaluationJob';
@@ -18,9 +20,12 @@ import {
   agentTrendQuery,
   agentTrendSchema,
   csatSchema,
+  activateModelResponseSchema,
   evaluateBody,
   evaluateResponseSchema,
   explainSchema,
+  modelsSchema,
+  modelVersionParams,
   periodQuery,
   periodsSchema,
   queueHealthQuery,
@@ -29,7 +34,9 @@ import {
   sentimentSchema,
   teamTrendQuery,
   teamTrendSchema,
+  trainNowResponseSchema,
   trendQuery,
+  unpinModelResponseSchema,
   volumeSchema,
 } from './dashboardSchemas';
 
@@ -39,6 +46,10 @@ export interface DashboardDeps {
   sessions: SessionService;
   /** Queues the agent-evaluation job (workers' `requestAgentEvaluation` on the queue); without it, 501. */
   requestEvaluation?: (o: { granularity: EvaluationGranularity; period: Period }) => Promise<string>;
+  /** Recommendation model versions (crm/recommendations RecommendationModelAdmin); without it, 501. */
+  models?: Pick<RecommendationModelAdmin, 'versions' | 'activate' | 'unpin'>;
+  /** Queues a recommendation training now (workers' `requestRecommendationTrainingNow`); without it, 501. */
+  requestTraining?: () => Promise<{ jobId: string; alreadyPending: boolean }>;
   clock?: () => Date;
 }
 
@@ -49,6 +60,30 @@ function lastDays(now: Date, days: number): Period {
   const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + DAY_MS;
   return { start: new Date(end - days * DAY_MS), end: new Date(end) };
 }
+
+function modelPinOut(p: ModelPin) {
+  return { versionId: p.versionId, pinnedAt: p.pinnedAt.toISOString(), pinnedBy: p.pinnedBy };
+}
+
+/** A stored version as the dashboard shows it (no snapshot bytes). */
+function modelVersionOut(v: ModelVersion) {
+  return {
+    versionId: v.versionId,
+    algorithm: v.algorithm,
+    active: v.active,
+    pinned: v.pin !== null,
+    trainedAt: v.trainedAt.toISOString(),
+    activatedAt: v.activatedAt?.toISOString() ?? null,
+    sizes: { customers: v.customers, items: v.items, interactions: v.interactions },
+    metrics: v.metrics,
+    params: v.params,
+    trainingMs: v.trainingMs,
+    modelBytes: v.modelBytes,
+    snapshotBytes: v.snapshotBytes,
+  };
+}
+
+const modelsUnavailable = () => new HttpError(501, 'recommendations_unavailable', 'recommendation models are not available in this deployment');
 
 const given = (q: { start?: Date; end?: Date }): Period | undefined => (q.start && q.end ? { start: q.start, end: q.end } : undefined);
 
@@ -204,6 +239,73 @@ export function dashboardRoutes(deps: DashboardDeps): (api: ApiRegistry) => void
         const period = body.start && body.end ? { start: new Date(body.start), end: new Date(body.end) } : periodFor({ granularity: body.granularity }, clock());
         const jobId = await deps.requestEvaluation({ granularity: body.granularity, period });
         return { jobId, period };
+      },
+    });
+    api.add({
+      method: 'get',
+      path: '/api/dashboard/recommendations/models',
+      tag,
+      summary: 'Stored recommendation model versions, newest first: algorithm, training time, sizes, offline metrics, which one is active',
+      access,
+      errors: [501],
+      response: modelsSchema,
+      handler: async () => {
+        if (!deps.models) throw modelsUnavailable();
+        const versions = await deps.models.versions();
+        const pin = versions.find((v) => v.pin)?.pin ?? null;
+        return { activeVersionId: versions.find((v) => v.active)?.versionId ?? null, pin: pin && modelPinOut(pin), versions: versions.map(modelVersionOut) };
+      },
+    });
+    api.add({
+      method: 'post',
+      path: '/api/dashboard/recommendations/models/:versionId/activate',
+      tag,
+      summary: 'Serve a stored model version (roll back or forward) and pin it: activated in one transaction, then every web process is told to load it',
+      description:
+        'Pins the version for the signed-in user: while pinned, trainings store new versions with their metrics but do not activate them (until `…/models/unpin`). Activating another version moves the pin. Idempotent: activating the active version answers 200 with `changed: false` (it is pinned if it was not; an existing pin is kept).',
+      access,
+      params: modelVersionParams,
+      errors: [404, 501],
+      response: activateModelResponseSchema,
+      handler: async ({ params, auth }) => {
+        if (!deps.models) throw modelsUnavailable();
+        try {
+          const out = await deps.models.activate(params.versionId, { actor: `agent:${auth.user.id}`, name: auth.user.displayName });
+          return { version: modelVersionOut(out.version), changed: out.changed, announced: out.announced, pin: out.version.pin && modelPinOut(out.version.pin) };
+        } catch (err) {
+          if (err instanceof NotFoundError) throw notFound('no stored model version with this id', 'unknown_model_version');
+          throw err;
+        }
+      },
+    });
+    api.add({
+      method: 'post',
+      path: '/api/dashboard/recommendations/models/unpin',
+      tag,
+      summary: 'Remove the pin: the active version stays served until the next training, which activates its result again',
+      description: 'Idempotent: without a pin answers 200 with `changed: false`.',
+      access,
+      errors: [501],
+      response: unpinModelResponseSchema,
+      handler: async () => {
+        if (!deps.models) throw modelsUnavailable();
+        const out = await deps.models.unpin();
+        return { changed: out.changed, previous: out.previous && modelPinOut(out.previous) };
+      },
+    });
+    api.add({
+      method: 'post',
+      path: '/api/dashboard/recommendations/train',
+      tag,
+      summary: 'Train a recommendation model now: queues the training job for the data as it is',
+      description: 'While a training waits or runs, answers with that job (`alreadyPending: true`) and adds none. While a version is pinned the result is stored, not activated.',
+      access,
+      status: 202,
+      errors: [501],
+      response: trainNowResponseSchema,
+      handler: async () => {
+        if (!deps.requestTraining) throw new HttpError(501, 'training_unavailable', 'the job queue is not available in this deployment');
+        return deps.requestTraining();
       },
     });
   };

@@ -140,3 +140,66 @@ export const teamTrendSchema = z.object({
   periods: z.array(period),
   agents: z.array(z.object({ agentId: z.uuid(), displayName: z.string(), composites: z.array(nullableNumber).describe('aligned on periods; null: not scored then') })),
 });
+
+// Recommendation model versions (crm/recommendations store).
+export const modelVersionParams = z.object({
+  versionId: z
+    .string()
+    .max(64)
+    .regex(/^[a-z][a-z0-9-]*-[0-9a-f]{12}$/, 'a model version id: <algorithm>-<12 hex digits>')
+    .describe('model version id, e.g. ease-3f2a9c0b1d4e'),
+});
+const modelMetrics = z
+  .object({
+    evaluatedCustomers: z.number().int().describe('customers whose latest purchased item was held out'),
+    k: z.number().int(),
+    hitRate: z.number().describe('share of them with the held-out item in the top k (HR@k)'),
+    popularityHitRate: z.number().describe('the same for "popular right now" alone: the baseline'),
+    coverage: z.number().describe("share of the catalogue's items recommended to at least one of them"),
+  })
+  .partial()
+  .describe('leave-last-out figures of the training run; empty when the shop was too small or too large to evaluate')
+  .meta({ id: 'RecommendationModelMetrics' });
+const modelPin = z
+  .object({
+    versionId: z.string(),
+    pinnedAt: z.iso.datetime(),
+    pinnedBy: z.object({ actor: z.string().describe('`agent:<user id>`'), name: z.string().describe('display name when pinned') }),
+  })
+  .describe('a supervisor activated this version: trainings store new versions with their metrics but do not activate them')
+  .meta({ id: 'RecommendationModelPin' });
+const modelVersion = z
+  .object({
+    versionId: z.string(),
+    algorithm: z.string(),
+    active: z.boolean().describe('the version every web process serves'),
+    pinned: z.boolean().describe('held by a supervisor (see `pin`)'),
+    trainedAt: z.iso.datetime(),
+    activatedAt: z.iso.datetime().nullable().describe('when it last became the active one'),
+    sizes: z.object({ customers: z.number().int(), items: z.number().int(), interactions: z.number().int() }),
+    metrics: modelMetrics,
+    params: z.record(z.string(), z.unknown()),
+    trainingMs: z.number(),
+    modelBytes: z.number().int(),
+    snapshotBytes: z.number().int(),
+  })
+  .meta({ id: 'RecommendationModelVersion' });
+export const modelsSchema = z.object({
+  activeVersionId: z.string().nullable(),
+  pin: modelPin.nullable(),
+  versions: z.array(modelVersion).describe('newest first'),
+});
+export const activateModelResponseSchema = z.object({
+  version: modelVersion,
+  changed: z.boolean().describe('false: it was the active version already (idempotent, nothing announced)'),
+  announced: z.boolean().describe('web processes were told over Redis; otherwise they load it on their next poll'),
+  pin: modelPin.nullable().describe('the pin now on the version (null only when unpinned meanwhile)'),
+});
+export const unpinModelResponseSchema = z.object({
+  changed: z.boolean().describe('false: nothing was pinned (idempotent)'),
+  previous: modelPin.nullable().describe('the pin removed'),
+});
+export const trainNowResponseSchema = z.object({
+  jobId: z.string(),
+  alreadyPending: z.boolean().describe('a training was waiting or running already: its job, none added'),
+});

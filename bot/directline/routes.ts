@@ -1,5 +1,6 @@
 import express, { Router, type Request } from 'express';
 import { timingSafeEqual } from 'node:crypto';
+import type { ConversationOrigins } from '../conversationOrigins';
 import { unauthorized } from '../errors';
 import type { DirectLineService } from './service';
 import { newConversationId, newUserId } from './service';
@@ -11,6 +12,8 @@ export interface DirectLineRoutesOptions {
   /** Server-to-server secret for POST /tokens/generate (like Azure's Direct Line secret). Unset: route disabled. */
   secret?: string;
   maxBodyBytes: number;
+  /** Records which client address each website conversation is opened or resumed from (identity-proof limits). */
+  origins?: ConversationOrigins;
 }
 
 /** Where the browser opens the stream: same host the request came to, so proxies and several instances work. */
@@ -32,6 +35,11 @@ function secretMatches(given: string, expected: string): boolean {
 export function directLineRoutes(o: DirectLineRoutesOptions): Router {
   const r = Router();
   const json = express.json({ limit: o.maxBodyBytes, strict: false });
+  // Defence in depth for the identity-proof limits: a failure to record leaves the per-conversation and
+  // per-subject limits in force, so the website keeps working when Redis blips.
+  const rememberOrigin = async (conversationId: string, req: Request) => {
+    if (o.origins && req.ip) await o.origins.remember(conversationId, req.ip).catch(() => undefined);
+  };
 
   // The website asks for a session: a new conversation and server-assigned user, or a resumed one.
   r.post('/api/webchat/session', json, async (req, res) => {
@@ -40,6 +48,7 @@ export function directLineRoutes(o: DirectLineRoutesOptions): Router {
       try {
         const claims = o.tokens.verify(resumeToken);
         await o.service.requireConversation(claims, claims.conversationId);
+        await rememberOrigin(claims.conversationId, req);
         res.json({ ...o.tokens.issue(claims), conversationId: claims.conversationId, userId: claims.userId, resumed: true });
         return;
       } catch {
@@ -48,6 +57,7 @@ export function directLineRoutes(o: DirectLineRoutesOptions): Router {
     }
     const locale = typeof req.body?.locale === 'string' && /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$/.test(req.body.locale) ? req.body.locale : undefined;
     const claims = { conversationId: newConversationId(), userId: newUserId(), ...(locale ? { locale } : {}) };
+    await rememberOrigin(claims.conversationId, req);
     res.json({ ...o.tokens.issue(claims), conversationId: claims.conversationId, userId: claims.userId, resumed: false });
   });
 

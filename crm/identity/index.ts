@@ -13,14 +13,17 @@ export type { IdentityRef, ResolvedCustomers } from './resolve';
 export { ProfileStore, AttributeError, applyPatch, hasAttributeType, inferAttributeType } from './profiles';
 export type { CustomerProfile, ProfilePatch } from './profiles';
 export { IdentityLinker, MergeError } from './linking';
-export type { MergeRequest, MergeResult, MergeSummary, MovedCounts, OrderProof, OrderProofResult } from './linking';
-export { CustomerHistory } from './history';
+export type { MergePreview, MergePreviewSide, MergeRequest, MergeResult, MergeSummary, MovedCounts, OrderProof, OrderProofResult } from './linking';
+export { checkMergeable, planMerge } from './mergePlan';
+export type { CustomerSnapshot, MergeConflict, MergePlan, MergeSnapshots } from './mergePlan';
+export { CustomerHistory, HistoryCursorError, HISTORY_KINDS, encodeHistoryCursor, decodeHistoryCursor } from './history';
 export { LearnedProfileStore } from './learnedProfiles';
+export type { PendingLearning } from './learnedProfiles';
 export { learnFrom, mergeLearnedProfiles, parseLearnedProfile, emptyLearnedProfile, sentimentTrend, learnedProfileSchema } from './learning';
 export type { LearnedProfile, LearnedPreference, LearningOptions, MessageObservation, MessageSource, ObservedPreference, SentimentTrend } from './learning';
 export { CustomerSearch } from './search';
 export type { CustomerMatch } from './search';
-export type { HistoryEntry, HistoryKind, HistoryQuery } from './history';
+export type { HistoryEntry, HistoryKind, HistoryPage, HistoryPosition, HistoryQuery } from './history';
 
 /** The Customer 360 services on one database (to add to createCrm). */
 export interface Customer360 {

@@ -1,36 +1,74 @@
 import { sql } from 'drizzle-orm';
-import type { Db } from '../db';
+import type { Db, DbOrTx } from '../db';
+import { Timeline, type InboundMessageKey, type StoredMessage } from '../customers';
 import { queryRows } from '../commerce/rows';
 import { learnFrom, parseLearnedProfile, type LearnedProfile, type LearningOptions, type MessageObservation } from './learning';
+
+/** What a catch-up step did for one customer: messages learned, or `busy` (another transaction holds the customer). */
+export type PendingLearning = { learned: number } | 'busy';
 
 /**
  * Storage of what the bot learned from conversations: `customers.attributes.learned` (the shape of
  * learning.ts, validated on read), and customers.language when the detected language of most messages
  * differs from it (the page locale is only a first guess). One row lock per message, so concurrent
  * turns of one customer never lose an update. Merges carry it like every customer attribute.
+ *
+ * Each timeline message is learned once: its `learned_at` is set in the transaction that writes the
+ * profile, and a message already marked is skipped. Lock order is the customer row, then its
+ * messages (as in merges), so inline learning, the catch-up and merges never deadlock.
  */
 export class LearnedProfileStore {
   constructor(
     private readonly db: Db,
     private readonly options: LearningOptions = {},
+    private readonly timeline: Pick<Timeline, 'markLearned' | 'unlearnedOf'> = new Timeline(db),
   ) {}
 
-  /** Folds one message into the customer's learned profile; returns the new profile (null: no such customer). */
+  /** Folds one observation that names no stored message (nothing to mark); returns the new profile (null: no such customer). */
   async record(customerId: string, observation: MessageObservation): Promise<LearnedProfile | null> {
     return this.db.transaction(async (tx) => {
-      const rows = await queryRows<{ attributes: Record<string, unknown>; language: string | null }>(
-        tx,
-        sql`select attributes, language from customers where id = ${customerId} for update`,
-      );
-      if (rows.length === 0) return null;
-      const next = learnFrom(parseLearnedProfile(rows[0].attributes?.learned), observation, this.options);
-      const current = rows[0].language;
-      const detected = next.language.value;
-      // 'zh-CN' already says zh: keep the more precise tag; switch only when the primary language differs.
-      const language = detected && (!current || current.split('-')[0].toLowerCase() !== detected) ? detected : current;
-      await tx.execute(sql`update customers set attributes = jsonb_set(coalesce(attributes, '{}'::jsonb), '{learned}', ${JSON.stringify(next)}::jsonb),
-        language = ${language}, updated_at = now() where id = ${customerId}`);
-      return next;
+      const current = await this.lockCustomer(tx, customerId);
+      return current ? this.write(tx, customerId, current, [observation]) : null;
+    });
+  }
+
+  /**
+   * Folds observations of the customer's stored inbound messages (each named by its source), in the
+   * order given, and marks those messages learned in the same transaction. Messages already learned
+   * (inline and catch-up racing, a redelivery) or no longer this customer's count for nothing.
+   * An observation with nothing in it (an empty text) only marks its message.
+   */
+  async recordMessages(customerId: string, observations: readonly MessageObservation[], db: DbOrTx = this.db): Promise<{ learned: number; profile: LearnedProfile | null }> {
+    return db.transaction(async (tx) => {
+      const current = await this.lockCustomer(tx, customerId);
+      if (!current) return { learned: 0, profile: null };
+      const markedNow = new Set((await this.timeline.markLearned(customerId, observations.map((o) => o.source), tx)).map(keyOf));
+      // Each marked message once, in the order given (a key repeated in the input counts once).
+      const unfolded = new Set(markedNow);
+      const fresh = observations.filter((o) => unfolded.delete(keyOf(o.source)) && !isEmpty(o));
+      const profile = fresh.length > 0 ? await this.write(tx, customerId, current, fresh) : parseLearnedProfile(current.attributes?.learned);
+      return { learned: markedNow.size, profile };
+    });
+  }
+
+  /**
+   * The catch-up's step for one customer: with their row locked (`skip locked`: a customer another
+   * transaction holds is left for the next pass), up to `limit` inbound messages still unlearned and
+   * stored before `storedBefore` are observed, oldest first, folded and marked, all in one transaction.
+   */
+  async learnPending(
+    customerId: string,
+    storedBefore: Date,
+    observe: (messages: StoredMessage[]) => Promise<MessageObservation[]>,
+    limit = 100,
+  ): Promise<PendingLearning> {
+    return this.db.transaction(async (tx) => {
+      const claimed = await queryRows<{ id: string }>(tx, sql`select id from customers where id = ${customerId} for update skip locked`);
+      if (claimed.length === 0) return 'busy' as const;
+      const pending = await this.timeline.unlearnedOf(customerId, storedBefore, limit, tx);
+      if (pending.length === 0) return { learned: 0 };
+      const { learned } = await this.recordMessages(customerId, await observe(pending), tx);
+      return { learned };
     });
   }
 
@@ -39,4 +77,31 @@ export class LearnedProfileStore {
     const rows = await queryRows<{ learned: unknown }>(this.db, sql`select attributes -> 'learned' as learned from customers where id = ${customerId}`);
     return rows.length ? parseLearnedProfile(rows[0].learned) : null;
   }
+
+  private async lockCustomer(tx: DbOrTx, customerId: string): Promise<{ attributes: Record<string, unknown>; language: string | null } | null> {
+    const rows = await queryRows<{ attributes: Record<string, unknown>; language: string | null }>(
+      tx,
+      sql`select attributes, language from customers where id = ${customerId} for update`,
+    );
+    return rows[0] ?? null;
+  }
+
+  private async write(tx: DbOrTx, customerId: string, current: { attributes: Record<string, unknown>; language: string | null }, observations: readonly MessageObservation[]): Promise<LearnedProfile> {
+    let next = parseLearnedProfile(current.attributes?.learned);
+    for (const o of observations) next = learnFrom(next, o, this.options);
+    const learned = next!;
+    const detected = learned.language.value;
+    // 'zh-CN' already says zh: keep the more precise tag; switch only when the primary language differs.
+    const language = detected && (!current.language || current.language.split('-')[0].toLowerCase() !== detected) ? detected : current.language;
+    await tx.execute(sql`update customers set attributes = jsonb_set(coalesce(attributes, '{}'::jsonb), '{learned}', ${JSON.stringify(learned)}::jsonb),
+      language = ${language}, updated_at = now() where id = ${customerId}`);
+    return learned;
+  }
+}
+
+const keyOf = (k: InboundMessageKey) => `${k.channel}\u0000${k.conversationId}\u0000${k.activityId}`;
+
+/** Nothing to fold: no language, no score, no preference (an empty message). */
+function isEmpty(o: MessageObservation): boolean {
+  return o.language === null && o.sentiment === null && o.preferences.length === 0;
 }

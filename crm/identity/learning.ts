@@ -107,27 +107,34 @@ export function sentimentTrend(recent: ReadonlyArray<{ score: number }>, thresho
   return delta > threshold ? 'improving' : delta < -threshold ? 'declining' : 'steady';
 }
 
-/** The profile after one more message. Never mutates its input. */
+/**
+ * The profile after one more message. Never mutates its input. A message can arrive late (learned by
+ * the catch-up after newer ones were learned inline): it then counts and scores, but never overrides
+ * a newer statement, and its score takes its place in time among the recent ones.
+ */
 export function learnFrom(profile: LearnedProfile | null, obs: MessageObservation, options: LearningOptions = {}): LearnedProfile {
   const alpha = options.alpha ?? 0.3;
   const keep = options.keepScores ?? 10;
   const maxPrefs = options.maxPreferences ?? 30;
   const base = profile ?? emptyLearnedProfile();
+  const at = obs.source.at;
+  const late = at < base.updatedAt;
   const next: LearnedProfile = {
     ...base,
     language: { value: base.language.value, counts: { ...base.language.counts } },
     sentiment: { ...base.sentiment, recent: [...base.sentiment.recent] },
     likes: [...base.likes],
     dislikes: [...base.dislikes],
-    updatedAt: obs.source.at,
+    updatedAt: late ? base.updatedAt : at,
   };
 
   if (obs.language) {
     const counts = next.language.counts;
     counts[obs.language] = (counts[obs.language] ?? 0) + 1;
     const best = Math.max(...Object.values(counts));
-    // Ties go to the language just used.
-    next.language.value = counts[obs.language] === best ? obs.language : Object.keys(counts).find((k) => counts[k] === best)!;
+    // Ties go to the language used latest.
+    const latest = late && next.language.value && counts[next.language.value] === best ? next.language.value : obs.language;
+    next.language.value = counts[latest] === best ? latest : Object.keys(counts).find((k) => counts[k] === best)!;
   }
 
   if (obs.sentiment !== null && Number.isFinite(obs.sentiment)) {
@@ -135,23 +142,32 @@ export function learnFrom(profile: LearnedProfile | null, obs: MessageObservatio
     const prev = next.sentiment.ewma;
     next.sentiment.ewma = prev === null ? s : alpha * s + (1 - alpha) * prev;
     next.sentiment.count += 1;
-    next.sentiment.recent = [...next.sentiment.recent, { score: s, at: obs.source.at }].slice(-keep);
+    const recent = [...next.sentiment.recent, { score: s, at }];
+    if (late) recent.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
+    next.sentiment.recent = recent.slice(-keep);
     next.sentiment.trend = sentimentTrend(next.sentiment.recent, options.trendThreshold);
   }
 
   const source = { ...obs.source, text: obs.source.text.slice(0, 200) };
   for (const p of obs.preferences) {
     if (p.kind === 'contact') {
-      next.contact = { channel: p.channel, source };
+      if (!next.contact || next.contact.source.at <= at) next.contact = { channel: p.channel, source };
       continue;
     }
     const term = p.term.toLowerCase();
+    const stated = [...next.likes, ...next.dislikes].find((l) => l.term === term);
+    if (stated && stated.source.at > at) continue;
     // A newer statement replaces an older one about the same thing, either way ("changed my mind").
     next.likes = next.likes.filter((l) => l.term !== term);
     next.dislikes = next.dislikes.filter((l) => l.term !== term);
     const entry: LearnedPreference = { term, categories: [...p.categories], skus: [...p.skus], source };
-    if (p.kind === 'likes') next.likes = [entry, ...next.likes].slice(0, maxPrefs);
-    else next.dislikes = [entry, ...next.dislikes].slice(0, maxPrefs);
+    // Newest first, a late statement in its place.
+    const insert = (list: LearnedPreference[]) => {
+      const i = list.findIndex((l) => l.source.at <= at);
+      return (i < 0 ? [...list, entry] : [...list.slice(0, i), entry, ...list.slice(i)]).slice(0, maxPrefs);
+    };
+    if (p.kind === 'likes') next.likes = insert(next.likes);
+    else next.dislikes = insert(next.dislikes);
   }
   return next;
 }

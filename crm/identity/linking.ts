@@ -1,15 +1,12 @@
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db';
 import { queryRows } from '../commerce/rows';
-import { CrmError, NotFoundError } from '../errors';
+import { NotFoundError } from '../errors';
 import { MERGE_MOVED_KINDS, type MergeMovedKind } from '../schema';
-import { mergeLearnedProfiles, parseLearnedProfile } from './learning';
+import { requestValueRunInOutbox } from '../value/requests';
+import { checkMergeable, MergeError, planMerge, type CustomerSnapshot, type MergeConflict, type MergeSnapshots } from './mergePlan';
 
-export class MergeError extends CrmError {
-  constructor(message: string, code = 'merge_conflict') {
-    super(message, code);
-  }
-}
+export { MergeError };
 
 export type MovedCounts = Record<MergeMovedKind, number>;
 
@@ -64,9 +61,33 @@ const MOVABLE: Record<MergeMovedKind, { table: string; idCast: string }> = {
   ticket: { table: 'tickets', idCast: 'uuid' },
 };
 
-interface Snapshot {
-  customer: { display_name: string | null; email: string | null; language: string | null; attributes: Record<string, unknown> };
-  profile: { attributes: Record<string, unknown>; consent: Record<string, { granted: boolean; at: string; source?: string }>; language: string | null; tags: string[]; merged_into: string | null } | null;
+/** The rows of a kind that a merge moves from the duplicate: every row it owns (the merge and its preview both select with this). */
+const ownedBy = (customerId: string): SQL => sql`customer_id = ${customerId}`;
+
+type Snapshot = CustomerSnapshot;
+
+/** One side of a merge preview. */
+export interface MergePreviewSide {
+  id: string;
+  displayName: string | null;
+  email: string | null;
+  tags: string[];
+  /** The rows this profile owns now, by kind. */
+  rows: MovedCounts;
+}
+
+/** What a merge would do, computed with the merge's own rules, written nowhere. */
+export interface MergePreview {
+  survivor: MergePreviewSide;
+  merged: MergePreviewSide;
+  /** The rows that would move to the survivor (what `merge` would return as `moved`). */
+  moves: MovedCounts;
+  /** The survivor's profile after the merge. */
+  result: { displayName: string | null; email: string | null; language: string | null; preferredLanguage: string | null; tags: string[]; attributes: Record<string, unknown> };
+  /** Fields both have with different values, and whose value wins. */
+  conflicts: MergeConflict[];
+  /** Tags the survivor would gain. */
+  addedTags: string[];
 }
 
 const zeroMoved = (): MovedCounts => ({ identity: 0, message: 0, order: 0, event: 0, ticket: 0 });
@@ -85,15 +106,44 @@ export class IdentityLinker {
     return this.db.transaction((tx) => this.mergeIn(tx, request));
   }
 
+  /**
+   * What merging `mergedId` into `survivorId` would move and how the profiles would combine, with the
+   * rules `merge` applies, in one read-only snapshot: nothing is written or locked. Throws like `merge`
+   * would (NotFoundError, MergeError).
+   */
+  async preview(survivorId: string, mergedId: string): Promise<MergePreview> {
+    return this.db.transaction(
+      async (tx) => {
+        for (const id of [survivorId, mergedId]) {
+          const found = await queryRows<{ id: string }>(tx, sql`select id::text from customers where id = ${id}`);
+          if (found.length === 0) throw new NotFoundError(`customer ${id}`);
+        }
+        const before: MergeSnapshots = { survivor: await this.snapshot(tx, survivorId, false), merged: await this.snapshot(tx, mergedId, false) };
+        checkMergeable(survivorId, mergedId, before);
+        const plan = planMerge(before);
+        const [survivorRows, mergedRows] = [await this.countOwned(tx, survivorId), await this.countOwned(tx, mergedId)];
+        const side = (id: string, snap: Snapshot, rows: MovedCounts): MergePreviewSide => ({ id, displayName: snap.customer.display_name, email: snap.customer.email, tags: snap.profile?.tags ?? [], rows });
+        return {
+          survivor: side(survivorId, before.survivor, survivorRows),
+          merged: side(mergedId, before.merged, mergedRows),
+          moves: mergedRows,
+          result: { ...plan.customer, preferredLanguage: plan.profile.language, tags: plan.profile.tags, attributes: plan.profile.attributes },
+          conflicts: plan.conflicts,
+          addedTags: plan.addedTags,
+        };
+      },
+      { isolationLevel: 'repeatable read', accessMode: 'read only' },
+    );
+  }
+
   private async mergeIn(tx: DbOrTx, { survivorId, mergedId, actor, reason = '' }: MergeRequest): Promise<MergeResult> {
     if (survivorId === mergedId) throw new MergeError('cannot merge a customer into itself', 'merge_self');
     await this.lockCustomers(tx, [survivorId, mergedId]);
-    const before = {
-      survivor: await this.snapshot(tx, survivorId),
-      merged: await this.snapshot(tx, mergedId),
+    const before: MergeSnapshots = {
+      survivor: await this.snapshot(tx, survivorId, true),
+      merged: await this.snapshot(tx, mergedId, true),
     };
-    if (before.merged.profile?.merged_into) throw new MergeError(`customer ${mergedId} was already merged into ${before.merged.profile.merged_into}`, 'already_merged');
-    if (before.survivor.profile?.merged_into) throw new MergeError(`customer ${survivorId} was merged into ${before.survivor.profile.merged_into}; merge into that one`, 'already_merged');
+    checkMergeable(survivorId, mergedId, before);
     const [{ id: mergeId }] = await queryRows<{ id: string }>(
       tx,
       sql`insert into customer_merges (survivor_id, merged_id, actor, reason, before) values (${survivorId}, ${mergedId}, ${actor}, ${reason}, ${JSON.stringify(before)}::jsonb) returning id::text`,
@@ -103,34 +153,24 @@ export class IdentityLinker {
       const table = sql.raw(MOVABLE[kind].table);
       const rows = await queryRows<{ n: number }>(
         tx,
-        sql`with moved as (update ${table} set customer_id = ${survivorId} where customer_id = ${mergedId} returning id),
+        sql`with moved as (update ${table} set customer_id = ${survivorId} where ${ownedBy(mergedId)} returning id),
                  logged as (insert into customer_merge_moves (merge_id, kind, row_id) select ${mergeId}, ${kind}, id::text from moved returning 1)
             select count(*)::int as n from logged`,
       );
       moved[kind] = rows[0].n;
     }
-    // The survivor keeps its own values and takes the merged profile's where it has none.
-    const s = before.survivor;
-    const m = before.merged;
-    const attributes: Record<string, unknown> = { ...m.customer.attributes, ...s.customer.attributes };
-    // What the bot learned in both profiles' chats is combined, not one side's dropped (undo restores both).
-    const learned = mergeLearnedProfiles(parseLearnedProfile(s.customer.attributes?.learned), parseLearnedProfile(m.customer.attributes?.learned));
-    if (learned) attributes.learned = learned;
-    await tx.execute(sql`update customers set display_name = ${s.customer.display_name ?? m.customer.display_name}, email = ${s.customer.email ?? m.customer.email},
-      language = ${s.customer.language ?? m.customer.language}, attributes = ${JSON.stringify(attributes)}::jsonb, updated_at = now()
+    const plan = planMerge(before);
+    await tx.execute(sql`update customers set display_name = ${plan.customer.displayName}, email = ${plan.customer.email},
+      language = ${plan.customer.language}, attributes = ${JSON.stringify(plan.customer.attributes)}::jsonb, updated_at = now()
       where id = ${survivorId}`);
-    const consent = { ...(m.profile?.consent ?? {}) };
-    for (const [purpose, flag] of Object.entries(s.profile?.consent ?? {})) {
-      const other = consent[purpose];
-      if (!other || Date.parse(flag.at) >= Date.parse(other.at)) consent[purpose] = flag; // the latest decision holds
-    }
-    const tags = [...new Set([...(s.profile?.tags ?? []), ...(m.profile?.tags ?? [])])].sort();
     await tx.execute(sql`insert into customer_profiles (customer_id, attributes, consent, language, tags)
-      values (${survivorId}, ${JSON.stringify({ ...(m.profile?.attributes ?? {}), ...(s.profile?.attributes ?? {}) })}::jsonb, ${JSON.stringify(consent)}::jsonb,
-              ${s.profile?.language ?? m.profile?.language ?? null}, ${toPgArray(tags)}::text[])
+      values (${survivorId}, ${JSON.stringify(plan.profile.attributes)}::jsonb, ${JSON.stringify(plan.profile.consent)}::jsonb,
+              ${plan.profile.language}, ${toPgArray(plan.profile.tags)}::text[])
       on conflict (customer_id) do update set attributes = excluded.attributes, consent = excluded.consent, language = excluded.language, tags = excluded.tags, updated_at = now()`);
     await tx.execute(sql`insert into customer_profiles (customer_id, merged_into) values (${mergedId}, ${survivorId})
       on conflict (customer_id) do update set merged_into = excluded.merged_into, updated_at = now()`);
+    // Orders changed hands: customer value (population-relative RFM) is recomputed by the worker after the commit.
+    if (moved.order > 0) await requestValueRunInOutbox(tx, { key: `merge:${mergeId}`, reason: 'merge' });
     return { mergeId, survivorId, mergedId, moved };
   }
 
@@ -145,7 +185,7 @@ export class IdentityLinker {
       if (!merge) throw new NotFoundError(`merge ${mergeId}`);
       if (merge.undone_at) throw new MergeError(`merge ${mergeId} was already undone`, 'already_undone');
       await this.lockCustomers(tx, [merge.survivor_id, merge.merged_id]);
-      const survivorNow = await this.snapshot(tx, merge.survivor_id);
+      const survivorNow = await this.snapshot(tx, merge.survivor_id, true);
       if (survivorNow.profile?.merged_into) {
         throw new MergeError(`customer ${merge.survivor_id} was merged into ${survivorNow.profile.merged_into} afterwards; undo that merge first`, 'merged_later');
       }
@@ -173,6 +213,7 @@ export class IdentityLinker {
         }
       }
       await tx.execute(sql`update customer_merges set undone_at = now(), undone_by = ${actor} where id = ${mergeId}`);
+      if (movedBack.order > 0) await requestValueRunInOutbox(tx, { key: `undo:${mergeId}`, reason: 'undo' });
       return { movedBack };
     });
   }
@@ -259,11 +300,22 @@ export class IdentityLinker {
     for (const id of sorted) if (!rows.some((r) => r.id === id)) throw new NotFoundError(`customer ${id}`);
   }
 
-  private async snapshot(tx: DbOrTx, customerId: string): Promise<Snapshot> {
+  /** The rows a customer owns, by kind (the rows a merge of this customer would move). */
+  private async countOwned(tx: DbOrTx, customerId: string): Promise<MovedCounts> {
+    const counts = zeroMoved();
+    for (const kind of MERGE_MOVED_KINDS) {
+      const [row] = await queryRows<{ n: number }>(tx, sql`select count(*)::int as n from ${sql.raw(MOVABLE[kind].table)} where ${ownedBy(customerId)}`);
+      counts[kind] = row.n;
+    }
+    return counts;
+  }
+
+  /** A customer as stored; `lock` takes the profile row's lock (merge and undo), a preview reads without. */
+  private async snapshot(tx: DbOrTx, customerId: string, lock = true): Promise<Snapshot> {
     const [c] = await queryRows<Snapshot['customer']>(tx, sql`select display_name, email, language, attributes from customers where id = ${customerId}`);
     const p = await queryRows<NonNullable<Snapshot['profile']>>(
       tx,
-      sql`select attributes, consent, language, tags, merged_into::text as merged_into from customer_profiles where customer_id = ${customerId} for update`,
+      sql`select attributes, consent, language, tags, merged_into::text as merged_into from customer_profiles where customer_id = ${customerId} ${lock ? sql`for update` : sql``}`,
     );
     return { customer: c, profile: p[0] ?? null };
   }

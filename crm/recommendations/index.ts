@@ -18,9 +18,10 @@ export { assembleRecommender, recommenderParts, type RecommenderParts, type Serv
 export { serializeRecommender, deserializeRecommender, SnapshotError, SNAPSHOT_FORMAT_VERSION } from './snapshot';
 export type { ItemScorer, ScorerState, UserRow } from './scorer';
 // Storage, training from the database and serving (I/O around the pure core above).
-export { RecommendationModelStore, DEFAULT_KEEP_VERSIONS, type ModelVersion, type SaveModelOptions, type SaveModelResult } from './store';
+export { RecommendationModelStore, DEFAULT_KEEP_VERSIONS, type ActivateOptions, type ModelPin, type ModelVersion, type PinAuthor, type SaveModelOptions, type SaveModelResult } from './store';
 export { RecommendationTrainer, evaluateHoldout, trainingDataStamp, requestTrainingInOutbox, RECOMMENDATIONS_TRAIN_TOPIC, type TrainingOptions, type TrainingResult, type OfflineMetrics } from './training';
 export { TrainingThread, TrainingThreadError, type TrainingThreadOptions } from './trainingThread';
 export { packInteractions, unpackInteractions, runTraining, type PackedInteractions, type PortableTrainOptions, type TrainingRunInput, type TrainingRunOutput } from './trainingRun';
 export { RecommendationService, type ProductCard, type ServedRecommendations, type RecommendationServiceOptions } from './service';
 export { RedisModelActivations, MODEL_ACTIVATED_CHANNEL, type ModelActivationNotifier } from './activations';
+export { RecommendationModelAdmin, type ModelActivationResult, type ModelUnpinResult, type RecommendationModelAdminOptions } from './admin';

@@ -1,9 +1,10 @@
 /**
  * Stored model versions (table recommendation_models, owner of it). A version row carries the
  * snapshot bytes and its figures; exactly one may be active. Saving the same version again (same
- * data, same parameters) changes nothing but may activate it.
+ * data, same parameters) changes nothing but may activate it. A version activated by a supervisor is
+ * pinned: while it is, saving stores new versions without activating them, and pruning keeps it.
  */
-import { and, desc, eq, notInArray, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, isNull, notInArray, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db';
 import { NotFoundError } from '../errors';
 import { recommendationModels } from '../schema';
@@ -28,10 +29,29 @@ export interface ModelVersion {
   active: boolean;
   trainedAt: Date;
   activatedAt: Date | null;
+  /** Set while a supervisor holds this version active (only the active version can be pinned). */
+  pin: ModelPin | null;
+}
+
+/** Who pinned a version: the actor (`agent:<user id>`) and the display name at the time. */
+export interface PinAuthor {
+  actor: string;
+  name: string;
+}
+
+export interface ModelPin {
+  versionId: string;
+  pinnedAt: Date;
+  pinnedBy: PinAuthor;
+}
+
+export interface ActivateOptions {
+  /** Pin the version (a supervisor's choice): trainings then store new versions but do not activate them. */
+  pinnedBy?: PinAuthor;
 }
 
 export interface SaveModelOptions {
-  /** Make it the active version (default true). */
+  /** Make it the active version (default true), unless another version is pinned. */
   activate?: boolean;
   /** Offline quality figures to keep with the version. */
   metrics?: Record<string, unknown>;
@@ -45,6 +65,10 @@ export interface SaveModelResult {
   created: boolean;
   /** The version became active now (it was not before). */
   activated: boolean;
+  /** Why an activation asked for did not happen: 'pinned' when another version is pinned (see `pin`); null otherwise. */
+  notActivatedReason: 'pinned' | null;
+  /** The pin in force after saving, if any. */
+  pin: ModelPin | null;
   pruned: string[];
 }
 
@@ -63,7 +87,23 @@ const summaryColumns = {
   active: recommendationModels.active,
   trainedAt: recommendationModels.trainedAt,
   activatedAt: recommendationModels.activatedAt,
+  pinnedAt: recommendationModels.pinnedAt,
+  pinnedBy: recommendationModels.pinnedBy,
+  pinnedByName: recommendationModels.pinnedByName,
 };
+
+type SummaryRow = { versionId: string; pinnedAt: Date | null; pinnedBy: string | null; pinnedByName: string | null };
+
+function pinOf(row: SummaryRow): ModelPin | null {
+  // The check constraint guarantees the three are set together.
+  return row.pinnedAt ? { versionId: row.versionId, pinnedAt: row.pinnedAt, pinnedBy: { actor: row.pinnedBy!, name: row.pinnedByName! } } : null;
+}
+
+function versionOf<R extends SummaryRow>({ pinnedAt, pinnedBy, pinnedByName, ...rest }: R): Omit<R, 'pinnedAt' | 'pinnedBy' | 'pinnedByName'> & { pin: ModelPin | null } {
+  return { ...rest, pin: pinOf({ versionId: rest.versionId, pinnedAt, pinnedBy, pinnedByName }) };
+}
+
+const noPin = { pinnedAt: null, pinnedBy: null, pinnedByName: null };
 
 export class RecommendationModelStore {
   constructor(private readonly db: Db) {}
@@ -97,18 +137,51 @@ export class RecommendationModelStore {
         .onConflictDoNothing({ target: recommendationModels.versionId })
         .returning({ versionId: recommendationModels.versionId });
       let activated = false;
-      if (options.activate ?? true) activated = await this.activateIn(tx, info.versionId);
+      let notActivatedReason: SaveModelResult['notActivatedReason'] = null;
+      const pin = await this.pinIn(tx);
+      if (options.activate ?? true) {
+        // A pinned version holds: the new one is stored with its figures, to be activated by hand.
+        if (pin && pin.versionId !== info.versionId) notActivatedReason = 'pinned';
+        else activated = await this.activateIn(tx, info.versionId);
+      }
       const pruned = await this.pruneIn(tx, options.keep ?? DEFAULT_KEEP_VERSIONS);
       const version = (await this.versionIn(tx, info.versionId))!;
-      return { version, created: inserted.length === 1, activated, pruned };
+      return { version, created: inserted.length === 1, activated, notActivatedReason, pin, pruned };
     });
   }
 
-  /** Makes a stored version the active one; returns false when it already was. */
-  async activate(versionId: string): Promise<boolean> {
+  /**
+   * Makes a stored version the active one; returns false when it already was. With `pinnedBy` it is
+   * pinned too (the pin moves to it; an existing pin on it is kept as it was). Activating another
+   * version without `pinnedBy` drops the pin with the old active version.
+   */
+  async activate(versionId: string, o: ActivateOptions = {}): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(727031)`);
-      return this.activateIn(tx, versionId);
+      const now = new Date();
+      const changed = await this.activateIn(tx, versionId, now);
+      if (o.pinnedBy) {
+        await tx
+          .update(recommendationModels)
+          .set({ pinnedAt: now, pinnedBy: o.pinnedBy.actor, pinnedByName: o.pinnedBy.name })
+          .where(and(eq(recommendationModels.versionId, versionId), isNull(recommendationModels.pinnedAt)));
+      }
+      return changed;
+    });
+  }
+
+  /** The pinned version, or null. */
+  async pinned(): Promise<ModelPin | null> {
+    return this.pinIn(this.db);
+  }
+
+  /** Removes the pin (the version stays active until the next training activates its own); returns the removed pin, null when there was none. */
+  async unpin(): Promise<ModelPin | null> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(727031)`);
+      const pin = await this.pinIn(tx);
+      if (pin) await tx.update(recommendationModels).set(noPin).where(isNotNull(recommendationModels.pinnedAt));
+      return pin;
     });
   }
 
@@ -126,15 +199,16 @@ export class RecommendationModelStore {
       .where(eq(recommendationModels.active, true));
     if (rows.length === 0) return null;
     const { snapshot, ...version } = rows[0];
-    return { version, snapshot };
+    return { version: versionOf(version), snapshot };
   }
 
   /** Every stored version, newest first (without the bytes). */
   async list(): Promise<ModelVersion[]> {
-    return this.db.select(summaryColumns).from(recommendationModels).orderBy(desc(recommendationModels.trainedAt), desc(recommendationModels.versionId));
+    const rows = await this.db.select(summaryColumns).from(recommendationModels).orderBy(desc(recommendationModels.trainedAt), desc(recommendationModels.versionId));
+    return rows.map(versionOf);
   }
 
-  /** Keeps the active version and the newest others up to `keep` in all; returns the deleted ids. */
+  /** Keeps the active version, the pinned one and the newest others up to `keep` in all; returns the deleted ids. */
   async prune(keep = DEFAULT_KEEP_VERSIONS): Promise<string[]> {
     return this.db.transaction(async (tx) => {
       await tx.execute(sql`select pg_advisory_xact_lock(727031)`);
@@ -142,31 +216,42 @@ export class RecommendationModelStore {
     });
   }
 
-  private async activateIn(tx: DbOrTx, versionId: string): Promise<boolean> {
+  private async activateIn(tx: DbOrTx, versionId: string, now = new Date()): Promise<boolean> {
     const target = await tx.select({ active: recommendationModels.active }).from(recommendationModels).where(eq(recommendationModels.versionId, versionId));
     if (target.length === 0) throw new NotFoundError(`recommendation model ${versionId}`);
     if (target[0].active) return false;
-    await tx.update(recommendationModels).set({ active: false }).where(eq(recommendationModels.active, true));
-    await tx.update(recommendationModels).set({ active: true, activatedAt: new Date() }).where(eq(recommendationModels.versionId, versionId));
+    // The pin stays with the version it was given to, which stops being active here.
+    await tx.update(recommendationModels).set({ active: false, ...noPin }).where(eq(recommendationModels.active, true));
+    await tx.update(recommendationModels).set({ active: true, activatedAt: now }).where(eq(recommendationModels.versionId, versionId));
     return true;
   }
 
   private async pruneIn(tx: DbOrTx, keep: number): Promise<string[]> {
     const all = await tx
-      .select({ versionId: recommendationModels.versionId, active: recommendationModels.active })
+      .select({ versionId: recommendationModels.versionId, active: recommendationModels.active, pinnedAt: recommendationModels.pinnedAt })
       .from(recommendationModels)
       .orderBy(desc(recommendationModels.trainedAt), desc(recommendationModels.versionId));
-    const kept = new Set(all.filter((r) => r.active).map((r) => r.versionId));
+    const kept = new Set(all.filter((r) => r.active || r.pinnedAt).map((r) => r.versionId));
     for (const r of all) if (kept.size < Math.max(1, keep)) kept.add(r.versionId);
     const doomed = all.map((r) => r.versionId).filter((id) => !kept.has(id));
     if (doomed.length > 0) {
-      await tx.delete(recommendationModels).where(and(eq(recommendationModels.active, false), notInArray(recommendationModels.versionId, [...kept])));
+      await tx
+        .delete(recommendationModels)
+        .where(and(eq(recommendationModels.active, false), isNull(recommendationModels.pinnedAt), notInArray(recommendationModels.versionId, [...kept])));
     }
     return doomed;
   }
 
   private async versionIn(tx: DbOrTx, versionId: string): Promise<ModelVersion | null> {
     const rows = await tx.select(summaryColumns).from(recommendationModels).where(eq(recommendationModels.versionId, versionId));
-    return rows[0] ?? null;
+    return rows[0] ? versionOf(rows[0]) : null;
+  }
+
+  private async pinIn(tx: DbOrTx): Promise<ModelPin | null> {
+    const rows = await tx
+      .select({ versionId: recommendationModels.versionId, pinnedAt: recommendationModels.pinnedAt, pinnedBy: recommendationModels.pinnedBy, pinnedByName: recommendationModels.pinnedByName })
+      .from(recommendationModels)
+      .where(isNotNull(recommendationModels.pinnedAt));
+    return rows[0] ? pinOf(rows[0]) : null;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Training from the database: purchases (order lines) and behavioural events become interactions,
  * the product table the catalogue (categories, active flags, names); the trained model is stored as a
- * new version (RecommendationModelStore) and activated. Used by the worker job and, for a small shop
+ * new version (RecommendationModelStore) and activated, unless a supervisor pinned a version (then it
+ * is stored only, `notActivatedReason: 'pinned'`). Used by the worker job and, for a small shop
  * with no model yet, at web start-up.
  */
 import { createHash } from 'node:crypto';
@@ -58,7 +59,8 @@ export class RecommendationTrainer {
   /**
    * Loads the data (here), trains, evaluates (small catalogues) and serializes (in a worker thread
    * unless `execution: 'inline'`), then stores and activates the version in one transaction (here):
-   * a run killed before the commit leaves nothing behind.
+   * a run killed before the commit leaves nothing behind. While a version is pinned the new one is
+   * stored with its metrics but not activated (`activated: false`, `notActivatedReason: 'pinned'`).
    */
   async trainAndActivate(): Promise<TrainingResult> {
     const [interactions, catalog] = await Promise.all([loadInteractions(this.o.db), loadCatalog(this.o.db)]);

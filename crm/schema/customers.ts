@@ -50,9 +50,12 @@ export const messages = pgTable(
     /** Channel activity id: repeats of the same activity are stored once. */
     activityId: text('activity_id').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Inbound: when it was folded into the learned profile (crm/identity). Null = still to learn (the catch-up finds it). */
+    learnedAt: timestamp('learned_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('messages_activity_uq').on(t.channel, t.conversationId, t.activityId, t.direction),
     index('messages_customer_time_idx').on(t.customerId, t.createdAt),
+    index('messages_unlearned_idx').on(t.createdAt).where(sql`${t.direction} = 'inbound' and ${t.learnedAt} is null`),
   ],
 );

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, customType, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, check, customType, doublePrecision, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** PostgreSQL bytea: Buffer in (node-postgres and PGlite both take it), Buffer out (PGlite gives a Uint8Array). */
 const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
@@ -13,6 +13,8 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
  * RecommendationModelStore). `versionId` is deterministic (algorithm, parameters, data hash), so
  * training twice on the same data stores one row. At most one row is active (the partial unique
  * index); web processes serve the active one from memory. Older inactive versions are pruned.
+ * A supervisor's activation pins the version (pinned_*): trainings then store without activating, and
+ * pruning keeps it. Only the active row can be pinned (the check), so there is at most one pin.
  */
 export const recommendationModels = pgTable(
   'recommendation_models',
@@ -35,10 +37,16 @@ export const recommendationModels = pgTable(
     active: boolean('active').notNull().default(false),
     trainedAt: timestamp('trained_at', { withTimezone: true }).notNull(),
     activatedAt: timestamp('activated_at', { withTimezone: true }),
+    /** Set while a supervisor holds this version (dashboard activation): trainings do not replace it. */
+    pinnedAt: timestamp('pinned_at', { withTimezone: true }),
+    /** Who pinned it: the actor (`agent:<user id>`) and the name shown then. */
+    pinnedBy: text('pinned_by'),
+    pinnedByName: text('pinned_by_name'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     uniqueIndex('recommendation_models_one_active_uq').on(t.active).where(sql`${t.active}`),
     index('recommendation_models_trained_idx').on(t.trainedAt),
+    check('recommendation_models_pinned_active_ck', sql`${t.pinnedAt} is null or (${t.active} and ${t.pinnedBy} is not null and ${t.pinnedByName} is not null)`),
   ],
 );

@@ -8,3 +8,4 @@ export { computeRfm, rfmOfSummaries, quintileScores, combineFm, segmentFor, RFM_
 export { estimateCustomerValue, valueOfSummaries, probabilityAlive, type LifetimeValueOptions } from './lifetimeValue';
 export type { Order, CustomerSummary, CustomerValue, Quintile, RfmScore, RfmSegment } from './types';
 export { CustomerValueStore, type StoredCustomerValue, type ValueRunResult, type CustomerValueModelOptions } from './store';
+export { CUSTOMER_VALUE_TOPIC, requestValueRunInOutbox } from './requests';

@@ -1,3 +1,6 @@
+import { sql } from 'drizzle-orm';
+import { CommerceStore } from '../../crm/commerce/store';
+import { queryRows } from '../../crm/commerce/rows';
 import { startInProcessApp } from '../support/apps';
 import type { Application } from '../../bot/application';
 import { ConsoleClient, makeUser, openTicket, PASSWORD } from './consoleClient';
@@ -108,5 +111,118 @@ describe('console API: customer profiles, history, search, merge and undo', () =
     expect((await supervisor.post(`/api/merges/${merged.body.mergeId}/undo`)).status).toBe(200);
     expect((await billing.get('/api/customers/00000000-0000-4000-8000-000000000000/profile')).status).toBe(404);
     expect((await new ConsoleClient(app.url).get(`/api/customers/${survivorId}/profile`)).status).toBe(401);
+  });
+
+  /** Every row of the tables a merge touches, as stored, to show a preview changed nothing. */
+  async function everything() {
+    const read = (table: string, order: string) => queryRows(app.database.db, sql`select * from ${sql.raw(table)} order by ${sql.raw(order)}`);
+    return {
+      customers: await read('customers', 'id'),
+      profiles: await read('customer_profiles', 'customer_id'),
+      identities: await read('identities', 'id'),
+      messages: await read('messages', 'id'),
+      orders: await read('orders', 'id'),
+      events: await read('customer_events', 'id'),
+      tickets: await read('tickets', 'id'),
+      merges: await read('customer_merges', 'id'),
+      moves: await read('customer_merge_moves', 'merge_id, kind, row_id'),
+      outbox: await read('outbox', 'id'),
+    };
+  }
+
+  it('previews a merge without writing anything, with the counts the merge then moves and the conflicts it resolves', async () => {
+    const { client } = await signedIn('agent', ['billing']);
+    const admin = await new ConsoleClient(app.url).signIn((await makeUser(app, 'admin')).email, PASSWORD);
+    const { survivorId, duplicateId } = await duplicatePair();
+    // The duplicate also has two orders, a product view, a tag of its own, a conflicting attribute and a later consent decision.
+    const p = `PV${Date.now()}`;
+    const commerce = new CommerceStore(app.database.db);
+    const product = (await commerce.upsertObservedProducts([{ sku: `${p}S`, name: 'Mug', priceMinor: 900, currency: 'EUR', observedAt: new Date() }])).get(`${p}S`)!.id;
+    await commerce.writeOrders([1, 2].map((i) => ({ orderNumber: `${p}-${i}`, customerId: duplicateId, placedAt: new Date(Date.now() - i * 86_400_000), currency: 'EUR', status: 'paid', totalMinor: null, lines: [{ lineNo: 1, productId: product, quantity: 1, unitPriceMinor: 900 }] })));
+    await commerce.recordEvents([{ customerId: duplicateId, type: 'view', productId: product, at: new Date(), idempotencyKey: `${p}-view`, source: 'website' }]);
+    const key = `tier_${Date.now()}`;
+    expect((await admin.put(`/api/customer-attributes/${key}`, { type: 'string' })).status).toBe(204);
+    expect((await client.request('PATCH', `/api/customers/${survivorId}/profile`, { attributes: { [key]: 'gold' }, addTags: ['vip'], consent: { email_marketing: true } })).status).toBe(200);
+    expect((await admin.request('PATCH', `/api/customers/${duplicateId}/profile`, { attributes: { [key]: 'silver' }, addTags: ['newsletter', 'vip'], consent: { email_marketing: false } })).status).toBe(200);
+
+    const before = await everything();
+    const preview = await client.get(`/api/customers/${survivorId}/merge-preview?other=${duplicateId}`);
+    expect(preview.status).toBe(200);
+    expect(preview.body).toMatchObject({
+      survivor: { id: survivorId, displayName: 'Casey Customer', tags: ['vip'], rows: { identity: 1, message: 0, order: 0, event: 0, ticket: 1 } },
+      merged: { id: duplicateId, displayName: 'Dana Duplicate', tags: ['newsletter', 'vip'] },
+      moves: { identity: 1, message: 1, order: 2, event: 1, ticket: 0 },
+      result: { displayName: 'Casey Customer', tags: ['newsletter', 'vip'], attributes: { [key]: 'gold' } },
+      addedTags: ['newsletter'],
+    });
+    expect(preview.body.merged.rows).toEqual(preview.body.moves);
+    expect(preview.body.conflicts).toEqual([
+      { field: 'displayName', survivor: 'Casey Customer', merged: 'Dana Duplicate', winner: 'survivor' },
+      { field: `attribute:${key}`, survivor: 'gold', merged: 'silver', winner: 'survivor' },
+      // The duplicate's decision is the later one, so it holds.
+      { field: 'consent:email_marketing', survivor: expect.objectContaining({ granted: true }), merged: expect.objectContaining({ granted: false }), winner: 'merged' },
+    ]);
+    expect(await everything()).toEqual(before);
+
+    const merged = await client.post(`/api/customers/${survivorId}/merge`, { mergedId: duplicateId });
+    expect(merged.status).toBe(201);
+    expect(merged.body.moved).toEqual(preview.body.moves);
+    const profile = await client.get(`/api/customers/${survivorId}/profile`);
+    expect(profile.body).toMatchObject({ tags: preview.body.result.tags, attributes: preview.body.result.attributes, consent: { email_marketing: { granted: false } } });
+    expect(profile.body.customer.displayName).toBe(preview.body.result.displayName);
+    // The same refusal as the merge once it is done.
+    const again = await client.get(`/api/customers/${survivorId}/merge-preview?other=${duplicateId}`);
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('already_merged');
+  });
+
+  it('refuses a preview where the merge would be refused: bad ids 400, unknown 404, another queue’s customer 403', async () => {
+    const { client: billing } = await signedIn('agent', ['billing']);
+    const { client: orders } = await signedIn('agent', ['orders']);
+    const { survivorId, duplicateId } = await duplicatePair();
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const path of [`/api/customers/nope/merge-preview?other=${duplicateId}`, `/api/customers/${survivorId}/merge-preview?other=nope`, `/api/customers/${survivorId}/merge-preview`]) {
+      const res = await billing.get(path);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('invalid_request');
+    }
+    expect((await billing.get(`/api/customers/${unknown}/merge-preview?other=${duplicateId}`)).status).toBe(404);
+    const noOther = await billing.get(`/api/customers/${survivorId}/merge-preview?other=${unknown}`);
+    expect(noOther.status).toBe(404);
+    expect(noOther.body.error.message).toBe('no such customer to merge');
+    expect((await orders.get(`/api/customers/${survivorId}/merge-preview?other=${duplicateId}`)).status).toBe(403);
+    expect((await orders.post(`/api/customers/${survivorId}/merge`, { mergedId: duplicateId })).status).toBe(403);
+    const self = await billing.get(`/api/customers/${survivorId}/merge-preview?other=${survivorId}`);
+    expect(self.status).toBe(409);
+    expect(self.body.error.code).toBe('merge_self');
+    expect((await new ConsoleClient(app.url).get(`/api/customers/${survivorId}/merge-preview?other=${duplicateId}`)).status).toBe(401);
+  });
+
+  it('pages the history with an opaque cursor; a bad cursor is a 400', async () => {
+    const { client } = await signedIn('agent', ['billing']);
+    const { survivorId } = await duplicatePair();
+    const at = new Date('2026-02-02T10:00:00Z');
+    for (let i = 0; i < 5; i++) {
+      await app.crm.timeline.record({ customerId: survivorId, channel: 'test', conversationId: `same-${survivorId}`, direction: 'inbound', author: 'customer', text: `same instant ${i}`, activityId: `same-${survivorId}-${i}`, at });
+    }
+    const all = await client.get(`/api/customers/${survivorId}/history?limit=100`);
+    expect(all.body.entries).toHaveLength(6);
+    expect(all.body.nextCursor).toBeNull();
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { status: number; body: { entries: Array<{ id: string }>; nextCursor: string | null } } = await client.get(`/api/customers/${survivorId}/history?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.status).toBe(200);
+      ids.push(...page.body.entries.map((e) => e.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(ids).toEqual(all.body.entries.map((e: { id: string }) => e.id));
+    for (const bad of ['garbage', Buffer.from('["2026-02-02T10:00:00.000000Z","message","x"]').toString('base64url')]) {
+      const res = await client.get(`/api/customers/${survivorId}/history?cursor=${bad}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('invalid_cursor');
+    }
+    const both = await client.get(`/api/customers/${survivorId}/history?limit=2&cursor=${(await client.get(`/api/customers/${survivorId}/history?limit=2`)).body.nextCursor}&before=2026-02-03T00:00:00Z`);
+    expect(both.status).toBe(400);
   });
 });

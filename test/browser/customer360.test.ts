@@ -11,7 +11,8 @@ import { makeUser, PASSWORD } from '../api/consoleClient';
  * Acceptance (issue #6, Customer 360 in the console): an agent opens a ticket's customer (a website
  * visitor with a long chat history), sees their identities and timeline (with "load older"), tags them,
  * sets a declared attribute and a consent flag, finds their duplicate profile from the shop (email, three
- * orders, an email message), merges it and sees its identity, message and orders in the panel, then
+ * orders, an email message), sees the merge preview (what moves, which values win), merges it and sees
+ * its identity, message and orders in the panel, then
  * undoes the merge and sees them gone. A merge the server refuses (409) shows a readable message.
  */
 describe('Customer 360 in the agent console', () => {
@@ -68,6 +69,8 @@ describe('Customer 360 in the agent console', () => {
     const profiles = new ProfileStore(app.database.db);
     await profiles.declareAttribute('plan', 'string', 'Plan');
     await profiles.declareAttribute('loyalty_points', 'number');
+    // The shop's profile disagrees on two things the agent sets below: the plan, and an earlier consent decision.
+    await profiles.update(shop.id, { attributes: { plan: 'Silver' }, consent: { email_marketing: false } }, 'import:shop');
     return { ticket, visitor, shop, profiles };
   }
 
@@ -163,7 +166,18 @@ describe('Customer 360 in the agent console', () => {
     expect((await result.textContent())!.replace(/\s+/g, ' ')).toMatch(/Matched by (email|Email handle) · 3 orders · last contact/);
     await screenshot(page, 'customer360-merge-search');
     await result.click();
-    await dialog.getByText(/moves to Dana: their channel identities, messages, tickets, 3 orders and shop events/).waitFor();
+    // The preview (the server's merge rules, nothing written yet): what moves, and which value wins where they differ.
+    const moves = dialog.getByRole('list', { name: 'What moves to Dana' });
+    await moves.getByText('orders').waitFor();
+    expect(await texts(moves)).toEqual(['1 channel identity', '1 message', '0 tickets', '3 orders', '1 shop event']);
+    const conflicts = dialog.getByRole('list', { name: 'Where both profiles differ' });
+    expect(await texts(conflicts)).toEqual([
+      'NameDana (Dana) wins over Dana Demo',
+      'PlanGold (Dana) wins over Silver',
+      expect.stringMatching(/^Email marketinggranted .+ \(Dana, the later decision\) wins over withdrawn .+$/),
+    ]);
+    expect(await dialog.getByRole('button', { name: 'Merge profiles' }).isEnabled()).toBe(true);
+    expect(await rows(sql`select 1 from customer_merges where merged_id = ${shop.id}`)).toEqual([]);
     await dialog.getByLabel(/^Reason/).fill('same person, wrote from the shop account');
     await screenshot(page, 'customer360-merge-confirm');
     await dialog.getByRole('button', { name: 'Merge profiles' }).click();

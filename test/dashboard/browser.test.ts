@@ -5,6 +5,7 @@ import { openBrowser, screenshot, type Browser } from '../support/browser';
 import type { Application } from '../../bot/application';
 import { AgentEvaluationService } from '../../crm/scores';
 import { seedDemoActivity } from '../../crm/reports';
+import { RecommendationModelStore, RecommendationTrainer } from '../../crm/recommendations';
 import { createQueue, QUEUE_NAMES } from '../../workers';
 import { DEMO_PASSWORD } from '../../crm/users/demo';
 import { ConsoleClient } from '../api/consoleClient';
@@ -163,6 +164,78 @@ describe('supervisor dashboard in the browser', () => {
     expect(cspViolations).toEqual([]);
     expect(browser.foreignRequests).toEqual([]);
     await page.close();
+  });
+
+  it('recommendations: the model versions table marks the active one; activating another through the UI moves the marker and pins it; unpin', async () => {
+    const store = new RecommendationModelStore(app.database.db);
+    // The demo shop's model (trained at start), and a newer version trained now with another algorithm.
+    const [demo] = await store.list();
+    expect(demo).toMatchObject({ active: true });
+    const knn = await new RecommendationTrainer({ db: app.database.db, algorithm: 'item-knn', execution: 'inline' }).trainAndActivate();
+    expect(knn.activated).toBe(true);
+    const queue = createQueue(QUEUE_NAMES.recommendationTraining, { redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' });
+    try {
+      await queue.obliterate({ force: true }); // this run's Redis database: nothing pending from earlier runs
+
+      const page = watch(await browser.newPage());
+      await page.setViewportSize({ width: 1440, height: 900 });
+      await page.goto(`${app.url}/dashboard/`);
+      const table = page.getByRole('table', { name: 'Recommendation model versions' });
+      const row = (versionId: string) => table.locator('tbody tr').filter({ hasText: versionId });
+      const status = (versionId: string) => row(versionId).locator('td').nth(1).textContent();
+      await row(knn.info.versionId).waitFor();
+      expect(await table.locator('tbody tr').count()).toBe(2);
+      expect(await table.locator('tbody tr').first().textContent()).toContain(knn.info.versionId); // newest first
+      expect([await status(knn.info.versionId), await status(demo.versionId)]).toEqual(['Active', 'stored']);
+      // The metrics as stored, readable: "HR@k <hit rate> vs popularity <baseline>".
+      const m = demo.metrics as { k: number; hitRate: number; popularityHitRate: number; evaluatedCustomers: number };
+      expect(m.evaluatedCustomers).toBeGreaterThan(10);
+      expect(await row(demo.versionId).locator('.quality').textContent()).toBe(`HR@${m.k} ${m.hitRate.toFixed(2)} vs popularity ${m.popularityHitRate.toFixed(2)}`);
+      expect(await row(knn.info.versionId).getByRole('button', { name: /^Activate/ }).count()).toBe(0);
+
+      // Activate asks first; cancelling changes nothing.
+      await row(demo.versionId).getByRole('button', { name: `Activate ${demo.versionId}` }).click();
+      const confirm = page.getByRole('group', { name: `Confirm activating ${demo.versionId}` });
+      await confirm.getByText('Serve this version to every customer? It stays pinned (trainings do not replace it) until you unpin it.').waitFor();
+      await confirm.getByRole('button', { name: 'Cancel' }).click();
+      await confirm.waitFor({ state: 'detached' });
+      expect(await store.activeVersionId()).toBe(knn.info.versionId);
+
+      await row(demo.versionId).getByRole('button', { name: `Activate ${demo.versionId}` }).click();
+      await confirm.getByRole('button', { name: 'Yes, activate' }).click();
+      await page.getByRole('status').filter({ hasText: `Now serving ${demo.versionId}, pinned` }).waitFor();
+      await row(knn.info.versionId).getByRole('button', { name: `Activate ${knn.info.versionId}` }).waitFor();
+      expect([await status(demo.versionId), await status(knn.info.versionId)]).toEqual(['Active pinned', 'stored']);
+      expect(await store.activeVersionId()).toBe(demo.versionId);
+      // The pin: who and when (the signed-in demo supervisor), and what it means.
+      const pin = await store.pinned();
+      expect(pin).toMatchObject({ versionId: demo.versionId, pinnedBy: { name: 'Sam Supervisor' } });
+      const pinNote = page.getByRole('note', { name: 'Pinned model version' });
+      const pinnedOn = `${pin!.pinnedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+      expect((await pinNote.locator('span').textContent())?.trim()).toBe(`Pinned by Sam Supervisor on ${pinnedOn}: new versions are stored, not served.`);
+      await screenshot(page, 'dashboard-recommendations');
+
+      // Train now while pinned: one job queued for the workers (none run in this web-only app), its result to be stored only.
+      await page.getByRole('button', { name: 'Train now' }).click();
+      await page.getByRole('status').filter({ hasText: /^Training queued \(job / }).waitFor();
+      expect(await page.getByRole('status').textContent()).toContain(`${demo.versionId} is pinned: the result will be stored, not served`);
+      const jobs = await queue.getJobs(['waiting']);
+      expect(jobs.map((j) => j.data)).toEqual([{ reason: 'on-demand', stamp: expect.any(String) }]);
+
+      // Unpin: the note goes, the same version stays served, and it can be pinned again from its row.
+      await pinNote.getByRole('button', { name: 'Unpin' }).click();
+      await page.getByRole('status').filter({ hasText: 'Unpinned: the next training activates its result.' }).waitFor();
+      await pinNote.waitFor({ state: 'detached' });
+      await row(demo.versionId).getByRole('button', { name: `Pin ${demo.versionId}` }).waitFor();
+      expect(await status(demo.versionId)).toBe('Active');
+      expect(await store.pinned()).toBeNull();
+      expect(await store.activeVersionId()).toBe(demo.versionId);
+      expect(cspViolations).toEqual([]);
+      await page.close();
+    } finally {
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   });
 
   it('an agent gets 403 on the page and on the API, and no dashboard link in the console', async () => {

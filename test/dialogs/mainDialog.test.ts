@@ -1,9 +1,14 @@
 import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
-import { ContentCatalog, MainDialog, welcomeActivity, type ConversationFacts } from '../../dialogs';
-import { loadDefaultNlpEngine, type NlpEngine } from '../../nlp';
+import { createCrm, openDatabase, type Database } from '../../crm';
+import { CommerceStore, seedDemoCatalog } from '../../crm/commerce';
+import { ContentCatalog, MainDialog, welcomeActivity, type ConversationFacts, type MainDialogOptions } from '../../dialogs';
+import { createNlpEngine, IntentClassifier, loadDefaultNlpEngine, SentimentAnalyzer, type NlpEngine } from '../../nlp';
 import { NlpRecognizer } from '../../bot/nlpRecognizer';
-import { sharedNlpCache } from '../support/apps';
+import { cachedCatalogueVocabulary } from '../../bot/conversationLearning';
+import { CommerceOrderLookup } from '../../bot/orderLookup';
+import { CataloguePreferences } from '../../bot/preferences';
+import { sharedNlpCache, testDatabaseUrl } from '../support/apps';
 
 /** An assertReply inspector that really checks the text against a pattern. */
 const textMatching = (pattern: RegExp) => (activity: Partial<Activity>) => {
@@ -16,10 +21,10 @@ beforeAll(async () => {
 });
 
 /** The main dialog with the real trained NLP model, in memory (no handoff port wired: it says it would connect). */
-function harness(content?: ContentCatalog) {
+function harness(content?: ContentCatalog, ports: Partial<MainDialogOptions> = {}) {
   const state = new ConversationState(new MemoryStorage());
   const accessor = state.createProperty<DialogState>('dialogState');
-  const dialog = new MainDialog({ recognizer: new NlpRecognizer(engine), facts: state.createProperty<ConversationFacts>('facts'), content });
+  const dialog = new MainDialog({ recognizer: new NlpRecognizer(engine), facts: state.createProperty<ConversationFacts>('facts'), content, ...ports });
   return new TestAdapter(async (context) => {
     if (context.activity.type === ActivityTypes.Message) await dialog.run(context, accessor);
     await state.saveChanges(context);
@@ -161,5 +166,113 @@ describe('MainDialog', () => {
   it('welcomes in the customer locale', () => {
     expect(welcomeActivity('en-US').text).toMatch(/Concierge/);
     expect(welcomeActivity('zh-CN').text).toMatch(/您好/);
+  });
+});
+
+/**
+ * Stated preferences: the real model, the bot's CataloguePreferences on the demo shop's catalogue in
+ * PostgreSQL (the vocabulary the conversation learner uses), and the real order lookup.
+ */
+describe('MainDialog: stated preferences', () => {
+  let database: Database;
+  let ports: Partial<MainDialogOptions>;
+  const HANDOFF = 'I will connect you with a member of our team.';
+  const actionsOf = (a: Partial<Activity>) => a.suggestedActions?.actions.map((x) => [x.title, x.value]) ?? [];
+
+  beforeAll(async () => {
+    database = await openDatabase({ url: testDatabaseUrl(), poolSize: 2 });
+    await seedDemoCatalog(database.db, createCrm(database.db).customers);
+    ports = { preferences: new CataloguePreferences(cachedCatalogueVocabulary(database.db)), orders: new CommerceOrderLookup(new CommerceStore(database.db)) };
+  });
+  afterAll(() => database?.close());
+
+  it('confirms a like with the matching products and offers recommendations, whose button leads to the recommendation dialog', async () => {
+    await harness(undefined, ports)
+      .send('I love dark roast coffee')
+      .assertReply((a) => {
+        expect(a.text).toBe('Thanks, I have noted that you like dark roast coffee. In our shop that matches Single-origin coffee beans, 250 g; Hand coffee grinder.');
+        expect(actionsOf(a)).toEqual([['Show me recommendations', 'What would you recommend?']]);
+      })
+      .send('What would you recommend?')
+      .assertReply(textMatching(/I can suggest products you might like/))
+      .startTest();
+  });
+
+  it('confirms in Chinese, matching 绿茶 to the tea catalogue', async () => {
+    await harness(undefined, ports)
+      .send('我喜欢绿茶')
+      .assertReply((a) => {
+        expect(a.text).toBe('好的，已为您记下：您喜欢绿茶。本店相关商品：Organic sencha tea, 100 g; Earl Grey tea, 100 g; Jasmine green tea, 100 g。');
+        expect(actionsOf(a)).toEqual([['看看推荐', '有什么推荐的吗？']]);
+      })
+      .send('有什么推荐的吗？')
+      .assertReply(textMatching(/我可以为您推荐商品/))
+      .startTest();
+  });
+
+  it('a contact preference gets the confirmation, not a handoff; a person stays one tap away', async () => {
+    await harness(undefined, ports)
+      .send("I prefer email, please don't call me")
+      .assertReply((a) => {
+        expect(a.text).toBe('Thanks, I have noted that you prefer to be contacted by email.');
+        expect(actionsOf(a)).toEqual([['Talk to a person now', 'I want to talk to a person']]);
+      })
+      // The next reply answers the next message: no handoff was queued behind the confirmation.
+      .send('thanks')
+      .assertReply("You're welcome! Is there anything else I can do?")
+      .send('I want to talk to a person')
+      .assertReply(HANDOFF)
+      .startTest();
+    await harness(undefined, ports).send('请用电话联系我').assertReply('好的，已为您记下：您希望通过电话联系。').startTest();
+  });
+
+  it('a strongly worded dislike is noted, not handed over for its negative sentiment', async () => {
+    const text = 'I really hate scented candles, they are awful';
+    expect((await engine.analyze(text)).sentiment.score).toBeLessThanOrEqual(-0.6);
+    await harness(undefined, ports)
+      .send(text)
+      .assertReply((a) => {
+        expect(a.text).toBe('Thanks, I have noted that you would rather avoid scented candles.');
+        expect(actionsOf(a)).toEqual([]);
+      })
+      .startTest();
+  });
+
+  it('a preference with an order question answers the order', async () => {
+    const answer = textMatching(/^Order A10042: shipped \(ordered on \d{4}-\d{2}-\d{2}\)\.$/);
+    await harness(undefined, ports).send('I prefer email — where is my order A10042?').assertReply(answer).startTest();
+    // Read as a preference on the whole: the clause that asks about the order wins.
+    for (const text of ['I prefer email, and has A10042 shipped yet?', "I like tea. where's A10042"]) {
+      expect([text, (await engine.analyze(text)).intent.name]).toEqual([text, 'preference']);
+      await harness(undefined, ports).send(text).assertReply(answer).startTest();
+    }
+    await harness(undefined, ports).send('我更喜欢邮件联系，订单A10042到哪了').assertReply(textMatching(/^订单 A10042：已发货/)).startTest();
+  });
+
+  it('without a catalogue port it thanks without claiming to have noted anything', async () => {
+    await harness().send('I love dark roast coffee').assertReply('Thanks for telling me. Is there anything I can help you with?').startTest();
+  });
+
+  it('a model that reads a contact channel as a request for a person does not hand over; explicit requests still do', async () => {
+    // A small real engine whose training data puts contact sentences under human_agent.
+    const rows = [
+      ...['contact me please', 'please email me', 'can someone phone me', 'call me back', 'reach me', 'get a person to contact me'].map((text) => ({ text, intent: 'human_agent' })),
+      ...['hello', 'hi there', 'good morning', 'hey'].map((text) => ({ text, intent: 'greeting' })),
+      ...['where is my parcel', 'track my order', 'order status', 'has my order shipped'].map((text) => ({ text, intent: 'order_status' })),
+    ];
+    const small = createNlpEngine({ classifier: await IntentClassifier.train(rows, { calibrationFraction: 0 }), sentiment: SentimentAnalyzer.train([]), modelInfo: { id: 'small', dataHash: 'test' } });
+    expect((await small.analyze('please contact me by email')).intent.name).toBe('human_agent');
+    const state = new ConversationState(new MemoryStorage());
+    const dialog = new MainDialog({ recognizer: new NlpRecognizer(small), facts: state.createProperty<ConversationFacts>('facts'), ...ports });
+    const accessor = state.createProperty<DialogState>('dialogState');
+    await new TestAdapter(async (context) => {
+      if (context.activity.type === ActivityTypes.Message) await dialog.run(context, accessor);
+      await state.saveChanges(context);
+    })
+      .send('please contact me by email')
+      .assertReply(textMatching(/^Thanks, I have noted that you prefer to be contacted by email\.$/))
+      .send('call me back')
+      .assertReply(HANDOFF)
+      .startTest();
   });
 });

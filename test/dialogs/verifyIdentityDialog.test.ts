@@ -11,6 +11,7 @@ import { MainDialog, type ConversationFacts } from '../../dialogs';
 import { loadDefaultNlpEngine, type NlpEngine } from '../../nlp';
 import { NlpRecognizer } from '../../bot/nlpRecognizer';
 import { CommerceOrderLookup } from '../../bot/orderLookup';
+import { RedisConversationOrigins } from '../../bot/conversationOrigins';
 import { ChatIdentityProof, RedisAttemptLimiter } from '../../bot/identityProof';
 import { CUSTOMER_KEY, TimelineMiddleware } from '../../bot/timelineMiddleware';
 import type { CustomerRecord } from '../../crm';
@@ -51,7 +52,7 @@ describe('identity proof in chat', () => {
   });
 
   /** One web visitor in one conversation; `redisClient` stands for the bot instance that serves the turn. */
-  function visitor(o: { maxAttempts?: number; redisClient?: Redis; conversationId?: string; subjectMax?: number; subjectPrefix?: string } = {}) {
+  function visitor(o: { maxAttempts?: number; redisClient?: Redis; conversationId?: string; subjectMax?: number; subjectPrefix?: string; origin?: { max: number; prefix: string } } = {}) {
     const userId = `visitor-${randomBytes(4).toString('hex')}`;
     const conversationId = o.conversationId ?? `conv-${randomBytes(4).toString('hex')}`;
     const state = new ConversationState(new MemoryStorage());
@@ -60,6 +61,7 @@ describe('identity proof in chat', () => {
       customers: crm.customers,
       limiter: new RedisAttemptLimiter(o.redisClient ?? redis, { max: o.maxAttempts ?? 5, windowMs: 3_600_000, keyPrefix }),
       ...(o.subjectMax ? { subjectLimiter: new RedisAttemptLimiter(o.redisClient ?? redis, { max: o.subjectMax, windowMs: 3_600_000, keyPrefix: `${keyPrefix}${o.subjectPrefix}:` }) } : {}),
+      ...(o.origin ? { origin: { origins: originsOf(o.origin.prefix), limiter: new RedisAttemptLimiter(o.redisClient ?? redis, { max: o.origin.max, windowMs: 3_600_000, keyPrefix: `${keyPrefix}${o.origin.prefix}:` }) } } : {}),
     });
     const dialog = new MainDialog({
       recognizer: new NlpRecognizer(engine),
@@ -83,6 +85,9 @@ describe('identity proof in chat', () => {
       customer: async () => (await crm.customers.findByIdentity('directline', userId))!,
     };
   }
+
+  /** Where the Direct Line routes record each website conversation's client address (same Redis, this run's keys). */
+  const originsOf = (prefix: string) => new RedisConversationOrigins(redis, { keyPrefix: `${keyPrefix}${prefix}:origin:` });
 
   const merges = () => queryRows<{ survivor_id: string; merged_id: string; actor: string }>(database.db, sql`select survivor_id::text, merged_id::text, actor from customer_merges order by created_at`);
 
@@ -191,6 +196,25 @@ describe('identity proof in chat', () => {
     expect((await fourth.customer()).id).not.toBe(danaId);
     // Another order of hers is still checked.
     expect((await visitor(subject).say(`my email is guess9@example.test and my order is A10041`))[0]).toMatch(/^I couldn't match those details/);
+  });
+
+  it('guesses from many conversations opened from one client address are counted together; another address is not held back', async () => {
+    const origin = { max: 3, prefix: randomBytes(3).toString('hex') };
+    const from = async (address: string) => {
+      const v = visitor({ origin });
+      await originsOf(origin.prefix).remember(v.conversationId, address);
+      return v;
+    };
+    // Different emails and orders each time: neither the conversation nor the subject limit would stop these.
+    const orders = ['A10043', 'A10041', 'A10044'];
+    for (let i = 0; i < 3; i++) expect((await (await from('203.0.113.7')).say(`my email is pair${i}@example.test and my order is ${orders[i]}`))[0]).toMatch(/^I couldn't match those details/);
+    const fourth = await from('203.0.113.7');
+    expect((await fourth.say(`my email is ${DANA} and my order is A10042`))[0]).toMatch(/^I'm sorry, I can't check any more details/);
+    expect((await fourth.customer()).id).not.toBe(danaId);
+    // The same details from another client address are checked (and prove the customer).
+    const elsewhere = await from('198.51.100.23');
+    expect((await elsewhere.say(`my email is ${DANA} and my order is A10042`)).join(' ')).toMatch(/Dana/);
+    expect((await elsewhere.customer()).id).toBe(danaId);
   });
 
   it('Redis unreachable: the proof is not attempted (the limit cannot be enforced), the customer is told politely', async () => {

@@ -71,6 +71,21 @@ describe('learning from conversations (pure)', () => {
     expect(mergeLearnedProfiles(null, b)).toBe(b);
   });
 
+  it('a late message (learned after newer ones) counts, but never overrides a newer statement', () => {
+    let p = learnFrom(null, obs(5, { language: 'en', sentiment: -0.5, preferences: [{ kind: 'dislikes', term: 'candles', categories: [], skus: ['C'] }, { kind: 'contact', channel: 'phone' }] }));
+    p = learnFrom(p, obs(7, { sentiment: 0.5, preferences: [{ kind: 'likes', term: 'tea', categories: [], skus: [] }] }));
+    // Written at minute 3, learned last: "I love candles, email me", in Chinese.
+    const late = learnFrom(p, obs(3, { language: 'zh', sentiment: 0.9, preferences: [{ kind: 'likes', term: 'candles', categories: [], skus: ['C'] }, { kind: 'likes', term: 'blankets', categories: [], skus: [] }, { kind: 'contact', channel: 'email' }] }));
+    expect(late.dislikes.map((d) => d.term)).toEqual(['candles']);
+    expect(late.likes.map((l) => [l.term, l.source.activityId])).toEqual([['tea', 'a7'], ['blankets', 'a3']]);
+    expect(late.contact).toMatchObject({ channel: 'phone', source: { activityId: 'a5' } });
+    expect(late.sentiment.recent.map((r) => r.score)).toEqual([0.9, -0.5, 0.5]);
+    expect(late.sentiment.count).toBe(3);
+    // One message each: the tie stays with the language used latest.
+    expect(late.language).toEqual({ value: 'en', counts: { en: 1, zh: 1 } });
+    expect(late.updatedAt).toBe(source(7).at);
+  });
+
   it('language evidence: words tell, emails, numbers and one-word replies do not', () => {
     expect(languageEvidence('where is my parcel')).toBe(true);
     expect(languageEvidence('我的订单')).toBe(true);
@@ -100,7 +115,7 @@ describe('learning from conversations (stored)', () => {
     const errors: unknown[] = [];
     const learner = new ConversationLearner({
       recognizer: new NlpRecognizer(engine),
-      learned: o.failLearning ? { record: async () => Promise.reject(new Error('store down')) } : learned,
+      learned: o.failLearning ? { recordMessages: async () => Promise.reject(new Error('store down')) } : learned,
       vocabulary: cachedCatalogueVocabulary(database.db),
     });
     const adapter = new TestAdapter(async (ctx) => {

@@ -1,5 +1,5 @@
 import { hashExamples, parseCsv, parseExamples, splitExamples } from '../../nlp/data-io';
-import { fitOosThreshold, stratifiedSplit } from '../../nlp/classifier';
+import { fitOosThreshold, stratifiedFolds, stratifiedSplit } from '../../nlp/classifier';
 import { Featurizer, DEFAULT_FEATURE_OPTIONS } from '../../nlp/features';
 import { fitTemperature, nll, rng, scores, softmax, trainLinear } from '../../nlp/linear';
 import { evaluate, percentile } from '../../nlp/metrics';
@@ -80,6 +80,17 @@ describe('linear models', () => {
     for (let c = 0; c < 4; c++) {
       expect(a.val.filter((i) => ys[i] === c)).toHaveLength(3);
       expect(a.train.filter((i) => ys[i] === c)).toHaveLength(7);
+    }
+  });
+
+  test('stratified folds put every row in exactly one fold and spread each class evenly, deterministically', () => {
+    const ys = Array.from({ length: 42 }, (_, i) => (i < 30 ? i % 3 : 3));
+    const folds = stratifiedFolds(ys, 4, 9);
+    expect(stratifiedFolds(ys, 4, 9)).toEqual(folds);
+    expect(folds.flatMap((f) => f.val).sort((a, b) => a - b)).toEqual(ys.map((_, i) => i));
+    for (const f of folds) {
+      expect([...f.train, ...f.val].sort((a, b) => a - b)).toEqual(ys.map((_, i) => i));
+      for (let c = 0; c < 4; c++) expect([2, 3]).toContain(f.val.filter((i) => ys[i] === c).length);
     }
   });
 });

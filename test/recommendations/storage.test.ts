@@ -82,6 +82,56 @@ describe('stored recommendation model versions', () => {
     expect(saved.pruned).toHaveLength(1);
     expect((await store.list()).map((v) => v.trainedAt.toISOString().slice(0, 10))).toEqual(['2026-01-07', '2026-01-06', '2026-01-05']);
   });
+
+  it('a pinned version holds: saving stores new versions with their figures but does not activate them, pruning keeps it; unpinned, the next save activates', async () => {
+    const sam = { actor: 'agent:5b0f8a4e-0000-4000-8000-00000000000a', name: 'Sam Supervisor' };
+    const day = (v: { trainedAt: Date }) => v.trainedAt.toISOString().slice(0, 10);
+    const rollback = (await store.list()).find((v) => day(v) === '2026-01-06')!;
+    expect(await store.pinned()).toBeNull();
+    expect(await store.activate(rollback.versionId, { pinnedBy: sam })).toBe(true);
+    const pin = await store.pinned();
+    expect(pin).toEqual({ versionId: rollback.versionId, pinnedAt: expect.any(Date), pinnedBy: sam });
+    // Activated again by somebody else: nothing changes, the first pin stays.
+    expect(await store.activate(rollback.versionId, { pinnedBy: { actor: 'agent:other', name: 'Ada Admin' } })).toBe(false);
+    expect(await store.pinned()).toEqual(pin);
+
+    // Three trainings while pinned (default keep 3): each stored with its metrics, none active.
+    const whilePinned: string[] = [];
+    for (const [n, at] of [[6, '2026-01-08'], [7, '2026-01-09'], [8, '2026-01-10']] as const) {
+      const saved = await store.save(modelOf(n, `${at}T00:00:00Z`), { metrics: { hitRate: n / 10 } });
+      expect(saved).toMatchObject({ created: true, activated: false, notActivatedReason: 'pinned', pin });
+      expect(saved.version).toMatchObject({ active: false, pin: null, metrics: { hitRate: n / 10 } });
+      whilePinned.push(saved.version.versionId);
+      expect(await store.activeVersionId()).toBe(rollback.versionId);
+    }
+    // Pruning keeps the pinned version (now the oldest) and the two newest.
+    expect((await store.list()).map((v) => [day(v), v.active, v.pin?.versionId ?? null])).toEqual([
+      ['2026-01-10', false, null],
+      ['2026-01-09', false, null],
+      ['2026-01-06', true, rollback.versionId],
+    ]);
+    expect(await store.prune(1)).toEqual(whilePinned.slice(1).reverse());
+    expect((await store.list()).map((v) => v.versionId)).toEqual([rollback.versionId]);
+    // The pinned version's own data trained again: already active, nothing to refuse.
+    expect(await store.save(modelOf(4, '2026-01-11T00:00:00Z'))).toMatchObject({ created: false, activated: false, notActivatedReason: null, pin });
+    // The database refuses a pin on a version that is not the active one.
+    await store.save(modelOf(9, '2026-01-12T00:00:00Z'), { activate: false });
+    await expect(
+      shop.database.db.update(recommendationModels).set({ pinnedAt: new Date(), pinnedBy: sam.actor, pinnedByName: sam.name }).where(eq(recommendationModels.active, false)),
+    ).rejects.toThrow();
+
+    expect(await store.unpin()).toEqual(pin);
+    expect(await store.unpin()).toBeNull(); // idempotent
+    expect(await store.activeVersionId()).toBe(rollback.versionId); // unpinning serves the same version
+    const next = await store.save(modelOf(10, '2026-01-13T00:00:00Z'));
+    expect(next).toMatchObject({ created: true, activated: true, notActivatedReason: null, pin: null });
+    expect(await store.activeVersionId()).toBe(next.version.versionId);
+
+    // Activating another version without a pin (not the dashboard's way) takes the pin off the old one.
+    expect(await store.activate(rollback.versionId, { pinnedBy: sam })).toBe(true);
+    expect(await store.activate(next.version.versionId)).toBe(true);
+    expect(await store.pinned()).toBeNull();
+  });
 });
 
 describe('RecommendationService on the database', () => {

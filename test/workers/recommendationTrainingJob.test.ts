@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import pino from 'pino';
 import type { Queue, QueueEvents, Worker } from 'bullmq';
 import {
   RecommendationModelStore, RecommendationService, RecommendationTrainer, RECOMMENDATIONS_TRAIN_TOPIC, RedisModelActivations, requestTrainingInOutbox,
@@ -130,6 +131,51 @@ describe('recommendation training job', () => {
     expect(result).toMatchObject({ created: true, activated: true });
     expect(await new RecommendationModelStore(shop.database.db).activeVersionId()).toBe(result.versionId);
   });
+
+  it('while a supervisor has pinned a version, a run stores its version with metrics but does not activate or announce it, and logs why; unpinned, the next run activates', async () => {
+    const store = new RecommendationModelStore(shop.database.db);
+    const pinnedId = (await store.activeVersionId())!;
+    await store.activate(pinnedId, { pinnedBy: { actor: 'agent:5b0f8a4e-0000-4000-8000-00000000000a', name: 'Sam Supervisor' } });
+    // A worker of its own whose log is read (the shared one logs nothing).
+    await worker?.close();
+    worker = undefined;
+    const logged: Array<Record<string, unknown>> = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+    const listening = startRecommendationTrainingWorker({ redisUrl: MAIN_REDIS_URL, prefix, trainer: new RecommendationTrainer({ db: shop.database.db }), notifier: activations, log });
+    try {
+      await shop.buy('t4', ['GRINDER']);
+      const id = await requestRecommendationTraining(queue, shop.database.db);
+      const done = awaitCompleted(events, [id], { failOnFailed: true });
+      const result = (await done).get(id) as RecommendationTrainingResult;
+      expect(result).toMatchObject({ created: true, activated: false, notActivatedReason: 'pinned', pinnedVersionId: pinnedId });
+      expect(result.metrics).toMatchObject({ evaluatedCustomers: expect.any(Number), hitRate: expect.any(Number) });
+      expect(await store.activeVersionId()).toBe(pinnedId);
+      const stored = (await store.list()).find((v) => v.versionId === result.versionId);
+      expect(stored).toMatchObject({ active: false, pin: null, metrics: result.metrics });
+      expect(announced).not.toContain(result.versionId);
+      expect(logged.filter((l) => l.versionId === result.versionId)).toEqual([
+        expect.objectContaining({
+          msg: 'recommendation model trained and stored, not activated: a supervisor pinned another version',
+          jobId: id,
+          activated: false,
+          notActivatedReason: 'pinned',
+          pinnedVersionId: pinnedId,
+          pinnedBy: 'Sam Supervisor',
+        }),
+      ]);
+
+      expect(await store.unpin()).toMatchObject({ versionId: pinnedId });
+      await shop.buy('t5', ['GRINDER']);
+      const nextId = await requestRecommendationTraining(queue, shop.database.db);
+      const next = (await awaitCompleted(events, [nextId], { failOnFailed: true })).get(nextId) as RecommendationTrainingResult;
+      expect(next).toMatchObject({ created: true, activated: true, notActivatedReason: null, pinnedVersionId: null });
+      expect(await store.activeVersionId()).toBe(next.versionId);
+      expect(logged.find((l) => l.versionId === next.versionId)).toMatchObject({ msg: 'recommendation model trained', activated: true });
+    } finally {
+      await listening.close();
+    }
+  });
+
   it('a training that fails in its thread fails the job, which is retried; nothing is stored', async () => {
     // Its own prefix: a worker of its own whose trainer cannot train (an algorithm the thread does not know).
     const failPrefix = testPrefix();

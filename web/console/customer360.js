@@ -1,6 +1,6 @@
 // Customer 360 in the agent console's customer panel: the profile (identities, tags, typed custom
 // attributes, consent, preferred language), the timeline across channels, and merging a duplicate
-// profile with undo. Data from /api/customers/:id/{profile,history,merge} and /api/merges/:id/undo.
+// profile with undo. Data from /api/customers/:id/{profile,history,merge-preview,merge} and /api/merges/:id/undo.
 // The console passes its `api` function in, so sign-in, errors and JSON handling stay in one place.
 import { h } from '/console/vendor/preact.mjs';
 import { useCallback, useEffect, useRef, useState } from '/console/vendor/hooks.mjs';
@@ -306,8 +306,57 @@ function Merges({ merges, customerId, me, agents, onUndo, busy }) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Merge dialog: search → choose → confirm (what moves, optional reason) → merge
-function MergeDialog({ api, survivor, onMerged, onClose }) {
+// Merge preview: what would move and which values win, from GET /api/customers/:id/merge-preview
+// (the server's merge rules, nothing written), shown before the confirm button.
+const MOVE_ORDER = ['identity', 'message', 'ticket', 'order', 'event'];
+const MOVE_LABELS = { identity: ['channel identity', 'channel identities'], message: ['message'], ticket: ['ticket'], order: ['order'], event: ['shop event'] };
+
+function conflictLabel(field, definitions) {
+  const [kind, key] = field.includes(':') ? [field.slice(0, field.indexOf(':')), field.slice(field.indexOf(':') + 1)] : [field, ''];
+  if (kind === 'displayName') return 'Name';
+  if (kind === 'email') return 'Email';
+  if (kind === 'language') return 'Detected language';
+  if (kind === 'preferredLanguage') return 'Preferred language';
+  if (kind === 'attribute') return definitions.find((d) => d.key === key)?.label || humanize(key);
+  if (kind === 'consent') return CONSENT_LABELS[key] ?? humanize(key);
+  return humanize(key || kind);
+}
+function conflictValue(field, value) {
+  if (field.startsWith('consent:')) return `${value?.granted ? 'granted' : 'withdrawn'} ${value?.at ? dateTime(value.at) : ''}`.trim();
+  if (field === 'language' || field === 'preferredLanguage') return languageName(value);
+  if (Array.isArray(value)) return value.join(', ');
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+function MergePreview({ preview, survivorName, duplicateName, definitions }) {
+  const names = { survivor: survivorName, merged: duplicateName };
+  return html`<div class="c360-preview">
+    <h3 id="merge-moves">What moves to ${survivorName}</h3>
+    <ul class="c360-moves" aria-labelledby="merge-moves">
+      ${MOVE_ORDER.map((kind) => {
+        const n = preview.moves[kind] ?? 0;
+        const [one, many] = MOVE_LABELS[kind];
+        return html`<li key=${kind} class=${n === 0 ? 'none' : ''}><strong>${n}</strong> ${n === 1 ? one : many ?? `${one}s`}</li>`;
+      })}
+    </ul>
+    <h3 id="merge-conflicts">${preview.conflicts.length === 0 ? 'No conflicting values' : 'Where both profiles differ'}</h3>
+    ${preview.conflicts.length > 0 &&
+    html`<ul class="c360-conflicts" aria-labelledby="merge-conflicts">
+      ${preview.conflicts.map((c) => {
+        const loser = c.winner === 'survivor' ? 'merged' : 'survivor';
+        return html`<li key=${c.field}>
+          <span class="c-field">${conflictLabel(c.field, definitions)}</span>
+          <span><strong>${conflictValue(c.field, c[c.winner])}</strong> <span class="muted">(${names[c.winner]}${c.field.startsWith('consent:') ? ', the later decision' : ''})</span> wins over <s>${conflictValue(c.field, c[loser])}</s></span>
+        </li>`;
+      })}
+    </ul>`}
+    ${preview.addedTags.length > 0 && html`<p class="small">Tags added: ${preview.addedTags.join(', ')}</p>`}
+  </div>`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merge dialog: search → choose → preview (what moves, conflicts) and confirm (optional reason) → merge
+function MergeDialog({ api, survivor, definitions, onMerged, onClose }) {
   const ref = useRef(null);
   const [q, setQ] = useState('');
   const [results, setResults] = useState(null);
@@ -317,10 +366,23 @@ function MergeDialog({ api, survivor, onMerged, onClose }) {
   const [reason, setReason] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const [preview, setPreview] = useState(null);
   const seq = useRef(0);
   useEffect(() => {
     ref.current?.showModal?.();
   }, []);
+  // The preview of the chosen profile; a refusal (already merged…) reads like the merge's would.
+  useEffect(() => {
+    if (!chosen) return undefined;
+    let live = true;
+    setPreview(null);
+    api('GET', `/api/customers/${survivor.id}/merge-preview?other=${chosen.id}`)
+      .then((out) => live && setPreview(out))
+      .catch((err) => live && setError(errorText(err)));
+    return () => {
+      live = false;
+    };
+  }, [api, survivor.id, chosen]);
   const search = useCallback(
     async (text) => {
       const query = text.trim();
@@ -398,15 +460,17 @@ function MergeDialog({ api, survivor, onMerged, onClose }) {
         <div><span class="muted small">Keeps</span><strong>${survivorName}</strong><span class="small">${survivor.email || 'No email on file'}</span></div>
       </div>
       <p>
-        Everything of <strong>${nameOf(chosen)}</strong> moves to <strong>${survivorName}</strong>: their channel identities, messages, tickets,
-        ${' '}${plural(chosen.orders, 'order')} and shop events. Tags, attributes and consent are combined (the latest consent decision holds).
-        You can undo this afterwards.
+        Everything of <strong>${nameOf(chosen)}</strong> moves to <strong>${survivorName}</strong>. Tags, attributes and consent are combined:
+        ${' '}${survivorName}’s values win, the latest consent decision holds. You can undo this afterwards.
       </p>
+      ${preview
+        ? html`<${MergePreview} preview=${preview} survivorName=${survivorName} duplicateName=${nameOf(chosen)} definitions=${definitions ?? []} />`
+        : !error && html`<p class="muted small" aria-live="polite">Checking what would move…</p>`}
       <label for="merge-reason">Reason <span class="muted small">(optional, kept with the merge)</span></label>
       <textarea id="merge-reason" rows="2" maxlength="500" placeholder="e.g. same person, wrote by email" value=${reason} onInput=${(e) => setReason(e.currentTarget.value)}></textarea>
       <div class="c360-actions">
-        <button type="button" class="ghost" disabled=${busy} onClick=${() => (setChosen(null), setError(''))}>Back</button>
-        <button type="submit" class="primary" disabled=${busy}>${busy ? 'Merging…' : 'Merge profiles'}</button>
+        <button type="button" class="ghost" disabled=${busy} onClick=${() => (setChosen(null), setPreview(null), setError(''))}>Back</button>
+        <button type="submit" class="primary" disabled=${busy || (!preview && !error)}>${busy ? 'Merging…' : 'Merge profiles'}</button>
       </div>
     </form>`}
     ${error && html`<p class="error" role="alert">${error}</p>`}
@@ -459,25 +523,22 @@ function TimelineEntry({ entry, me, agents, visibleTickets, currentTicketId, onS
 function Timeline({ api, customerId, refreshKey, me, agents, visibleTickets, currentTicketId, onSelectTicket }) {
   const [kinds, setKinds] = useState(() => new Set(TIMELINE_KINDS.map((k) => k.id)));
   const [entries, setEntries] = useState([]);
-  const [more, setMore] = useState(false);
+  // The server's cursor to the next (older) page; null when there is none.
+  const [nextCursor, setNextCursor] = useState(null);
   const [loading, setLoading] = useState(true);
   const [error, setError] = useState('');
   const seq = useRef(0);
   const kindsParam = TIMELINE_KINDS.filter((k) => kinds.has(k.id)).map((k) => k.id).join(',');
   const load = useCallback(
-    async (before) => {
+    async (cursor) => {
       const mine = ++seq.current;
       setLoading(true);
       try {
-        const out = await api('GET', `/api/customers/${customerId}/history?kinds=${kindsParam}&limit=${PAGE}${before ? `&before=${encodeURIComponent(before)}` : ''}`);
+        const out = await api('GET', `/api/customers/${customerId}/history?kinds=${kindsParam}&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
         if (mine !== seq.current) return;
-        // Paging appends; an entry already shown (same kind and id) is not shown twice.
-        setEntries((list) => {
-          if (!before) return out.entries;
-          const seen = new Set(list.map((e) => `${e.kind}:${e.id}`));
-          return [...list, ...out.entries.filter((e) => !seen.has(`${e.kind}:${e.id}`))];
-        });
-        setMore(out.entries.length === PAGE);
+        // Paging appends (the cursor continues exactly where the last page ended).
+        setEntries((list) => (cursor ? [...list, ...out.entries] : out.entries));
+        setNextCursor(out.nextCursor ?? null);
         setError('');
       } catch (err) {
         if (mine === seq.current) setError(errorText(err));
@@ -523,7 +584,7 @@ function Timeline({ api, customerId, refreshKey, me, agents, visibleTickets, cur
         </div>`,
       )}
     </div>
-    ${more && html`<button type="button" class="ghost wide-soft" disabled=${loading} onClick=${() => load(entries[entries.length - 1].at)}>${loading ? 'Loading…' : 'Load older'}</button>`}
+    ${nextCursor && html`<button type="button" class="ghost wide-soft" disabled=${loading} onClick=${() => load(nextCursor)}>${loading ? 'Loading…' : 'Load older'}</button>`}
   </section>`;
 }
 
@@ -670,6 +731,6 @@ export function Customer360({ api, customerId, me, agents, tickets, currentTicke
         onSelectTicket=${onSelectTicket}
       />`}
     </div>
-    ${merging && profile && html`<${MergeDialog} api=${api} survivor=${profile.customer} onMerged=${onMerged} onClose=${() => setMerging(false)} />`}
+    ${merging && profile && html`<${MergeDialog} api=${api} survivor=${profile.customer} definitions=${definitions} onMerged=${onMerged} onClose=${() => setMerging(false)} />`}
   </div>`;
 }

@@ -399,6 +399,187 @@ function TeamCharts({ csat, sentiment, volume }) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Recommendation model versions: which one the bot serves, how each measured, roll back or forward
+// (which pins the version: trainings then store without serving), unpin, train now.
+const ALGORITHMS = { ease: 'EASE', 'item-knn': 'Item kNN', als: 'ALS', popularity: 'Popularity' };
+const fixed2 = (v) => (typeof v === 'number' ? v.toFixed(2) : '—');
+const count = (v) => (typeof v === 'number' ? v.toLocaleString('en-GB') : '—');
+const utcMinute = (iso) => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+/** "HR@10 0.46 vs popularity 0.33": the version's hit rate on each customer's held-out latest purchase, against popularity alone. */
+function ModelQuality({ metrics }) {
+  if (!metrics || typeof metrics.hitRate !== 'number') return html`<span class="muted" title="too few customers with two purchases, or a catalogue too large to evaluate">not evaluated</span>`;
+  const ratio = metrics.popularityHitRate > 0 ? metrics.hitRate / metrics.popularityHitRate : null;
+  return html`<span class="quality">HR@${metrics.k} ${fixed2(metrics.hitRate)} vs popularity ${fixed2(metrics.popularityHitRate)}</span>${ratio !== null && html` <span class=${ratio >= 1 ? 'ok' : 'bad'}>(${ratio.toFixed(2)}×)</span>`}
+    <span class="muted small block">coverage ${pct(metrics.coverage)} · ${count(metrics.evaluatedCustomers)} customers evaluated</span>`;
+}
+
+const TRAINING_WATCH_MS = 5000;
+const TRAINING_WATCH_TRIES = 36;
+
+function RecommendationModels({ onUnauthorized }) {
+  const [models, setModels] = useState(null);
+  const [confirming, setConfirming] = useState(null);
+  const [busy, setBusy] = useState(null);
+  const [notice, setNotice] = useState(null);
+  const [error, setError] = useState(null);
+  const [watching, setWatching] = useState(null);
+
+  const fail = useCallback((err) => (err instanceof ApiError && err.status === 401 ? onUnauthorized() : setError(err.message)), [onUnauthorized]);
+  const load = useCallback(() => api('GET', '/api/dashboard/recommendations/models').then(setModels, fail), [fail]);
+  useEffect(() => {
+    void load();
+  }, [load]);
+  // After "Train now": look again every few seconds until the newest version or the active one changes.
+  useEffect(() => {
+    if (!watching) return undefined;
+    let tries = 0;
+    const timer = setInterval(async () => {
+      tries += 1;
+      const next = await api('GET', '/api/dashboard/recommendations/models').catch(() => null);
+      if (next) setModels(next);
+      const changed = next && (next.activeVersionId !== watching.activeVersionId || next.versions[0]?.versionId !== watching.newestVersionId);
+      if (changed || tries >= TRAINING_WATCH_TRIES) {
+        setWatching(null);
+        if (changed) {
+          setNotice(
+            next.pin && next.versions[0]?.versionId !== next.activeVersionId
+              ? `Training done: ${next.versions[0].versionId} is stored, not served (${next.pin.versionId} is pinned). Activate it from the list to serve it.`
+              : `Training done: now serving ${next.activeVersionId}.`,
+          );
+        }
+      }
+    }, TRAINING_WATCH_MS);
+    return () => clearInterval(timer);
+  }, [watching]);
+
+  const activate = async (versionId) => {
+    setBusy(versionId);
+    setError(null);
+    setNotice(null);
+    try {
+      const out = await api('POST', `/api/dashboard/recommendations/models/${encodeURIComponent(versionId)}/activate`);
+      setConfirming(null);
+      setNotice(
+        !out.changed
+          ? `${versionId} is the active version, pinned by ${out.pin.pinnedBy.name}.`
+          : out.announced
+            ? `Now serving ${versionId}, pinned: every web process loads it now.`
+            : `Now serving ${versionId}, pinned: web processes load it within a minute.`,
+      );
+      await load();
+    } catch (err) {
+      fail(err);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const unpin = async () => {
+    setBusy('unpin');
+    setError(null);
+    setNotice(null);
+    try {
+      const out = await api('POST', '/api/dashboard/recommendations/models/unpin');
+      setNotice(out.changed ? 'Unpinned: the next training activates its result.' : 'Nothing was pinned.');
+      await load();
+    } catch (err) {
+      fail(err);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const trainNow = async () => {
+    setBusy('train');
+    setError(null);
+    setNotice(null);
+    try {
+      const out = await api('POST', '/api/dashboard/recommendations/train');
+      // While pinned the result is only stored: its row then offers "Activate" (which moves the pin).
+      const pinned = models?.pin;
+      setNotice(
+        out.alreadyPending
+          ? `A training is already queued or running (job ${out.jobId}).`
+          : pinned
+            ? `Training queued (job ${out.jobId}). ${pinned.versionId} is pinned: the result will be stored, not served; activate it from the list to serve it.`
+            : `Training queued (job ${out.jobId}). The table refreshes when the new version is active.`,
+      );
+      setWatching({ activeVersionId: models?.activeVersionId ?? null, newestVersionId: models?.versions[0]?.versionId ?? null });
+    } catch (err) {
+      fail(err);
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const versions = models?.versions ?? [];
+  return html`<section class="panel models" aria-labelledby="models-title">
+    <div class="section-head">
+      <h2 id="models-title">Recommendations</h2>
+      <span class="muted small">model versions · the active one is what the bot and the console recommend</span>
+      <span class="spacer"></span>
+      ${notice && html`<span class="notice" role="status">${notice}</span>`}
+      <button type="button" class="primary small-btn" onClick=${trainNow} disabled=${busy !== null || watching !== null}>${busy === 'train' ? 'Queuing…' : watching ? 'Training…' : 'Train now'}</button>
+    </div>
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${models?.pin &&
+    html`<p class="pin-note" role="note" aria-label="Pinned model version">
+      <span>Pinned by ${models.pin.pinnedBy.name} on ${utcMinute(models.pin.pinnedAt)}: new versions are stored, not served.</span>
+      <button type="button" class="ghost small-btn" onClick=${unpin} disabled=${busy !== null}>${busy === 'unpin' ? 'Unpinning…' : 'Unpin'}</button>
+    </p>`}
+    ${!models
+      ? html`<p class="muted">Loading the model versions…</p>`
+      : !versions.length
+        ? html`<p class="empty">No model trained yet. Models are trained nightly; press “Train now” to train one from the orders and events.</p>`
+        : html`<div class="table-wrap"><table class="ranking model-table">
+            <caption class="sr-only">Recommendation model versions</caption>
+            <thead>
+              <tr>
+                <th scope="col">Version</th>
+                <th scope="col">Status</th>
+                <th scope="col">Algorithm</th>
+                <th scope="col">Trained</th>
+                <th scope="col" class="num">Customers</th>
+                <th scope="col" class="num">Items</th>
+                <th scope="col" class="num">Interactions</th>
+                <th scope="col">Quality (offline)</th>
+                <th scope="col"><span class="sr-only">Action</span></th>
+              </tr>
+            </thead>
+            <tbody>
+              ${versions.map(
+                (v) => html`<tr class=${v.active ? 'active-model' : ''} aria-current=${v.active ? 'true' : undefined}>
+                  <td><code>${v.versionId}</code></td>
+                  <td>${v.active ? html`<span class="chip active-chip">Active</span>` : html`<span class="muted">stored</span>`}${v.pinned && html` <span class="chip pin-chip" title="trainings do not replace it">pinned</span>`}</td>
+                  <td>${ALGORITHMS[v.algorithm] ?? v.algorithm}</td>
+                  <td>${utcMinute(v.trainedAt)}${v.activatedAt && html`<span class="muted small block">activated ${utcMinute(v.activatedAt)}</span>`}</td>
+                  <td class="num">${count(v.sizes.customers)}</td>
+                  <td class="num">${count(v.sizes.items)}</td>
+                  <td class="num">${count(v.sizes.interactions)}</td>
+                  <td class="wrap"><${ModelQuality} metrics=${v.metrics} /></td>
+                  <td class="action">
+                    ${v.active
+                      ? v.pinned
+                        ? null
+                        : html`<button type="button" class="ghost small-btn" aria-label=${`Pin ${v.versionId}`} title="keep serving it: trainings store new versions without activating them" onClick=${() => activate(v.versionId)} disabled=${busy !== null}>${busy === v.versionId ? 'Pinning…' : 'Pin'}</button>`
+                      : confirming === v.versionId
+                        ? html`<span class="confirm" role="group" aria-label=${`Confirm activating ${v.versionId}`}>
+                            <span class="small">Serve this version to every customer? It stays pinned (trainings do not replace it) until you unpin it.</span>
+                            <button type="button" class="primary small-btn" onClick=${() => activate(v.versionId)} disabled=${busy !== null}>${busy === v.versionId ? 'Activating…' : 'Yes, activate'}</button>
+                            <button type="button" class="ghost small-btn" onClick=${() => setConfirming(null)} disabled=${busy !== null}>Cancel</button>
+                          </span>`
+                        : html`<button type="button" class="ghost small-btn" aria-label=${`Activate ${v.versionId}`} onClick=${() => setConfirming(v.versionId)} disabled=${busy !== null}>Activate</button>`}
+                  </td>
+                </tr>`,
+              )}
+            </tbody>
+          </table></div>
+          <p class="muted small footnote">HR@k: share of the customers with two or more purchases whose latest one, held out of training, is in their top k; “vs popularity”: the same for “popular right now” alone. Coverage: share of the catalogue recommended to at least one of them.</p>`}
+  </section>`;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The page
 const RANGES = [7, 14, 28, 90];
 
@@ -501,6 +682,7 @@ function Dashboard({ me, onSignedOut }) {
         <${TeamCharts} csat=${csat} sentiment=${sentiment} volume=${volume} />
       </div>
       ${selected && html`<${AgentDetail} agentId=${selected} period=${period} onClose=${() => setSelected(null)} />`}
+      <${RecommendationModels} onUnauthorized=${onSignedOut} />
     </main>
   </div>`;
 }
