@@ -4,7 +4,10 @@ import { createCrm, type Database } from '../../crm';
 import { queryRows } from '../../crm/commerce/rows';
 import { IdentityLinker } from '../../crm/identity';
 import { CUSTOMER_VALUE_TOPIC, CustomerValueStore, requestValueRunInOutbox } from '../../crm/value';
-import { createQueue, customerValueRoutes, jobIdForKey, OutboxRelay, QUEUE_NAMES, startCustomerValueWorker, type CustomerValueJobResult } from '../../workers';
+import {
+  createQueue, CUSTOMER_VALUE_JOB_NAME, customerValueRoutes, jobIdForKey, lastCurrentRunKey, OutboxRelay, QUEUE_NAMES, startCustomerValueWorker,
+  type CustomerValueJobResult,
+} from '../../workers';
 import { openTestDatabase } from '../import/helpers';
 import { awaitCompleted, MAIN_REDIS_URL, queueEvents, silentLog, testPrefix } from '../workers/fixtures/helpers';
 import { seedValueShop } from '../value/fixtures';
@@ -111,5 +114,40 @@ describe('customer value follows merges and undos', () => {
     expect((await valueRequests()).filter((r) => r.dedupe_key === 'customer-value:merge:again')).toHaveLength(1);
     await runRequested('customer-value:merge:again');
     expect(await queue.getJob(jobIdForKey('customer-value:merge:again'))).toBeDefined();
+  });
+  it('a burst of merges costs one run: requests made before a completed run started are answered by it', async () => {
+    const burstPrefix = testPrefix();
+    const burstQueue = createQueue(QUEUE_NAMES.customerValue, { redisUrl: MAIN_REDIS_URL, prefix: burstPrefix });
+    const burstEvents = await queueEvents(QUEUE_NAMES.customerValue, MAIN_REDIS_URL, burstPrefix);
+    let burstWorker: Worker | undefined;
+    try {
+      // Four merges' requests wait (no worker yet), as when agents merge duplicates one after another during a run.
+      const ids4 = ['m1', 'm2', 'm3', 'm4'].map((m) => `customer-value/merge/${m}`);
+      for (const jobId of ids4) await burstQueue.add(CUSTOMER_VALUE_JOB_NAME, { reason: 'merge' }, { jobId });
+      const done = awaitCompleted(burstEvents, ids4, { failOnFailed: true });
+      burstWorker = startCustomerValueWorker({ redisUrl: MAIN_REDIS_URL, prefix: burstPrefix, values: store, log: silentLog, clockSkewMs: 0 });
+      const results = [...(await done).entries()].map(([id, r]) => ({ id, ...(r as CustomerValueJobResult) }));
+      const computed = results.filter((r) => !r.coveredByRunStartedAt);
+      expect(computed.map((r) => r.id)).toEqual([ids4[0]]);
+      expect(computed[0].customers).toBeGreaterThan(0);
+      const covered = results.filter((r) => r.coveredByRunStartedAt);
+      expect(covered.map((r) => r.id).sort()).toEqual(ids4.slice(1).sort());
+      expect(covered.every((r) => r.customers === 0)).toBe(true);
+
+      // A request made after that run started is not covered by it: it runs.
+      const later = 'customer-value/merge/m5';
+      const laterDone = awaitCompleted(burstEvents, [later], { failOnFailed: true });
+      await burstQueue.add(CUSTOMER_VALUE_JOB_NAME, { reason: 'undo' }, { jobId: later });
+      const fifth = (await laterDone).get(later) as CustomerValueJobResult;
+      expect(fifth.coveredByRunStartedAt).toBeUndefined();
+      expect(fifth.customers).toBeGreaterThan(0);
+    } finally {
+      await burstWorker?.close();
+      await burstEvents.close();
+      const client = await burstQueue.client;
+      await client.del(lastCurrentRunKey(burstPrefix));
+      await burstQueue.obliterate({ force: true });
+      await burstQueue.close();
+    }
   });
 });
