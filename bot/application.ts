@@ -146,7 +146,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const demoOrders = seed && role !== 'workers' ? await seedDemoCatalog(database.db, crm.customers) : [];
     const scores = new AgentEvaluationService(database.db, scoreOptionsFromEnv({ SCORES_OPTIONS: config.SCORES_OPTIONS }));
     // Four weeks of demo tickets and daily scores for the supervisor dashboard (with the demo people only).
-    if (demoSignIns.length) await seedDemoActivity({ db: database.db, scores, routing, agents: await support.agents.list() });
+    if (demoSignIns.length) await seedDemoActivity({ db: database.db, scores, routing, agents: await support.agents.list(), timeZone: config.SUPPORT_TIME_ZONE });
 
     let workers: WorkerHost | undefined;
     if (role === 'all' || role === 'workers') {
@@ -158,6 +158,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
         log: log.child({ part: 'workers' }),
         evaluation: scores,
         evaluationCron: config.AGENT_EVALUATION_CRON,
+        timeZone: config.SUPPORT_TIME_ZONE,
         followUps,
         values,
         customerValueCron: config.CUSTOMER_VALUE_CRON,
@@ -229,8 +230,8 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     channelAdapter.use(middleware);
     channelAdapter.onTurnError = onTurnError;
 
-    // Recommendations served from memory: the active model version (trained now for a small shop without one).
-    const recommendations = new RecommendationService({ db: database.db, algorithm: config.RECOMMENDATIONS_ALGORITHM, log: log.child({ part: 'recommendations' }) });
+    // Recommendations served from memory: the active model version (trained now for a small shop without one), shaped by what the customer told the bot.
+    const recommendations = new RecommendationService({ db: database.db, algorithm: config.RECOMMENDATIONS_ALGORITHM, preferences: learned, log: log.child({ part: 'recommendations' }) });
     await recommendations.start().catch((err: unknown) => log.warn({ err }, 'recommendations unavailable at start (the bot answers without them until a model is trained)'));
     await recommendations.watch({ activations: modelActivations });
     cleanups.push(() => recommendations.close());
@@ -272,7 +273,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     if (!workers) cleanups.push(() => Promise.all(Object.values(queuesForAdmin).map((q) => q.close())));
     // The dashboard's model versions: activating one announces it like a training does, so every web process reloads.
     const recommendationModels = new RecommendationModelAdmin({ store: new RecommendationModelStore(database.db), notifier: modelActivations, log: log.child({ part: 'recommendations' }) });
-    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInThrottle: new RedisSignInThrottle(redis), customer360, insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o), models: recommendationModels, requestTraining: () => requestRecommendationTrainingNow(queuesForAdmin.recommendationTraining, database.db) })], log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
+    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInThrottle: new RedisSignInThrottle(redis), customer360, insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores, timeZone: config.SUPPORT_TIME_ZONE }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o), models: recommendationModels, requestTraining: () => requestRecommendationTrainingNow(queuesForAdmin.recommendationTraining, database.db) })], log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
     cleanups.push(() => consoleApi.close());
     const app = createHttpApp({
       log,

@@ -11,6 +11,30 @@ const HELP_COMMAND = /^\s*(help|menu|options|\?|帮助|菜单|帮忙)\s*[.!?？�
 const ASKS_FOR_PERSON_PATTERN =
   /\b(human|real person|live (agent|person|chat)|representative|(talk|speak|chat) (to|with) (a |an |some)?(one|body|person|agent|operator|staff|manager)|transfer me)\b|转人工|人工客服|人工服务|真人|找客服|接人工/gi;
 const ASKS_FOR_PERSON = new RegExp(ASKS_FOR_PERSON_PATTERN.source, 'i');
+/**
+ * Asking to be phoned ("please phone me", "call me back", "can you ring me", 给我打个电话, 回个电话): a call
+ * needs a person at the other end now, so it is a handoff like asking for one, unless the message states
+ * the phone as a standing preference ("I'd rather you called me than emailed", "I'd prefer a phone call").
+ */
+const ASKS_FOR_CALL =
+  /(?<!\b(?:don'?t|do not|never|not|stop|no need to)\s+(?:\w+\s+)?)\b(?:call|phone|ring)\s+me\b|\bcall\s*back\b|\bgive\s+me\s+a\s+(?:call|ring|bell|buzz)\b|(?<!别|不要|不用|勿|无需|不必)(?:回(?:我)?(?:一个|个)?电话|打(?:个|一个)?电话给我|给我(?:打|回)(?:个|一个|一下)?电话|打给我|来电)/i;
+/**
+ * "I'm a tea person", "we're espresso people": a thing before "person" makes it a taste, and the
+ * classifier, for which "person" means "let me talk to one", hears a request. The words that make it
+ * a person after all ("a real person", "the right person", "someone") are kept as they are.
+ */
+const TASTE_PERSON = /([\p{L}][\p{L}'-]*)\s+(?:(?:kind|sort|type) of\s+)?(person|people)\b/giu;
+const PERSON_AFTER_ALL = new Set([
+  'a', 'an', 'the', 'this', 'that', 'one', 'any', 'some', 'no', 'another', 'other', 'each', 'every', 'which', 'what', 'to', 'with', 'of', 'more',
+  'real', 'actual', 'live', 'human', 'different', 'right', 'same', 'single', 'specific', 'proper', 'competent', 'senior', 'qualified',
+  'responsible', 'certain', 'support', 'service', 'sales', 'technical', 'tech', 'helpful', 'knowledgeable',
+]);
+/** The message with each taste idiom said with "fan" ("a tea fan"), or the message itself when it has none. */
+function asTasteIdioms(text: string): string {
+  return text.replace(TASTE_PERSON, (match, word: string, person: string) =>
+    PERSON_AFTER_ALL.has(word.toLowerCase()) ? match : `${word} ${person.toLowerCase() === 'people' ? 'fans' : 'fan'}`,
+  );
+}
 /** Contact channels need no catalogue. */
 const NO_CATALOGUE = { categories: [], products: [] };
 
@@ -25,14 +49,21 @@ export class NlpRecognizer implements Recognizer {
     const hints: AnalyzeHints = { ...this.hints() };
     // The locale only breaks ties: the text's own script decides the language.
     if (context.locale && /^zh/i.test(context.locale) && !/[a-z]{3,}/i.test(text)) hints.language = 'zh';
-    const a = await this.engine.analyze(text, hints);
+    let a = await this.engine.analyze(text, hints);
     const help = HELP_COMMAND.test(text);
     const explicitPerson = ASKS_FOR_PERSON.test(text);
-    const person = !help && a.intent.name !== 'human_agent' && explicitPerson;
+    const statesContact = extractPreferences(text, NO_CATALOGUE).some((p) => p.kind === 'contact');
+    const asksForCall = !statesContact && ASKS_FOR_CALL.test(text);
+    const person = !help && a.intent.name !== 'human_agent' && (explicitPerson || asksForCall);
     // "Contact me through email from now on" says how to reach them, not that they want a person now:
     // the model's human_agent gives way to a stated contact channel unless a person is asked for in words.
-    const contactPreference =
-      a.intent.name === 'human_agent' && !explicitPerson && extractPreferences(text, NO_CATALOGUE).some((p) => p.kind === 'contact');
+    const contactPreference = a.intent.name === 'human_agent' && !explicitPerson && statesContact;
+    if (a.intent.name === 'human_agent' && !explicitPerson && !asksForCall && !statesContact) {
+      // The taste reading wins only when, said with "fan", the model hears a preference in it.
+      const idioms = asTasteIdioms(text);
+      const taste = idioms === text ? undefined : await this.engine.analyze(idioms, hints);
+      if (taste && taste.intent.name === 'preference' && !taste.outOfScope) a = { ...taste, entities: a.entities };
+    }
     let ranking = help ? [{ name: 'help', confidence: 1 }] : a.ranking;
     if (contactPreference) ranking = [{ name: 'preference', confidence: 1 }, ...ranking.filter((r) => r.name !== 'preference')];
     else if (person || a.intent.name === 'human_agent') ranking = await this.withTopic(text, hints, ranking);
@@ -40,7 +71,8 @@ export class NlpRecognizer implements Recognizer {
       intent: help ? 'help' : person ? 'human_agent' : contactPreference ? 'preference' : a.intent.name,
       confidence: help || person || contactPreference ? 1 : a.intent.confidence,
       ranking,
-      outOfScope: help ? false : a.outOfScope,
+      // A request for a person or a call is understood, whatever the model made of the rest.
+      outOfScope: help || person ? false : a.outOfScope,
       language: a.language as Language,
       sentiment: a.sentiment,
       entities: a.entities.map((e) => ({ type: e.type, text: e.text, value: e.value })),
@@ -55,7 +87,7 @@ export class NlpRecognizer implements Recognizer {
     const rest = text.replace(ASKS_FOR_PERSON_PATTERN, ' ').replace(/\b(i want to|i would like to|i'd like to|can i|could i|please|let me)\b/gi, ' ').trim();
     if (rest.replace(/[\s\p{P}]/gu, '').length < 3) return ranking;
     const topic = await this.engine.analyze(rest, hints);
-    if (topic.outOfScope || topic.intent.name === 'human_agent' || topic.intent.confidence < 0.3) return ranking;
+    if (topic.outOfScope || topic.intent.name === 'human_agent' || topic.intent.name === ranking[0]?.name || topic.intent.confidence < 0.3) return ranking;
     return [ranking[0], { name: topic.intent.name, confidence: topic.intent.confidence }, ...ranking.slice(1).filter((r) => r.name !== topic.intent.name)];
   }
 }

@@ -12,9 +12,10 @@ import { CUSTOMER_KEY } from './timelineMiddleware';
 export class ServiceRecommendations implements RecommendationPort {
   constructor(private readonly service: Pick<RecommendationService, 'recommendFor'>) {}
 
-  async recommendFor(context: TurnContext, request: { language: Language; k: number }): Promise<RecommendedProduct[]> {
+  async recommendFor(context: TurnContext, request: { language: Language; k: number; category?: string }): Promise<RecommendedProduct[]> {
     const customer = context.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined;
-    const served = await this.service.recommendFor(customer?.id ?? null, { k: request.k });
+    // The same service call as the console's customer panel, so both show the same list.
+    const served = await this.service.recommendFor(customer?.id ?? null, { k: request.k, category: request.category });
     return served.cards.map((c) => ({
       sku: c.sku,
       name: c.name,
@@ -23,6 +24,7 @@ export class ServiceRecommendations implements RecommendationPort {
       category: c.category,
       source: c.source,
       ...(c.because ? { because: { name: c.because.name, kind: c.because.kind } } : {}),
+      ...(c.liked ? { liked: { term: c.liked.term } } : {}),
     }));
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import path from 'node:path';
+import { canonicalTimeZone, DEFAULT_TIME_ZONE } from '../crm/calendar';
 
 /**
  * Configuration is parsed once, at start, from the environment (and `.env`, loaded by the entry point).
@@ -44,7 +45,20 @@ export const configSchema = z.object({
   /** JSON file with routing rules (queues, SLA targets, priority weights); default: built-in rules. */
   ROUTING_CONFIG_FILE: z.string().optional(),
 
-  // Background work (workers/). Durations in seconds; a cron is UTC, `off` schedules nothing.
+  /**
+   * The support team's IANA time zone: report days, evaluation periods (day, ISO week, month) and the
+   * nightly evaluation's cron are in it. Canonicalised (`europe/berlin` → `Europe/Berlin`).
+   */
+  SUPPORT_TIME_ZONE: z
+    .string()
+    .default(DEFAULT_TIME_ZONE)
+    .transform((zone, ctx) => {
+      const canonical = canonicalTimeZone(zone);
+      if (!canonical) ctx.addIssue({ code: 'custom', message: `must be an IANA time zone such as Europe/Berlin or UTC, got ${zone}` });
+      return canonical ?? zone;
+    }),
+
+  // Background work (workers/). Durations in seconds; a cron is UTC (AGENT_EVALUATION_CRON: SUPPORT_TIME_ZONE), `off` schedules nothing.
   /** Score options as JSON (crm/scores/README.md), validated by crm/scores when the workers start. */
   SCORES_OPTIONS: z.string().optional(),
   AGENT_EVALUATION_CRON: z.string().min(1).default('0 2 * * *'),

@@ -6,7 +6,7 @@ export { OrderStatusDialog, ORDER_STATUS_DIALOG } from './orderStatusDialog';
 export type { OrderLookupPort, OrderSummary, OrderStatusResult } from './orderStatusDialog';
 export { VerifyIdentityDialog, VERIFY_IDENTITY_DIALOG, proofDetailsIn } from './verifyIdentityDialog';
 export type { IdentityProof, IdentityProofOutcome, IdentityProofPort, VerifyIdentityOptions, VerifyIdentityResult } from './verifyIdentityDialog';
-export { RecommendationDialog, RECOMMENDATION_DIALOG, RECOMMENDATION_CARD_COUNT, TIMELINE_SUMMARY_FIELD, formatPrice, shownSummary } from './recommendationDialog';
+export { RecommendationDialog, RECOMMENDATION_DIALOG, RECOMMENDATION_CARD_COUNT, RECOMMEND_CATEGORY_TYPE, TIMELINE_SUMMARY_FIELD, formatPrice, recommendCategoryValue, recommendationCategoryIn, shownSummary } from './recommendationDialog';
 export type { RecommendationPort, RecommendedProduct, RecommendationDialogOptions } from './recommendationDialog';
 export { PreferenceDialog, PREFERENCE_DIALOG, preferenceConfirmation } from './preferenceDialog';
 export type { PreferencePort, StatedPreference, PreferenceDialogOptions, PreferenceDialogResult } from './preferenceDialog';

@@ -7,7 +7,7 @@ import type { HandoffPort, HandoffTrigger } from './handoffPort';
 import { HelpDialog, HELP_DIALOG } from './helpDialog';
 import { OrderStatusDialog, ORDER_STATUS_DIALOG, type OrderLookupPort, type OrderStatusResult } from './orderStatusDialog';
 import { proofDetailsIn, VerifyIdentityDialog, VERIFY_IDENTITY_DIALOG, type IdentityProofPort, type VerifyIdentityResult } from './verifyIdentityDialog';
-import { RecommendationDialog, RECOMMENDATION_DIALOG, type RecommendationPort } from './recommendationDialog';
+import { RecommendationDialog, RECOMMENDATION_DIALOG, recommendationCategoryIn, type RecommendationPort } from './recommendationDialog';
 import { PreferenceDialog, PREFERENCE_DIALOG, type PreferencePort } from './preferenceDialog';
 import { languageOf } from './recognizer';
 import type { Language, Recognizer, Understanding } from './recognizer';
@@ -109,6 +109,13 @@ export class MainDialog extends ComponentDialog {
     const topic = this.topicOf(u);
     if (topic) facts.lastTopic = topic;
 
+    // The preference dialog's button: recommendations in the liked category, whatever the text reads as.
+    const category = recommendationCategoryIn(step.context.activity.value);
+    if (category) {
+      facts.misunderstandings = 0;
+      facts.lastTopic = 'recommendation';
+      return step.beginDialog(RECOMMENDATION_DIALOG, { language: u.language, category });
+    }
     if (u.intent === 'human_agent') return this.handOff(step, u, 'asked_for_person');
     // A dislike is negative by nature ("I hate bitter coffee"): it is no reason to hand over.
     if (u.sentiment.score <= this.o.handoffSentiment && !SMALL_TALK.has(u.intent) && u.intent !== 'preference') return this.handOff(step, u, 'negative_sentiment');

@@ -4,6 +4,7 @@ import { ComponentDialog, WaterfallDialog } from 'botbuilder-dialogs';
 import type { WaterfallStepContext } from 'botbuilder-dialogs';
 import { ContentCatalog, fill, type Content } from './content';
 import type { Language } from './recognizer';
+import { recommendCategoryValue } from './recommendationDialog';
 
 export const PREFERENCE_DIALOG = 'preference';
 /** Catalogue products named in the confirmation (the recommendation carousel shows more). */
@@ -54,6 +55,18 @@ export function preferenceConfirmation(noted: readonly StatedPreference[], t: Co
 }
 
 /**
+ * "Show me recommendations": for a liked category, a messageBack whose value names it (the main dialog
+ * then shows that category's products); for a like of products only ("I love candles"), the plain
+ * question, whose list already puts the liked products first. Either way the text is a question the
+ * bot reads as asking for recommendations, so a channel that drops the value still gets an answer.
+ */
+function showPicksAction(noted: readonly StatedPreference[], t: Content): CardAction {
+  const category = noted.flatMap((p) => (p.kind === 'likes' ? p.categories : []))[0];
+  if (!category) return { type: 'imBack', title: t.preferenceShowPicks, value: t.preferenceShowPicksAsk };
+  return { type: 'messageBack', title: t.preferenceShowPicks, text: t.preferenceShowPicksAsk, displayText: t.preferenceShowPicksAsk, value: recommendCategoryValue(category) };
+}
+
+/**
  * A stated preference ("I love dark roast coffee", "please email me rather than call", 我喜欢绿茶):
  * confirms what was noted (the bot's learner records it in the customer's profile), offers
  * recommendations when a like names something in the catalogue, and for a contact channel offers a
@@ -79,7 +92,7 @@ export class PreferenceDialog extends ComponentDialog {
       return step.endDialog({ noted } satisfies PreferenceDialogResult);
     }
     const actions: CardAction[] = [];
-    if (noted.some(likesSomethingWeSell)) actions.push({ type: 'imBack', title: t.preferenceShowPicks, value: t.preferenceShowPicksAsk });
+    if (noted.some(likesSomethingWeSell)) actions.push(showPicksAction(noted, t));
     if (noted.some((p) => p.kind === 'contact')) actions.push({ type: 'imBack', title: t.preferenceTalkToPerson, value: t.preferenceTalkToPersonAsk });
     const confirmation = preferenceConfirmation(noted, t);
     await step.context.sendActivity(actions.length ? MessageFactory.suggestedActions(actions, confirmation) : MessageFactory.text(confirmation));

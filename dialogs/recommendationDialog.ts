@@ -16,17 +16,42 @@ export interface RecommendedProduct {
   priceMinor: number;
   currency: string;
   category: string | null;
-  source: 'personalized' | 'similar' | 'same-category' | 'popular';
+  /** 'stated-preference': shown because the customer said they like it (`liked`). */
+  source: 'personalized' | 'similar' | 'same-category' | 'popular' | 'stated-preference';
   because?: { name: string; kind: 'bought' | 'looked_at' };
+  /** The stated like it matches, in the customer's words ("tea"). */
+  liked?: { term: string };
 }
 
-/** Recommendations for the customer of this turn (the bot wiring implements it with crm/recommendations). */
+/**
+ * Recommendations for the customer of this turn (the bot wiring implements it with crm/recommendations,
+ * which also applies what the customer told the bot); `category`: only that catalogue category.
+ */
 export interface RecommendationPort {
-  recommendFor(context: TurnContext, request: { language: Language; k: number }): Promise<RecommendedProduct[]>;
+  recommendFor(context: TurnContext, request: { language: Language; k: number; category?: string }): Promise<RecommendedProduct[]>;
 }
 
 export interface RecommendationDialogOptions {
   language: Language;
+  /** Only this catalogue category (the preference dialog's button after "I love tea"). */
+  category?: string;
+}
+
+/** `value.type` of a message asking for recommendations in one category (a button's messageBack). */
+export const RECOMMEND_CATEGORY_TYPE = 'recommendations.category';
+
+/** The value a "recommendations in this category" button sends along with its text. */
+export function recommendCategoryValue(category: string): { type: typeof RECOMMEND_CATEGORY_TYPE; category: string } {
+  return { type: RECOMMEND_CATEGORY_TYPE, category };
+}
+
+/** The category a message's `value` asks recommendations for, if it is such a button's value (anything else: undefined). */
+export function recommendationCategoryIn(value: unknown): string | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const v = value as { type?: unknown; category?: unknown };
+  if (v.type !== RECOMMEND_CATEGORY_TYPE || typeof v.category !== 'string') return undefined;
+  const category = v.category.trim();
+  return category && category.length <= 200 ? category : undefined;
 }
 
 /** Minor units → "€12.00" / "€12.00" in the customer's language (ISO 4217 digits). */
@@ -67,15 +92,16 @@ export class RecommendationDialog extends ComponentDialog {
   }
 
   private async show(step: WaterfallStepContext) {
-    const { language } = (step.options as RecommendationDialogOptions | undefined) ?? { language: 'en' as Language };
+    const { language, category } = (step.options as RecommendationDialogOptions | undefined) ?? { language: 'en' as Language };
     const t = this.content.texts(language);
-    const products = this.recommendations ? await this.recommendations.recommendFor(step.context, { language, k: this.count }) : [];
+    const products = this.recommendations ? await this.recommendations.recommendFor(step.context, { language, k: this.count, ...(category ? { category } : {}) }) : [];
     if (products.length === 0) {
       // No port, no model yet, or nothing left to suggest: the built-in answer, then how to go on.
       await step.context.sendActivity(this.recommendations ? t.recommendationsNone : t.answers.recommendation ?? t.recommendationsNone);
       return step.endDialog({ shown: [] });
     }
     const personal = products.some((p) => p.source === 'personalized' || p.source === 'similar');
+    const liked = products.some((p) => p.source === 'stated-preference');
     const cards: Attachment[] = products.map((p) =>
       CardFactory.heroCard(
         p.name,
@@ -85,7 +111,7 @@ export class RecommendationDialog extends ComponentDialog {
         { subtitle: formatPrice(p.priceMinor, p.currency, language) },
       ),
     );
-    const carousel = MessageFactory.carousel(cards, personal ? t.recommendationsForYou : t.recommendationsPopular);
+    const carousel = MessageFactory.carousel(cards, personal ? t.recommendationsForYou : liked ? t.recommendationsLiked : t.recommendationsPopular);
     // The cards are not text: tell the timeline (what agents read) which products were shown.
     carousel.channelData = { ...carousel.channelData, [TIMELINE_SUMMARY_FIELD]: shownSummary(products, language, t.recommendationsShown) };
     await step.context.sendActivity(carousel);
@@ -94,6 +120,7 @@ export class RecommendationDialog extends ComponentDialog {
 
   private explain(p: RecommendedProduct, language: Language): string {
     const t = this.content.texts(language);
+    if (p.liked) return fill(t.recommendationBecauseLiked, { term: p.liked.term });
     if (p.because) return fill(p.because.kind === 'bought' ? t.recommendationBecauseBought : t.recommendationBecauseViewed, { item: p.because.name });
     if (p.source === 'personalized' || p.source === 'similar') return t.recommendationForYou;
     if (p.source === 'same-category' && p.category) return fill(t.recommendationPopularIn, { category: p.category });

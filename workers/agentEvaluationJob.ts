@@ -1,26 +1,30 @@
 /**
- * Agent evaluation (`agent-evaluation` queue): a repeatable job (nightly at 02:00 UTC by default,
- * any cron) and on-demand runs, each calling crm/scores `AgentEvaluationService.evaluate(period)` for
- * the previous UTC day or ISO week. Idempotent per period: the job id names the period (a second
- * request while the first waits or runs is a duplicate; one after it finished runs it again) and
- * `evaluate` replaces the period's scores as a whole, so a rerun never duplicates.
+ * Agent evaluation (`agent-evaluation` queue): a repeatable job (nightly at 02:00 in the support
+ * team's time zone by default, any cron) and on-demand runs, each calling crm/scores
+ * `AgentEvaluationService.evaluate(period)` for the previous local day, ISO week (Monday to Monday) or
+ * month in that zone (SUPPORT_TIME_ZONE, crm/calendar). Idempotent per period: the job id names the
+ * period (a second request while the first waits or runs is a duplicate; one after it finished runs it
+ * again) and `evaluate` replaces the period's scores as a whole, so a rerun never duplicates.
  */
 import { Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { previousUtcDay, type AgentEvaluationService, type AgentScore, type Period } from '../crm/scores';
+import { DEFAULT_TIME_ZONE, previousPeriod } from '../crm/calendar';
+import type { AgentEvaluationService, AgentScore, Period } from '../crm/scores';
 import { applySchedule, logWorkerProblems, workerOptions, QUEUE_NAMES, type QueueConnection } from './queues';
 
 export const EVALUATION_JOB_NAME = 'agent.evaluate';
 export const EVALUATION_SCHEDULER_ID = 'agent-evaluation-nightly';
 export const DEFAULT_EVALUATION_CRON = '0 2 * * *';
 
-export type EvaluationGranularity = 'day' | 'week';
+export type EvaluationGranularity = 'day' | 'week' | 'month';
 
-/** Either an explicit period (ISO instants) or the previous day/week before the job's scheduled time. */
+/** Either an explicit period (ISO instants) or the previous day/week/month before the job's scheduled time. */
 export interface AgentEvaluationPayload {
   granularity: EvaluationGranularity;
   start?: string;
   end?: string;
+  /** The zone the schedule's cron runs in, so its period is that zone's previous day (default: the worker's). */
+  timeZone?: string;
 }
 
 export interface AgentEvaluationResult {
@@ -31,15 +35,13 @@ export interface AgentEvaluationResult {
 
 /** The ISO week (Monday 00:00 UTC to the next Monday) before the one containing `now`. */
 export function previousUtcWeek(now: Date): Period {
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  const sinceMonday = (new Date(today).getUTCDay() + 6) % 7;
-  const end = new Date(today - sinceMonday * 86_400_000);
-  return { start: new Date(end.getTime() - 7 * 86_400_000), end };
+  return previousPeriod('week', now, 'UTC');
 }
 
-export function periodFor(payload: AgentEvaluationPayload, scheduledAt: Date): Period {
+/** The payload's explicit period, or the whole day/week/month in `timeZone` before the one containing `scheduledAt`. */
+export function periodFor(payload: AgentEvaluationPayload, scheduledAt: Date, timeZone: string = DEFAULT_TIME_ZONE): Period {
   if (payload.start && payload.end) return { start: new Date(payload.start), end: new Date(payload.end) };
-  return payload.granularity === 'week' ? previousUtcWeek(scheduledAt) : previousUtcDay(scheduledAt);
+  return previousPeriod(payload.granularity, scheduledAt, payload.timeZone ?? timeZone);
 }
 
 /** Deterministic job id of one period's evaluation, e.g. `evaluation/2026-11-21T00:00Z/2026-11-22T00:00Z`. */
@@ -50,8 +52,10 @@ export function evaluationJobId(period: Period): string {
 
 /** Schedules the repeatable evaluation (replacing an earlier schedule with another cron; `off` removes it). Idempotent. */
 export async function scheduleAgentEvaluation(queue: Queue, o: { cron?: string; tz?: string; granularity?: EvaluationGranularity } = {}): Promise<void> {
-  const data: AgentEvaluationPayload = { granularity: o.granularity ?? 'day' };
-  await applySchedule(queue, EVALUATION_SCHEDULER_ID, { cron: o.cron?.trim() || DEFAULT_EVALUATION_CRON, tz: o.tz }, { name: EVALUATION_JOB_NAME, data: { ...data } });
+  const tz = o.tz ?? DEFAULT_TIME_ZONE;
+  // The cron fires in the team's zone and the job evaluates that zone's previous day: both from `tz`.
+  const data: AgentEvaluationPayload = { granularity: o.granularity ?? 'day', timeZone: tz };
+  await applySchedule(queue, EVALUATION_SCHEDULER_ID, { cron: o.cron?.trim() || DEFAULT_EVALUATION_CRON, tz }, { name: EVALUATION_JOB_NAME, data: { ...data } });
 }
 
 /**
@@ -60,9 +64,9 @@ export async function scheduleAgentEvaluation(queue: Queue, o: { cron?: string; 
  * often the button is pressed). Once it has finished, asking again runs it again: late ratings and
  * reopens arrive after a period ends, and `evaluate` replaces the period's scores, so a rerun is safe.
  */
-export async function requestAgentEvaluation(queue: Queue, o: { granularity?: EvaluationGranularity; period?: Period; now?: Date } = {}): Promise<string> {
+export async function requestAgentEvaluation(queue: Queue, o: { granularity?: EvaluationGranularity; period?: Period; now?: Date; timeZone?: string } = {}): Promise<string> {
   const granularity = o.granularity ?? 'day';
-  const period = o.period ?? periodFor({ granularity }, o.now ?? new Date());
+  const period = o.period ?? periodFor({ granularity }, o.now ?? new Date(), o.timeZone);
   const payload: AgentEvaluationPayload = { granularity, start: period.start.toISOString(), end: period.end.toISOString() };
   const jobId = evaluationJobId(period);
   const previous = await queue.getJob(jobId);
@@ -79,6 +83,8 @@ export interface AgentEvaluationWorkerOptions extends QueueConnection {
   log: Logger;
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** The support team's zone (config SUPPORT_TIME_ZONE) for jobs that carry none; default UTC. */
+  timeZone?: string;
 }
 
 /** The instant a job was meant to run: a scheduled job's delay counts from its creation. */
@@ -91,7 +97,7 @@ export function startAgentEvaluationWorker(o: AgentEvaluationWorkerOptions): Wor
   const worker = new Worker<AgentEvaluationPayload, AgentEvaluationResult>(
     QUEUE_NAMES.agentEvaluation,
     async (job) => {
-      const period = periodFor(job.data, scheduledAt(job));
+      const period = periodFor(job.data, scheduledAt(job), o.timeZone);
       const scores: AgentScore[] = await o.evaluation.evaluate(period);
       o.log.info({ start: period.start, end: period.end, agents: scores.length }, 'agents evaluated');
       return { start: period.start.toISOString(), end: period.end.toISOString(), agents: scores.length };

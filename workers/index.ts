@@ -44,8 +44,10 @@ export interface WorkerHostOptions extends QueueConnection {
   live?: LiveEventPublisher;
   /** Agent evaluation (the app passes crm/scores with config SCORES_OPTIONS); default: crm/scores on `db` with the documented defaults. */
   evaluation?: Pick<AgentEvaluationService, 'evaluate'>;
-  /** Cron of the nightly evaluation (UTC; config AGENT_EVALUATION_CRON). Default `0 2 * * *`; `off` schedules none. */
+  /** Cron of the nightly evaluation (in `timeZone`; config AGENT_EVALUATION_CRON). Default `0 2 * * *`; `off` schedules none. */
   evaluationCron?: string;
+  /** The support team's IANA zone (config SUPPORT_TIME_ZONE): the evaluation's cron and its "yesterday". Default UTC. */
+  timeZone?: string;
   /** Customer value runs; default: crm/value on `db`. */
   values?: CustomerValueStore;
   /** Cron of the nightly customer value run (UTC; config CUSTOMER_VALUE_CRON). Default `0 3 * * *`; `off` schedules none. */
@@ -97,6 +99,7 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
       ...connection,
       evaluation: o.evaluation ?? new AgentEvaluationService(o.db),
       log: o.log.child({ job: 'agent-evaluation' }),
+      timeZone: o.timeZone,
     }),
     startFollowUpWorker({
       ...connection,
@@ -118,7 +121,7 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
   ];
   // Every worker process upserts the same schedulers: one schedule each, whatever the process count.
   const cron = o.evaluationCron?.trim() || DEFAULT_EVALUATION_CRON;
-  await scheduleAgentEvaluation(queues.agentEvaluation, { cron }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the agent evaluation (Redis unreachable?)'));
+  await scheduleAgentEvaluation(queues.agentEvaluation, { cron, tz: o.timeZone }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the agent evaluation (Redis unreachable?)'));
   await scheduleCustomerValue(queues.customerValue, { cron: o.customerValueCron }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the customer value run (Redis unreachable?)'));
   await scheduleRecommendationTraining(queues.recommendationTraining, { cron: o.recommendationsCron }).catch((err: unknown) =>
     o.log.warn({ err }, 'could not schedule the recommendation training (Redis unreachable?)'),
@@ -128,7 +131,7 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
     o.log.warn({ err }, 'could not compute customer value at start'),
   );
   relay.start();
-  o.log.info({ queues: Object.values(queues).map((q) => q.name), evaluationCron: cron }, 'workers started');
+  o.log.info({ queues: Object.values(queues).map((q) => q.name), evaluationCron: cron, timeZone: o.timeZone ?? 'UTC' }, 'workers started');
   let closing: Promise<void> | undefined;
   return {
     queues,

@@ -142,28 +142,78 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
   }
 
   const attributeKey = z.string().regex(/^[a-z][a-z0-9_]{0,59}$/, 'lower-case letters, digits and _');
+  const attributeDefinition = z
+    .object({ key: z.string(), type: z.enum(ATTRIBUTE_TYPES), label: z.string().nullable(), description: z.string().nullable() })
+    .meta({ id: 'CustomerAttribute' });
   api.add({
     method: 'get',
     path: '/api/customer-attributes',
     tag: 'customers',
     summary: 'The declared custom attributes and their types',
     access: 'signedIn',
-    response: z.object({ attributes: z.array(z.object({ key: z.string(), type: z.enum(ATTRIBUTE_TYPES), label: z.string().nullable() })) }),
+    response: z.object({ attributes: z.array(attributeDefinition) }),
     handler: async () => ({ attributes: await deps.profiles.declared() }),
+  });
+
+  api.add({
+    method: 'get',
+    path: '/api/customer-attributes/usage',
+    tag: 'customers',
+    summary: 'How many customer profiles hold a value of each declared attribute (admin; reads every profile)',
+    access: ['admin'],
+    response: z.object({ usage: z.array(z.object({ key: z.string(), profiles: z.number().int() })) }),
+    handler: async () => ({ usage: [...(await deps.profiles.usage())].map(([key, profiles]) => ({ key, profiles })) }),
   });
 
   api.add({
     method: 'put',
     path: '/api/customer-attributes/:key',
     tag: 'customers',
-    summary: 'Declare a custom attribute (admin): values written to profiles must have its type',
+    summary: 'Declare a custom attribute, or replace its label and description (admin): values written to profiles must have its type',
+    description: 'The type of a declared attribute can change only while no profile holds a value for it (else 409 `attribute_in_use`).',
     access: ['admin'],
     params: z.object({ key: attributeKey }),
-    body: z.strictObject({ type: z.enum(ATTRIBUTE_TYPES), label: z.string().trim().min(1).max(120).optional() }),
+    body: z.strictObject({
+      type: z.enum(ATTRIBUTE_TYPES),
+      label: z.string().trim().min(1).max(120).optional(),
+      description: z.string().trim().min(1).max(500).optional().describe('what it means and how to fill it in, shown to agents'),
+    }),
     status: 204,
+    errors: [409],
     handler: async ({ params, body }) => {
-      await deps.profiles.declareAttribute(params.key, body.type, body.label);
+      await deps.profiles.declareAttribute(params.key, body.type, body.label, body.description).catch(domainError);
     },
+  });
+
+  api.add({
+    method: 'patch',
+    path: '/api/customer-attributes/:key',
+    tag: 'customers',
+    summary: 'Change the label or description of a declared attribute (admin; null clears one); its key, type and stored values stay',
+    access: ['admin'],
+    params: z.object({ key: attributeKey }),
+    body: z
+      .strictObject({
+        label: z.string().trim().min(1).max(120).nullable().optional(),
+        description: z.string().trim().min(1).max(500).nullable().optional(),
+      })
+      .refine((b) => Object.keys(b).length > 0, 'nothing to change'),
+    errors: [404],
+    response: attributeDefinition,
+    handler: async ({ params, body }) => deps.profiles.describeAttribute(params.key, body).catch(domainError),
+  });
+
+  api.add({
+    method: 'delete',
+    path: '/api/customer-attributes/:key',
+    tag: 'customers',
+    summary: 'Delete a custom attribute and every stored value of it (admin)',
+    description: 'In one transaction: the declaration goes and each profile holding a value loses it; `removedFrom` counts those profiles. Not undoable.',
+    access: ['admin'],
+    params: z.object({ key: attributeKey }),
+    errors: [404],
+    response: z.object({ key: z.string(), removedFrom: z.number().int().describe('profiles whose value was removed') }),
+    handler: async ({ params }) => ({ key: params.key, ...(await deps.profiles.deleteAttribute(params.key).catch(domainError)) }),
   });
 
   api.add({

@@ -11,6 +11,7 @@ import type { SessionService } from '../../crm/users';
 import type { ModelPin, ModelVersion, RecommendationModelAdmin } from '../../crm/recommendations';
 import type { AgentEvaluationService, Period } from '../../crm/scores';
 import { rankingCsv, type SupportReports } from '../../crm/reports';
+import { lastDays, localDay } from '../../crm/calendar';
 import { periodFor, type EvaluationGranularity } from '../../workers/agentEvaluationJob';
 import { HttpError, notFound } from '../errors';
 import type { ApiRegistry } from './registry';
@@ -26,7 +27,7 @@ import {
   explainSchema,
   modelsSchema,
   modelVersionParams,
-  periodQuery,
+  periodQueryIn,
   periodsSchema,
   queueHealthQuery,
   queueHealthSchema,
@@ -35,7 +36,7 @@ import {
   teamTrendQuery,
   teamTrendSchema,
   trainNowResponseSchema,
-  trendQuery,
+  trendQueryIn,
   unpinModelResponseSchema,
   volumeSchema,
 } from './dashboardSchemas';
@@ -53,13 +54,6 @@ export interface DashboardDeps {
   clock?: () => Date;
 }
 
-const DAY_MS = 86_400_000;
-
-/** The last `days` UTC days, today included. */
-function lastDays(now: Date, days: number): Period {
-  const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) + DAY_MS;
-  return { start: new Date(end - days * DAY_MS), end: new Date(end) };
-}
 
 function modelPinOut(p: ModelPin) {
   return { versionId: p.versionId, pinnedAt: p.pinnedAt.toISOString(), pinnedBy: p.pinnedBy };
@@ -93,6 +87,10 @@ export function dashboardRoutes(deps: DashboardDeps): (api: ApiRegistry) => void
   const access = DASHBOARD_ROLES;
   const tag = 'dashboard';
   const page: Router = dashboardStatic(deps.sessions);
+  // Days, weeks and months are the support team's (SUPPORT_TIME_ZONE), as the reports count them.
+  const timeZone = deps.reports.timeZone;
+  const periodQuery = periodQueryIn(timeZone);
+  const trendQuery = trendQueryIn(timeZone);
 
   return (api) => {
     api.router.use(page);
@@ -100,10 +98,10 @@ export function dashboardRoutes(deps: DashboardDeps): (api: ApiRegistry) => void
       method: 'get',
       path: '/api/dashboard/periods',
       tag,
-      summary: 'Evaluated score periods, latest first (for the period picker)',
+      summary: 'Evaluated score periods, latest first (for the period picker), and the time zone their days are in',
       access,
       response: periodsSchema,
-      handler: async () => ({ periods: await deps.reports.scorePeriods() }),
+      handler: async () => ({ timeZone, periods: await deps.reports.scorePeriods() }),
     });
     api.add({
       method: 'get',
@@ -126,7 +124,7 @@ export function dashboardRoutes(deps: DashboardDeps): (api: ApiRegistry) => void
       produces: 'text/csv',
       handler: async ({ query, res }) => {
         const ranking = await deps.reports.ranking(given(query));
-        const name = ranking.period ? `agent-ranking-${ranking.period.start.toISOString().slice(0, 10)}_${ranking.period.end.toISOString().slice(0, 10)}.csv` : 'agent-ranking.csv';
+        const name = ranking.period ? `agent-ranking-${localDay(ranking.period.start, timeZone)}_${localDay(ranking.period.end, timeZone)}.csv` : 'agent-ranking.csv';
         res.setHeader('Cache-Control', 'no-store');
         res.setHeader('Content-Disposition', `attachment; filename="${name}"`);
         res.type('text/csv; charset=utf-8').send(rankingCsv(ranking));
@@ -201,33 +199,33 @@ export function dashboardRoutes(deps: DashboardDeps): (api: ApiRegistry) => void
       access,
       query: trendQuery,
       response: csatSchema,
-      handler: async ({ query }) => deps.reports.csatDistribution(given(query) ?? lastDays(clock(), query.days)),
+      handler: async ({ query }) => deps.reports.csatDistribution(given(query) ?? lastDays(clock(), query.days, timeZone)),
     });
     api.add({
       method: 'get',
       path: '/api/dashboard/sentiment',
       tag,
-      summary: "Per UTC day: resolved conversations' first and last customer sentiment and the mean change",
+      summary: "Per day (in the support time zone): resolved conversations' first and last customer sentiment and the mean change",
       access,
       query: trendQuery,
       response: sentimentSchema,
-      handler: async ({ query }) => deps.reports.sentimentTrend(given(query) ?? lastDays(clock(), query.days)),
+      handler: async ({ query }) => deps.reports.sentimentTrend(given(query) ?? lastDays(clock(), query.days, timeZone)),
     });
     api.add({
       method: 'get',
       path: '/api/dashboard/volume',
       tag,
-      summary: 'Per UTC day: tickets created and resolved',
+      summary: 'Per day (in the support time zone): tickets created and resolved',
       access,
       query: trendQuery,
       response: volumeSchema,
-      handler: async ({ query }) => deps.reports.volumeTrend(given(query) ?? lastDays(clock(), query.days)),
+      handler: async ({ query }) => deps.reports.volumeTrend(given(query) ?? lastDays(clock(), query.days, timeZone)),
     });
     api.add({
       method: 'post',
       path: '/api/dashboard/evaluate',
       tag,
-      summary: 'Evaluate agents now: queues the agent-evaluation job for a period (default: the previous UTC day)',
+      summary: 'Evaluate agents now: queues the agent-evaluation job for a period (default: the previous day in the support time zone)',
       description: 'Idempotent per period: the job id names the period, and the evaluation replaces the period\'s scores.',
       access,
       body: evaluateBody,
@@ -236,7 +234,7 @@ export function dashboardRoutes(deps: DashboardDeps): (api: ApiRegistry) => void
       response: evaluateResponseSchema,
       handler: async ({ body }) => {
         if (!deps.requestEvaluation) throw new HttpError(501, 'evaluation_unavailable', 'the job queue is not available in this deployment');
-        const period = body.start && body.end ? { start: new Date(body.start), end: new Date(body.end) } : periodFor({ granularity: body.granularity }, clock());
+        const period = body.start && body.end ? { start: new Date(body.start), end: new Date(body.end) } : periodFor({ granularity: body.granularity }, clock(), timeZone);
         const jobId = await deps.requestEvaluation({ granularity: body.granularity, period });
         return { jobId, period };
       },

@@ -1,39 +1,43 @@
 /** Request and response schemas of the supervisor dashboard API (zod 4); they also build its OpenAPI entries. */
 import { z } from 'zod';
+import { startOfDay } from '../../crm/calendar';
 import { COMPONENT_KEYS } from '../../crm/scores';
 
-/** An instant (`2026-11-30T00:00:00Z`) or a UTC day (`2026-11-30`, meaning its midnight). */
-const instant = z
-  .union([z.iso.datetime({ offset: true }), z.iso.date()])
-  .transform((s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s))
-  .describe('ISO instant or UTC day (YYYY-MM-DD)');
+/** An instant (`2026-11-30T00:00:00Z`) or a day (`2026-11-30`, meaning its midnight in the support team's zone). */
+const instantIn = (timeZone: string) =>
+  z
+    .union([z.iso.datetime({ offset: true }), z.iso.date()])
+    .transform((s) => (s.length === 10 ? startOfDay(s, timeZone) : new Date(s)))
+    .describe(`ISO instant, or a day (YYYY-MM-DD) meaning its midnight in ${timeZone}`);
 
 type MaybePeriod = { start?: Date; end?: Date };
 const bothOrNeither = (q: MaybePeriod) => (q.start === undefined) === (q.end === undefined);
 const endAfterStart = (q: MaybePeriod) => !q.start || !q.end || q.end.getTime() > q.start.getTime();
 
 /** Both ends or neither; the end after the start. */
-const withPeriod = <T extends z.ZodRawShape>(shape: T) =>
+const withPeriod = <T extends z.ZodRawShape>(timeZone: string, shape: T) =>
   z
-    .strictObject({ start: instant.optional(), end: instant.optional(), ...shape })
+    .strictObject({ start: instantIn(timeZone).optional(), end: instantIn(timeZone).optional(), ...shape })
     .refine((q) => bothOrNeither(q as MaybePeriod), { message: 'give both start and end, or neither', path: ['end'] })
     .refine((q) => endAfterStart(q as MaybePeriod), { message: 'end must be after start', path: ['end'] });
 
-export const periodQuery = withPeriod({});
-export const trendQuery = withPeriod({
-  days: z.coerce.number().int().min(1).max(366).default(28).describe('without start/end: the last N UTC days, today included'),
-});
+/** The period parameters: their days are read in the support team's zone (config SUPPORT_TIME_ZONE). */
+export const periodQueryIn = (timeZone: string) => withPeriod(timeZone, {});
+export const trendQueryIn = (timeZone: string) =>
+  withPeriod(timeZone, {
+    days: z.coerce.number().int().min(1).max(366).default(28).describe(`without start/end: the last N days in ${timeZone}, today included`),
+  });
 export const agentParams = z.object({ id: z.uuid().describe('agent (user) id') });
 export const agentTrendQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(400).default(90),
-  kind: z.enum(['day', 'week', 'custom']).optional().describe('only evaluations of this length'),
+  kind: z.enum(['day', 'week', 'month', 'custom']).optional().describe('only evaluations of this kind (a day, ISO week or month in the support time zone)'),
 });
 export const queueHealthQuery = z.strictObject({
   horizonMinutes: z.coerce.number().int().min(1).max(7 * 24 * 60).default(30).describe('an open ticket due within this many minutes is at risk'),
 });
 export const evaluateBody = z
   .strictObject({
-    granularity: z.enum(['day', 'week']).default('day').describe('without start/end: the previous UTC day or ISO week'),
+    granularity: z.enum(['day', 'week', 'month']).default('day').describe('without start/end: the previous day, ISO week (Monday to Monday) or month in the support time zone'),
     start: z.iso.datetime({ offset: true }).optional(),
     end: z.iso.datetime({ offset: true }).optional(),
   })
@@ -75,7 +79,10 @@ export const rankingSchema = z.object({
       .meta({ id: 'RankedAgent' }),
   ),
 });
-export const periodsSchema = z.object({ periods: z.array(z.object({ start: z.iso.datetime(), end: z.iso.datetime(), agents: z.number().int(), kind: z.enum(['day', 'week', 'custom']) })) });
+export const periodsSchema = z.object({
+  timeZone: z.string().describe('the support team\'s IANA time zone (SUPPORT_TIME_ZONE): days, weeks and months are in it; show times in it'),
+  periods: z.array(z.object({ start: z.iso.datetime(), end: z.iso.datetime(), agents: z.number().int(), kind: z.enum(['day', 'week', 'month', 'custom']) })),
+});
 export const agentTrendSchema = z.object({
   agent: z.object({ agentId: z.uuid(), displayName: z.string(), email: z.string().nullable() }),
   points: z.array(z.object({ period, composite: nullableNumber, components: z.array(component), figures })),

@@ -122,9 +122,10 @@ export const recommendedProductSchema = z
     priceMinor: z.number().int().describe('price in minor units of `currency`'),
     currency: z.string(),
     category: z.string().nullable(),
-    source: z.enum(['personalized', 'similar', 'same-category', 'popular']),
-    explanation: z.string().describe('e.g. "Because you bought Gooseneck kettle", "Popular in tea", "Popular right now"'),
+    source: z.enum(['personalized', 'similar', 'same-category', 'popular', 'stated-preference']).describe('stated-preference: the customer told the bot they like it (`liked`)'),
+    explanation: z.string().describe('e.g. "Because you bought Gooseneck kettle", "Because you said you like tea", "Popular in tea", "Popular right now"'),
     because: z.object({ sku: z.string(), name: z.string(), kind: z.enum(['bought', 'looked_at']) }).optional(),
+    liked: z.object({ term: z.string().describe("the customer's own word for what they like") }).optional(),
   })
   .meta({ id: 'RecommendedProduct' });
 
@@ -175,7 +176,7 @@ export const customerPanelSchema = z
     learned: learnedProfileResponseSchema.nullable().describe('what the bot learned from their messages; null before the first one'),
     recommendations: z
       .object({ versionId: z.string().nullable().describe('model version that answered; null: no model yet'), items: z.array(recommendedProductSchema) })
-      .describe('what the bot would recommend to this customer now (already bought and inactive products left out)'),
+      .describe('what the bot would recommend to this customer now (already bought, disliked and inactive products left out; stated likes first)'),
   })
   .meta({ id: 'CustomerPanel' });
 

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db';
 import { jsonParam, queryRows } from '../commerce/rows';
-import { CrmError } from '../errors';
+import { CrmError, NotFoundError } from '../errors';
 import { ATTRIBUTE_TYPES, customerAttributeDefinitions, customerProfiles, type AttributeType, type ConsentFlag } from '../schema';
 import type { WriteOutcome } from '../commerce/store';
 
@@ -30,6 +30,20 @@ export class AttributeError extends CrmError {
   constructor(message: string) {
     super(message, 'invalid_attribute');
   }
+}
+
+/** A change that would leave stored values without a matching declaration (a type change while profiles hold values). */
+export class AttributeInUseError extends CrmError {
+  constructor(message: string) {
+    super(message, 'attribute_in_use');
+  }
+}
+
+export interface AttributeDefinition {
+  key: string;
+  type: AttributeType;
+  label: string | null;
+  description: string | null;
 }
 
 /** Whether a value has the declared type (dates: ISO 8601 strings). */
@@ -117,18 +131,79 @@ export function sameProfile(a: CustomerProfile, b: CustomerProfile): boolean {
 export class ProfileStore {
   constructor(private readonly db: Db) {}
 
-  async declareAttribute(key: string, type: AttributeType, label?: string): Promise<void> {
+  /**
+   * Declares an attribute, or replaces the label and description of a declared one. Its type may change
+   * only while no profile holds a value for it: stored values would no longer have the declared type.
+   */
+  async declareAttribute(key: string, type: AttributeType, label?: string, description?: string): Promise<void> {
     if (!ATTRIBUTE_TYPES.includes(type)) throw new AttributeError(`unknown attribute type ${type}`);
-    await this.db
-      .insert(customerAttributeDefinitions)
-      .values({ key, type, label: label ?? null })
-      .onConflictDoUpdate({ target: customerAttributeDefinitions.key, set: { type, label: label ?? null } });
+    await this.db.transaction(async (tx) => {
+      const [current] = await queryRows<{ type: AttributeType }>(tx, sql`select type from customer_attribute_definitions where key = ${key} for update`);
+      if (current && current.type !== type) {
+        // Profile writers are held back while we count, so no value of the old type slips in.
+        await tx.execute(sql`lock table customer_profiles in exclusive mode`);
+        const holding = await this.profilesHolding(key, tx);
+        if (holding > 0) {
+          throw new AttributeInUseError(`attribute ${key} holds values in ${holding} profile${holding === 1 ? '' : 's'}: its type cannot change from ${current.type} to ${type} (delete it first, or declare a new key)`);
+        }
+      }
+      await tx
+        .insert(customerAttributeDefinitions)
+        .values({ key, type, label: label ?? null, description: description ?? null })
+        .onConflictDoUpdate({ target: customerAttributeDefinitions.key, set: { type, label: label ?? null, description: description ?? null } });
+    });
   }
 
-  /** The declared attributes with their labels, by key. */
-  async declared(): Promise<Array<{ key: string; type: AttributeType; label: string | null }>> {
+  /** Changes what agents read of a declared attribute (null clears); its key and type stay. Throws NotFoundError when it is not declared. */
+  async describeAttribute(key: string, change: { label?: string | null; description?: string | null }): Promise<AttributeDefinition> {
+    const set: { label?: string | null; description?: string | null } = {};
+    if (change.label !== undefined) set.label = change.label;
+    if (change.description !== undefined) set.description = change.description;
+    const [row] = Object.keys(set).length
+      ? await this.db.update(customerAttributeDefinitions).set(set).where(eq(customerAttributeDefinitions.key, key)).returning()
+      : await this.db.select().from(customerAttributeDefinitions).where(eq(customerAttributeDefinitions.key, key));
+    if (!row) throw new NotFoundError(`attribute ${key}`);
+    return { key: row.key, type: row.type, label: row.label, description: row.description };
+  }
+
+  /**
+   * Removes a declaration and every stored value of it, in one transaction; returns how many profiles
+   * lost their value. Profile writers wait for it, so none writes a value of the key it removes.
+   */
+  async deleteAttribute(key: string): Promise<{ removedFrom: number }> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(sql`lock table customer_profiles in exclusive mode`);
+      const deleted = await tx.delete(customerAttributeDefinitions).where(eq(customerAttributeDefinitions.key, key)).returning({ key: customerAttributeDefinitions.key });
+      if (deleted.length === 0) throw new NotFoundError(`attribute ${key}`);
+      const stripped = await queryRows<{ customer_id: string }>(
+        tx,
+        sql`update customer_profiles set attributes = attributes - ${key}::text, updated_at = now() where attributes ? ${key}::text returning customer_id::text`,
+      );
+      return { removedFrom: stripped.length };
+    });
+  }
+
+  /** The declared attributes with their labels and descriptions, by key. */
+  async declared(): Promise<AttributeDefinition[]> {
     const rows = await this.db.select().from(customerAttributeDefinitions).orderBy(customerAttributeDefinitions.key);
-    return rows.map((r) => ({ key: r.key, type: r.type, label: r.label }));
+    return rows.map((r) => ({ key: r.key, type: r.type, label: r.label, description: r.description }));
+  }
+
+  /** How many profiles hold a value, per declared attribute (0 for none): one pass over the profiles. */
+  async usage(): Promise<Map<string, number>> {
+    const rows = await queryRows<{ key: string; profiles: number }>(
+      this.db,
+      sql`select d.key, count(p.customer_id)::int as profiles
+            from customer_attribute_definitions d
+            left join (select customer_id, jsonb_object_keys(attributes) as key from customer_profiles) p on p.key = d.key
+           group by d.key order by d.key`,
+    );
+    return new Map(rows.map((r) => [r.key, r.profiles]));
+  }
+
+  private async profilesHolding(key: string, db: DbOrTx): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from customer_profiles where attributes ? ${key}::text`);
+    return row.n;
   }
 
   async definitions(db: DbOrTx = this.db): Promise<Map<string, AttributeType>> {

@@ -9,6 +9,7 @@ export { DEFAULT_EASE_PARAMS, type EaseParams } from './ease';
 export { DEFAULT_ITEM_KNN_PARAMS, type ItemKnnParams } from './itemKnn';
 export { DEFAULT_ALS_PARAMS, type AlsParams } from './als';
 export { diversifyGreedy, type DiversifyOptions } from './diversify';
+export { recommendWithPreferences, dislikedItems, likeMatching, type PreferenceRecommendOptions, type PreferenceSource, type PreferredRecommendation, type StatedPreferences, type StatedTaste } from './statedPreferences';
 export { invertSpd, choleskyInPlace } from './linalg';
 export type {
   AlgorithmName, CatalogItem, EventKind, EventWeights, Interaction, ModelInfo, Recommendation, RecommendationSource,

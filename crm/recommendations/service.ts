@@ -7,11 +7,13 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { queryRows } from '../commerce/rows';
+import { LearnedProfileStore } from '../identity/learnedProfiles';
 import type { RedisModelActivations } from './activations';
 import { deserializeRecommender } from './snapshot';
 import { RecommendationModelStore } from './store';
+import { recommendWithPreferences, type PreferenceSource, type StatedPreferences } from './statedPreferences';
 import { RecommendationTrainer, requestTrainingInOutbox } from './training';
-import type { AlgorithmName, Recommender, RecommendationSource } from './types';
+import type { AlgorithmName, Recommender } from './types';
 
 /** One recommended product as chat and console show it. */
 export interface ProductCard {
@@ -20,11 +22,13 @@ export interface ProductCard {
   priceMinor: number;
   currency: string;
   category: string | null;
-  source: RecommendationSource;
-  /** English sentence, e.g. "Because you bought Gooseneck kettle", "Popular in tea", "Popular right now". */
+  source: PreferenceSource;
+  /** English sentence, e.g. "Because you bought Gooseneck kettle", "Because you said you like tea", "Popular in tea", "Popular right now". */
   explanation: string;
   /** The product that led to it (personalized results). */
   because?: { sku: string; name: string; kind: 'bought' | 'looked_at' };
+  /** The stated like it matches, in the customer's words (source 'stated-preference'). */
+  liked?: { term: string };
 }
 
 export interface ServedRecommendations {
@@ -45,6 +49,8 @@ export interface RecommendationServiceOptions {
    * 500; 0 = never); above it, training is requested from the workers through the outbox.
    */
   autoTrainMaxProducts?: number;
+  /** What the customer told the bot (likes, dislikes), read by `recommendFor`; default: the learned profiles in `db`. */
+  preferences?: Pick<LearnedProfileStore, 'get'>;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -59,12 +65,15 @@ interface ProductRow {
 interface Loaded {
   model: Recommender;
   products: Map<string, ProductRow>;
+  /** sku → category of every product, for stated preferences. */
+  categories: Map<string, string | null>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class RecommendationService {
   private readonly store: RecommendationModelStore;
+  private readonly preferences: Pick<LearnedProfileStore, 'get'>;
   private current: Loaded | null = null;
   private reloading: Promise<boolean> | null = null;
   private pollTimer?: NodeJS.Timeout;
@@ -73,6 +82,7 @@ export class RecommendationService {
 
   constructor(private readonly o: RecommendationServiceOptions) {
     this.store = o.store ?? new RecommendationModelStore(o.db);
+    this.preferences = o.preferences ?? new LearnedProfileStore(o.db);
   }
 
   /** The version served now (null before a model exists). */
@@ -138,21 +148,35 @@ export class RecommendationService {
   /**
    * From memory only: active products, none of the customer's purchases known to the model nor the
    * `exclude` list nor `purchased` (what the customer bought, known to the caller), fallbacks (same
-   * category, then popular) for new customers and short lists.
+   * category, then popular) for new customers and short lists. Stated `preferences` leave out what the
+   * customer dislikes and put what they like first (statedPreferences.ts); `category` keeps to one
+   * category of the catalogue (ignored when the catalogue has no such category).
    */
-  forCustomer(customerId: string | null, o: { k?: number; exclude?: Iterable<string>; purchased?: readonly string[] } = {}): ServedRecommendations {
+  forCustomer(
+    customerId: string | null,
+    o: { k?: number; exclude?: Iterable<string>; purchased?: readonly string[]; preferences?: StatedPreferences | null; category?: string } = {},
+  ): ServedRecommendations {
     const loaded = this.current;
     if (!loaded) return { cards: [], versionId: null, known: false };
-    const { model, products } = loaded;
+    const { model, products, categories } = loaded;
     const k = o.k ?? 5;
     const known = customerId !== null && model.historyOf(customerId).length > 0;
     // A customer the model has not seen (first order after training) is served from their own purchases.
     const query = known || !o.purchased?.length ? (customerId ?? '') : o.purchased;
-    const recs = model.recommend(query, { k, exclude: [...(o.exclude ?? []), ...(o.purchased ?? [])], isActive: (sku) => products.get(sku)?.active === true });
+    const category = o.category !== undefined && [...categories.values()].includes(o.category) ? o.category : undefined;
+    const recs = recommendWithPreferences(model, query, {
+      k,
+      exclude: [...(o.exclude ?? []), ...(o.purchased ?? [])],
+      isActive: (sku) => products.get(sku)?.active === true,
+      preferences: o.preferences,
+      catalogue: categories,
+      category,
+    });
     const cards: ProductCard[] = [];
     for (const r of recs) {
       const p = products.get(r.itemId)!;
       const card: ProductCard = { sku: r.itemId, name: p.name, priceMinor: p.priceMinor, currency: p.currency, category: p.category, source: r.source, explanation: r.explanation };
+      if (r.likedTerm !== undefined) card.liked = { term: r.likedTerm };
       if (r.becauseItemId) {
         const b = products.get(r.becauseItemId);
         card.because = { sku: r.becauseItemId, name: b?.name ?? r.becauseItemId, kind: r.becauseKind ?? 'bought' };
@@ -164,13 +188,16 @@ export class RecommendationService {
   }
 
   /**
-   * For a customer by id: also leaves out what they bought after the model was trained (one indexed
-   * query), so "already bought" holds between trainings too.
+   * For a customer by id, what the chat and the console's customer panel both show: also leaves out
+   * what they bought after the model was trained (one indexed query), so "already bought" holds
+   * between trainings too, and applies what they told the bot (their learned profile's likes and
+   * dislikes). `category`: only that category (the preference dialog's button).
    */
-  async recommendFor(customerId: string | null, o: { k?: number } = {}): Promise<ServedRecommendations> {
+  async recommendFor(customerId: string | null, o: { k?: number; category?: string } = {}): Promise<ServedRecommendations> {
     if (!this.current) return { cards: [], versionId: null, known: false };
-    const purchased = customerId ? await this.purchasedSkus(customerId) : [];
-    return this.forCustomer(customerId, { k: o.k, purchased });
+    const [purchased, profile] = customerId ? await Promise.all([this.purchasedSkus(customerId), this.preferences.get(customerId)]) : [[], null];
+    const preferences = profile && { likes: profile.likes, dislikes: profile.dislikes };
+    return this.forCustomer(customerId, { k: o.k, purchased, preferences, category: o.category });
   }
 
   /** SKUs the customer ordered (any order not cancelled) or has purchase events for. */
@@ -190,16 +217,16 @@ export class RecommendationService {
   private async doReload(): Promise<boolean> {
     const activeId = await this.store.activeVersionId();
     if (activeId === null) return this.current !== null;
-    const products = await this.loadProducts();
+    const catalogue = await this.loadProducts();
     if (activeId === this.versionId && this.current) {
-      this.current = { model: this.current.model, products };
+      this.current = { model: this.current.model, ...catalogue };
       return true;
     }
     const stored = await this.store.loadActive();
     if (!stored) return this.current !== null;
     const started = performance.now();
     const model = deserializeRecommender(stored.snapshot);
-    this.current = { model, products };
+    this.current = { model, ...catalogue };
     const ready = this.waiters.filter((w) => w.versionId === model.info.versionId);
     this.waiters = this.waiters.filter((w) => w.versionId !== model.info.versionId);
     for (const w of ready) w.resolve();
@@ -207,11 +234,14 @@ export class RecommendationService {
     return true;
   }
 
-  private async loadProducts(): Promise<Map<string, ProductRow>> {
+  private async loadProducts(): Promise<Pick<Loaded, 'products' | 'categories'>> {
     const rows = await queryRows<{ sku: string; name: string; price_minor: number; currency: string; category: string | null; active: boolean }>(
       this.o.db,
       sql`select sku, name, price_minor, currency, category, active from products`,
     );
-    return new Map(rows.map((r) => [r.sku, { name: r.name, priceMinor: Number(r.price_minor), currency: r.currency, category: r.category, active: r.active }]));
+    return {
+      products: new Map(rows.map((r) => [r.sku, { name: r.name, priceMinor: Number(r.price_minor), currency: r.currency, category: r.category, active: r.active }])),
+      categories: new Map(rows.map((r) => [r.sku, r.category])),
+    };
   }
 }

@@ -17,6 +17,7 @@ import { customers, ticketEvents, tickets, type TicketPriority } from '../schema
 import { slaDueTimes, type RoutingConfig } from '../support';
 import type { AgentEvaluationService } from '../scores';
 import { seededRandom } from '../random';
+import { addDays, dayPeriod, DEFAULT_TIME_ZONE, localDay } from '../calendar';
 
 export interface DemoActivityResult {
   tickets: number;
@@ -66,10 +67,16 @@ const rng = seededRandom;
 
 const S = 1000;
 const M = 60_000;
-const DAY = 86_400_000;
 
 export async function seedDemoActivity(
-  o: { db: Db; scores: Pick<AgentEvaluationService, 'evaluate'>; routing: RoutingConfig; agents: Array<{ userId: string; email: string }> },
+  o: {
+    db: Db;
+    scores: Pick<AgentEvaluationService, 'evaluate'>;
+    routing: RoutingConfig;
+    agents: Array<{ userId: string; email: string }>;
+    /** The support team's zone: the demo's working hours and daily scores are its local days. Default UTC. */
+    timeZone?: string;
+  },
   now = new Date(),
   days = 28,
 ): Promise<DemoActivityResult> {
@@ -94,12 +101,14 @@ export async function seedDemoActivity(
   type TicketRow = typeof tickets.$inferInsert;
   type EventRow = Omit<typeof ticketEvents.$inferInsert, 'ticketId'>;
   const planned: Array<{ ticket: TicketRow; events: EventRow[] }> = [];
-  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  const firstDay = today - days * DAY;
+  const timeZone = o.timeZone ?? DEFAULT_TIME_ZONE;
+  const today = localDay(now, timeZone);
+  // The `days` local days before today, as the nightly job evaluates them (23 to 25 hours each).
+  const demoDays = Array.from({ length: days }, (_, d) => dayPeriod(addDays(today, d - days), timeZone));
   let seq = 0;
 
   for (let d = 0; d < days; d++) {
-    const dayStart = firstDay + d * DAY;
+    const dayStart = demoDays[d].start.getTime();
     for (const s of styles) {
       const better = 1 - s.improves * (d - days / 2); // >1 early, <1 late for an improving agent
       const count = Math.round(between(s.perDay));
@@ -192,6 +201,6 @@ export async function seedDemoActivity(
     }
   });
   // Daily scores for each day, as the nightly job would have stored them (ratings counted as of now).
-  for (let d = 0; d < days; d++) await o.scores.evaluate({ start: new Date(firstDay + d * DAY), end: new Date(firstDay + (d + 1) * DAY) }, { asOf: now });
+  for (const day of demoDays) await o.scores.evaluate(day, { asOf: now });
   return { tickets: planned.length, events: eventCount, days };
 }

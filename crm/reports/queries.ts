@@ -137,12 +137,13 @@ export async function csatRequestRows(db: DbOrTx, period: Period, asOf: Date): P
 }
 
 /**
- * Per UTC day: tickets whose last resolution in the period fell on it, and the customers' sentiment
+ * Per local day in `timeZone` (an IANA name, passed as a parameter): tickets whose last resolution in
+ * the period fell on it, and the customers' sentiment
  * over those conversations: first and last customer message with a numeric sentiment up to that
  * resolution (ordered by time, then event id), their means, and the mean change over conversations
  * with two or more such messages (as crm/scores counts the sentiment change).
  */
-export async function sentimentDayRows(db: DbOrTx, period: Period): Promise<SentimentDay[]> {
+export async function sentimentDayRows(db: DbOrTx, period: Period, timeZone: string): Promise<SentimentDay[]> {
   const result = await db.execute(sql`
     with res as (
       select e.ticket_id, max(e.at) as resolved_at
@@ -159,7 +160,7 @@ export async function sentimentDayRows(db: DbOrTx, period: Period): Promise<Sent
         and jsonb_typeof(m.data->'sentiment') = 'number' and m.at <= r.resolved_at
       group by 1, 2
     )
-    select to_char(resolved_at at time zone 'UTC', 'YYYY-MM-DD') as day,
+    select to_char(resolved_at at time zone ${timeZone}, 'YYYY-MM-DD') as day,
       count(*)::int as resolved,
       count(*) filter (where n >= 1)::int as conversations,
       avg(first_s)::float8 as first_mean,
@@ -181,16 +182,16 @@ export async function sentimentDayRows(db: DbOrTx, period: Period): Promise<Sent
   }));
 }
 
-/** Per UTC day: tickets created, and distinct tickets with a `resolved` event. */
-export async function volumeDayRows(db: DbOrTx, period: Period): Promise<VolumeDay[]> {
+/** Per local day in `timeZone`: tickets created, and distinct tickets with a `resolved` event. */
+export async function volumeDayRows(db: DbOrTx, period: Period, timeZone: string): Promise<VolumeDay[]> {
   const result = await db.execute(sql`
     with created as (
-      select to_char(t.created_at at time zone 'UTC', 'YYYY-MM-DD') as day, count(*)::int as n
+      select to_char(t.created_at at time zone ${timeZone}, 'YYYY-MM-DD') as day, count(*)::int as n
       from tickets t where t.created_at >= ${ts(period.start)} and t.created_at < ${ts(period.end)}
       group by 1
     ),
     resolved as (
-      select to_char(e.at at time zone 'UTC', 'YYYY-MM-DD') as day, count(distinct e.ticket_id)::int as n
+      select to_char(e.at at time zone ${timeZone}, 'YYYY-MM-DD') as day, count(distinct e.ticket_id)::int as n
       from ticket_events e where e.type = 'resolved' and e.at >= ${ts(period.start)} and e.at < ${ts(period.end)}
       group by 1
     )
@@ -219,17 +220,27 @@ export async function agentPeople(db: DbOrTx): Promise<Map<string, { displayName
   return new Map(rowsOf<Record<string, unknown>>(result).map((r) => [String(r.user_id), { displayName: String(r.display_name), email: (r.email as string | null) ?? null }]));
 }
 
-/** Composites of every agent over the last `limit` stored periods of one length (oldest first). */
-export async function scoreTrendRows(db: DbOrTx, lengthMs: number, limit: number): Promise<Array<{ agentId: string; start: Date; end: Date; composite: number | null }>> {
+/** Distinct stored periods lasting between `minMs` and `maxMs` (inclusive), latest end first. */
+export async function storedPeriodsOfLength(db: DbOrTx, minMs: number, maxMs: number): Promise<Period[]> {
   const result = await db.execute(sql`
-    with periods as (
-      select distinct period_start, period_end from agent_scores
-      where extract(epoch from (period_end - period_start)) * 1000 = ${lengthMs}
-      order by period_end desc, period_start desc
-      limit ${limit}
-    )
+    select distinct period_start, period_end from agent_scores
+    where extract(epoch from (period_end - period_start)) * 1000 between ${minMs} and ${maxMs}
+    order by period_end desc, period_start desc
+  `);
+  return rowsOf<Record<string, unknown>>(result).map((r) => ({ start: new Date(r.period_start as string), end: new Date(r.period_end as string) }));
+}
+
+/** Composites of every agent over exactly these stored periods (oldest first). */
+export async function scoreTrendRows(db: DbOrTx, periods: Period[]): Promise<Array<{ agentId: string; start: Date; end: Date; composite: number | null }>> {
+  if (!periods.length) return [];
+  const wanted = sql.join(
+    periods.map((p) => sql`(${ts(p.start)}, ${ts(p.end)})`),
+    sql`, `,
+  );
+  const result = await db.execute(sql`
     select s.agent_id, s.period_start, s.period_end, s.composite::float8 as composite
-    from agent_scores s join periods p on p.period_start = s.period_start and p.period_end = s.period_end
+    from agent_scores s
+    where (s.period_start, s.period_end) in (${wanted})
     order by s.period_end, s.agent_id
   `);
   return rowsOf<Record<string, unknown>>(result).map((r) => ({ agentId: String(r.agent_id), start: new Date(r.period_start as string), end: new Date(r.period_end as string), composite: numOrNull(r.composite) }));

@@ -5,8 +5,8 @@
 import type { AgentScore } from '../scores';
 import type { TeamScoreTrend, CsatDistribution, CsatSummary, QueueHealth, QueueHealthReport, RankedAgent, RatingCounts, ScorePeriod, SentimentDay, VolumeDay } from './types';
 import type { Period } from '../scores';
+import { calendarKind, daysOf } from '../calendar';
 
-const DAY_MS = 86_400_000;
 
 /** Per-queue ticket counts as the SQL returns them. */
 export interface QueueTicketRow {
@@ -135,30 +135,27 @@ export function shapeCsat(period: Period, ratingRows: CsatRatingRow[], requestRo
   return { period, overall: summarise(overall, requested, responded), agents };
 }
 
-/** The UTC days `YYYY-MM-DD` that a period touches, in order. */
+/** The UTC days `YYYY-MM-DD` that a period touches, in order (`daysOf` in crm/calendar for any zone). */
 export function utcDays(period: Period): string[] {
-  const days: string[] = [];
-  const first = Date.UTC(period.start.getUTCFullYear(), period.start.getUTCMonth(), period.start.getUTCDate());
-  for (let t = first; t < period.end.getTime(); t += DAY_MS) days.push(new Date(t).toISOString().slice(0, 10));
-  return days;
+  return daysOf(period, 'UTC');
 }
 
-/** Every day of the period, with zeros (and null means) on days without rows. */
-export function fillDays<T extends { day: string }>(period: Period, rows: T[], empty: (day: string) => T): T[] {
+/** Every local day (in `timeZone`) of the period, with zeros (and null means) on days without rows. */
+export function fillDays<T extends { day: string }>(period: Period, rows: T[], empty: (day: string) => T, timeZone = 'UTC'): T[] {
   const byDay = new Map(rows.map((r) => [r.day, r]));
-  return utcDays(period).map((d) => byDay.get(d) ?? empty(d));
+  return daysOf(period, timeZone).map((d) => byDay.get(d) ?? empty(d));
 }
 
 export const emptySentimentDay = (day: string): SentimentDay => ({ day, resolved: 0, conversations: 0, firstMean: null, lastMean: null, changeConversations: 0, changeMean: null });
 export const emptyVolumeDay = (day: string): VolumeDay => ({ day, created: 0, resolved: 0 });
 
-/** `day` for a whole UTC day, `week` for seven whole days starting on a UTC midnight, else `custom`. */
-export function periodKind(p: Period): ScorePeriod['kind'] {
-  const len = p.end.getTime() - p.start.getTime();
-  const midnight = p.start.getTime() % DAY_MS === 0;
-  if (midnight && len === DAY_MS) return 'day';
-  if (midnight && len === 7 * DAY_MS) return 'week';
-  return 'custom';
+/**
+ * `day`, `week` (ISO, Monday to Monday) or `month` for a whole calendar period in `timeZone` (so a DST
+ * day of 23 or 25 hours is still a day), else `custom`. A period stored under another zone keeps its
+ * boundaries and reads as `custom`.
+ */
+export function periodKind(p: Period, timeZone = 'UTC'): ScorePeriod['kind'] {
+  return calendarKind(p, timeZone);
 }
 
 /** The ranking lines of stored scores (already ranked by crm/scores), with the agents' names. */

@@ -54,9 +54,9 @@ export interface CsatDistribution {
   agents: Array<CsatSummary & { agentId: string; displayName: string }>;
 }
 
-/** One UTC day of resolved conversations and their customers' sentiment. */
+/** One day (in the support team's time zone) of resolved conversations and their customers' sentiment. */
 export interface SentimentDay {
-  /** `YYYY-MM-DD` (UTC). */
+  /** `YYYY-MM-DD`, a calendar day in the support team's time zone. */
   day: string;
   /** Tickets whose last resolution in the period fell on this day. */
   resolved: number;
@@ -74,7 +74,7 @@ export interface SentimentTrend {
   days: SentimentDay[];
 }
 
-/** Tickets created and resolved per UTC day. */
+/** Tickets created and resolved per day (in the support team's time zone). */
 export interface VolumeDay {
   day: string;
   created: number;
@@ -89,8 +89,8 @@ export interface VolumeTrend {
 /** A stored evaluation period and how many agents it scored. */
 export interface ScorePeriod extends Period {
   agents: number;
-  /** `day`, `week` or `custom`, from its length. */
-  kind: 'day' | 'week' | 'custom';
+  /** `day`, `week` (ISO, from Monday) or `month` when it is exactly one in the support team's time zone, else `custom`. */
+  kind: 'day' | 'week' | 'month' | 'custom';
 }
 
 /** One line of the ranking table. */

@@ -14,6 +14,8 @@ export const customerAttributeDefinitions = pgTable('customer_attribute_definiti
   key: text('key').primaryKey(),
   type: text('type', { enum: ATTRIBUTE_TYPES }).notNull(),
   label: text('label'),
+  /** What the attribute means and how to fill it in, shown to agents on the Profile tab. */
+  description: text('description'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

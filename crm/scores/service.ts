@@ -1,6 +1,7 @@
 /** Agent evaluation: aggregate (SQL) → score (pure) → store (agent_scores), and read back with explanations. */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db';
+import { previousPeriod } from '../calendar';
 import { CrmError } from '../errors';
 import { agentScores } from '../schema/scores';
 import { computeComposite } from './composite';
@@ -40,10 +41,9 @@ export function assertPeriod(period: Period): void {
   if (period.end.getTime() <= period.start.getTime()) throw new CrmError('period end must be after its start', 'invalid_period');
 }
 
-/** The UTC calendar day before `now`: the nightly job's default period. */
+/** The UTC calendar day before `now` (crm/calendar `previousPeriod` gives it in any zone). */
 export function previousUtcDay(now: Date): Period {
-  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  return { start: new Date(end.getTime() - 86_400_000), end };
+  return previousPeriod('day', now, 'UTC');
 }
 
 /** Sort: composite high to low (agents without a composite last), then agent id. */

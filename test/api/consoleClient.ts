@@ -43,6 +43,16 @@ export class ConsoleClient {
 
 export const PASSWORD = 'correct horse battery';
 
+/** Each route answers 401 without a session and 403 to `signedIn` (a role it is not for). */
+export async function expectClosedRoutes(routes: ReadonlyArray<[string, string]>, anon: () => ConsoleClient, signedIn: ConsoleClient): Promise<void> {
+  for (const [method, path] of routes) {
+    const none = await anon().request(method, path, method === 'POST' ? {} : undefined);
+    expect({ path, status: none.status, code: none.body?.error?.code }).toEqual({ path, status: 401, code: 'not_signed_in' });
+    const denied = await signedIn.request(method, path, method === 'POST' ? {} : undefined);
+    expect({ path, status: denied.status, code: denied.body?.error?.code }).toEqual({ path, status: 403, code: 'forbidden' });
+  }
+}
+
 let counter = 0;
 /** A user (and, for agents, an agent profile in `queues`) straight through the domain services. */
 export async function makeUser(app: Application, role: UserRole, queues: string[] = [], name?: string) {

@@ -85,7 +85,7 @@ describe('console API: customer profiles, history, search, merge and undo', () =
     expect(undeclared.body.error).toEqual({ code: 'invalid_attribute', message: `attribute ${key} is not declared` });
     expect((await client.put(`/api/customer-attributes/${key}`, { type: 'string' })).status).toBe(403);
     expect((await admin.put(`/api/customer-attributes/${key}`, { type: 'string', label: 'Plan' })).status).toBe(204);
-    expect((await client.get('/api/customer-attributes')).body.attributes).toContainEqual({ key, type: 'string', label: 'Plan' });
+    expect((await client.get('/api/customer-attributes')).body.attributes).toContainEqual({ key, type: 'string', label: 'Plan', description: null });
     const ok = await client.request('PATCH', `/api/customers/${survivorId}/profile`, { attributes: { [key]: 'gold' }, consent: { email_marketing: false }, addTags: ['vip'] });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ attributes: { [key]: 'gold' }, tags: ['vip'], consent: { email_marketing: { granted: false } } });
@@ -111,6 +111,94 @@ describe('console API: customer profiles, history, search, merge and undo', () =
     expect((await supervisor.post(`/api/merges/${merged.body.mergeId}/undo`)).status).toBe(200);
     expect((await billing.get('/api/customers/00000000-0000-4000-8000-000000000000/profile')).status).toBe(404);
     expect((await new ConsoleClient(app.url).get(`/api/customers/${survivorId}/profile`)).status).toBe(401);
+  });
+
+  it('lets admins describe, count, retype (only unused) and delete attributes; deleting removes the stored values', async () => {
+    const { client: agent } = await signedIn('agent', ['billing']);
+    const { client: supervisor } = await signedIn('supervisor');
+    const admin = await new ConsoleClient(app.url).signIn((await makeUser(app, 'admin')).email, PASSWORD);
+    const { survivorId, duplicateId } = await duplicatePair();
+    const key = `tier_${Date.now()}`;
+    const other = `${key}_other`;
+    const declared = async () => ((await agent.get('/api/customer-attributes')).body.attributes as Array<{ key: string }>).filter((a) => a.key.startsWith(key));
+    const usage = async () => ((await admin.get('/api/customer-attributes/usage')).body.usage as Array<{ key: string }>).filter((u) => u.key.startsWith(key));
+
+    expect((await admin.put(`/api/customer-attributes/${key}`, { type: 'string', label: 'Tier', description: '  Loyalty tier from the shop  ' })).status).toBe(204);
+    expect((await admin.put(`/api/customer-attributes/${other}`, { type: 'number' })).status).toBe(204);
+    expect(await declared()).toEqual([
+      { key, type: 'string', label: 'Tier', description: 'Loyalty tier from the shop' },
+      { key: other, type: 'number', label: null, description: null },
+    ]);
+    // Bad declarations are refused before anything is written.
+    for (const [path, body] of [
+      [`/api/customer-attributes/Tier`, { type: 'string' }],
+      [`/api/customer-attributes/1tier`, { type: 'string' }],
+      [`/api/customer-attributes/${key}_x`, { type: 'enum' }],
+      [`/api/customer-attributes/${key}_x`, { type: 'string', description: 'x'.repeat(501) }],
+      [`/api/customer-attributes/${key}_x`, { type: 'string', label: '   ' }],
+    ] as const) {
+      const res = await admin.put(path, body);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('invalid_request');
+    }
+    expect(await declared()).toHaveLength(2);
+
+    // Two profiles hold a tier; usage counts them (and 0 for the unused attribute).
+    expect((await admin.request('PATCH', `/api/customers/${survivorId}/profile`, { attributes: { [key]: 'gold', [other]: null } })).status).toBe(200);
+    expect((await admin.request('PATCH', `/api/customers/${duplicateId}/profile`, { attributes: { [key]: 'silver' }, addTags: ['keep'] })).status).toBe(200);
+    expect(await usage()).toEqual([{ key, profiles: 2 }, { key: other, profiles: 0 }]);
+
+    // Editing the label and description keeps the values; changing the type of a used attribute is a 409 and changes nothing.
+    expect((await admin.put(`/api/customer-attributes/${key}`, { type: 'string', label: 'Loyalty tier' })).status).toBe(204);
+    const retype = await admin.put(`/api/customer-attributes/${key}`, { type: 'number', label: 'Points' });
+    expect(retype.status).toBe(409);
+    expect(retype.body.error).toEqual({ code: 'attribute_in_use', message: `attribute ${key} holds values in 2 profiles: its type cannot change from string to number (delete it first, or declare a new key)` });
+    expect(await declared()).toContainEqual({ key, type: 'string', label: 'Loyalty tier', description: null });
+    // PATCH changes only what agents read (null clears), never the type; unknown is a 404 and declares nothing.
+    const described = await admin.request('PATCH', `/api/customer-attributes/${key}`, { description: 'Gold, silver or bronze' });
+    expect(described.status).toBe(200);
+    expect(described.body).toEqual({ key, type: 'string', label: 'Loyalty tier', description: 'Gold, silver or bronze' });
+    expect((await admin.request('PATCH', `/api/customer-attributes/${key}`, { label: null })).body).toEqual({ key, type: 'string', label: null, description: 'Gold, silver or bronze' });
+    for (const body of [{}, { type: 'number' }, { label: '' }, { description: 'x'.repeat(501) }]) {
+      expect((await admin.request('PATCH', `/api/customer-attributes/${key}`, body)).status).toBe(400);
+    }
+    const unknown = await admin.request('PATCH', `/api/customer-attributes/${key}_nope`, { label: 'Nope' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error).toEqual({ code: 'not_found', message: `attribute ${key}_nope not found` });
+    expect(await declared()).toEqual([
+      { key, type: 'string', label: null, description: 'Gold, silver or bronze' },
+      { key: other, type: 'number', label: null, description: null },
+    ]);
+    expect(await usage()).toEqual([{ key, profiles: 2 }, { key: other, profiles: 0 }]);
+    // An unused attribute may change its type.
+    expect((await admin.put(`/api/customer-attributes/${other}`, { type: 'date' })).status).toBe(204);
+    expect(await declared()).toContainEqual({ key: other, type: 'date', label: null, description: null });
+
+    // Only admins: agents and supervisors may read the declarations, nothing else.
+    for (const client of [agent, supervisor]) {
+      expect((await client.get('/api/customer-attributes/usage')).status).toBe(403);
+      expect((await client.request('DELETE', `/api/customer-attributes/${key}`)).status).toBe(403);
+      expect((await client.request('PATCH', `/api/customer-attributes/${key}`, { label: 'Mine' })).status).toBe(403);
+      expect((await client.put(`/api/customer-attributes/${key}`, { type: 'string' })).status).toBe(403);
+    }
+    expect((await new ConsoleClient(app.url).request('DELETE', `/api/customer-attributes/${key}`)).status).toBe(401);
+
+    // Deleting removes the declaration and the values, nothing else of the profiles.
+    const deleted = await admin.request('DELETE', `/api/customer-attributes/${key}`);
+    expect(deleted.status).toBe(200);
+    expect(deleted.body).toEqual({ key, removedFrom: 2 });
+    expect(await declared()).toEqual([{ key: other, type: 'date', label: null, description: null }]);
+    const [survivor, duplicate] = await Promise.all([agent.get(`/api/customers/${survivorId}/profile`), admin.get(`/api/customers/${duplicateId}/profile`)]);
+    expect(survivor.body.attributes).toEqual({});
+    expect(duplicate.body).toMatchObject({ attributes: {}, tags: ['keep'] });
+    expect((await agent.request('PATCH', `/api/customers/${survivorId}/profile`, { attributes: { [key]: 'gold' } })).body.error.code).toBe('invalid_attribute');
+    const again = await admin.request('DELETE', `/api/customer-attributes/${key}`);
+    expect(again.status).toBe(404);
+    expect(again.body.error).toEqual({ code: 'not_found', message: `attribute ${key} not found` });
+    expect((await admin.request('DELETE', '/api/customer-attributes/Bad-Key')).status).toBe(400);
+    // Declared again, it starts empty: the old values do not come back.
+    expect((await admin.put(`/api/customer-attributes/${key}`, { type: 'number' })).status).toBe(204);
+    expect(await usage()).toEqual([{ key, profiles: 0 }, { key: other, profiles: 0 }]);
   });
 
   /** Every row of the tables a merge touches, as stored, to show a preview changed nothing. */

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { Client } from 'pg';
 import { createCrm, openDatabase } from '../../crm';
@@ -6,7 +5,7 @@ import { seedDemoCatalog } from '../../crm/commerce';
 import { queryRows } from '../../crm/commerce/rows';
 import { LearnedProfileStore } from '../../crm/identity';
 import { messages } from '../../crm/schema';
-import { repoRoot, sharedNlpCache, testDatabaseUrl } from '../support/apps';
+import { spawnApp, testDatabaseUrl, type ChildApp } from '../support/apps';
 import { DirectLineClient } from '../support/directLineClient';
 
 /**
@@ -23,9 +22,9 @@ it('a process killed between storing and learning a message: the next process le
   const env = { DATABASE_URL: testDatabaseUrl(), DEMO_SEED: 'never', LEARNING_GRACE_SECONDS: '1' };
   const holder = new Client({ connectionString: testDatabaseUrl() });
   await holder.connect();
-  const apps: WebProcess[] = [];
+  const apps: ChildApp[] = [];
   try {
-    const first = await startWebProcess(env);
+    const first = await spawnApp(env, 'web', { direct: true });
     apps.push(first);
     const client = await DirectLineClient.open(first.url);
     await client.replyTo(await client.say('hello, where is my parcel please'));
@@ -56,7 +55,7 @@ it('a process killed between storing and learning a message: the next process le
     client.close();
     expect(await learned.get(customer.id)).toMatchObject({ likes: [], sentiment: { count: 1 } });
 
-    const second = await startWebProcess(env);
+    const second = await spawnApp(env, 'web', { direct: true });
     apps.push(second);
     await waitUntil(async () => (await inboundOf(customer.id)).every(([, isLearned]) => isLearned));
     const p = (await learned.get(customer.id))!;
@@ -88,35 +87,4 @@ it('a process killed between storing and learning a message: the next process le
 
 async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
   while (!(await condition())) await new Promise((r) => setTimeout(r, 50));
-}
-
-interface WebProcess {
-  url: string;
-  process: ChildProcess;
-  exited: Promise<number | null>;
-}
-
-/**
- * `npm run start:web` as node runs it directly (`--import tsx`, no tsx relay process), so SIGKILL
- * reaches the process that holds the database connections.
- */
-async function startWebProcess(env: Record<string, string>): Promise<WebProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bot/main.ts', 'web'], {
-    cwd: repoRoot,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', NLP_CACHE_DIR: sharedNlpCache, ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  let out = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /open (http:\/\/\S+?)\/ to chat/.exec(out);
-      if (m) resolve(m[1]);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => reject(new Error(`web process exited (${code}) before starting:\n${out}`)));
-  });
-  return { url, process: child, exited };
 }

@@ -18,8 +18,16 @@ describe('configuration', () => {
     [{ DIRECTLINE_SECRET: 'short' }, /DIRECTLINE_SECRET: must be at least 32 characters/],
     [{ MicrosoftAppId: 'app', MicrosoftAppPassword: 'pw' }, /MicrosoftAppTenantId: required/],
     [{ MicrosoftAppId: 'app', MicrosoftAppTenantId: 't' }, /MicrosoftAppPassword: required/],
+    [{ SUPPORT_TIME_ZONE: 'Mars/Olympus_Mons' }, /SUPPORT_TIME_ZONE: must be an IANA time zone/],
+    [{ SUPPORT_TIME_ZONE: '+01:00' }, /SUPPORT_TIME_ZONE: must be an IANA time zone/],
   ])('names the variable and the problem: %j', (env, message) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(message);
+  });
+
+  it('takes the support time zone as an IANA name, canonicalised; UTC by default', () => {
+    expect(parseConfig({}).SUPPORT_TIME_ZONE).toBe('UTC');
+    expect(parseConfig({ SUPPORT_TIME_ZONE: 'europe/berlin' }).SUPPORT_TIME_ZONE).toBe('Europe/Berlin');
+    expect(parseConfig({ SUPPORT_TIME_ZONE: 'Asia/Shanghai' }).SUPPORT_TIME_ZONE).toBe('Asia/Shanghai');
   });
 });

@@ -4,7 +4,7 @@ import type { Application } from '../../bot/application';
 import { createLogger } from '../../bot/logger';
 import { AgentEvaluationService } from '../../crm/scores';
 import { connectionFromUrl, createQueue, DEFAULT_QUEUE_PREFIX, evaluationJobId, QUEUE_NAMES, startAgentEvaluationWorker } from '../../workers';
-import { ConsoleClient, makeUser, PASSWORD } from '../api/consoleClient';
+import { ConsoleClient, expectClosedRoutes, makeUser, PASSWORD } from '../api/consoleClient';
 import { CSAT_PERIOD, DAY1, seedReportFixture, TREND_PERIOD, type ReportFixture } from './fixtures';
 
 /**
@@ -52,12 +52,7 @@ describe('supervisor dashboard API', () => {
   ];
 
   it('is closed: 401 without a session, 403 for agents, on every route and on the page', async () => {
-    for (const [method, path] of ROUTES) {
-      const none = await anon().request(method, path, method === 'POST' ? {} : undefined);
-      expect({ path, status: none.status, code: none.body?.error?.code }).toEqual({ path, status: 401, code: 'not_signed_in' });
-      const denied = await agent.request(method, path, method === 'POST' ? {} : undefined);
-      expect({ path, status: denied.status, code: denied.body?.error?.code }).toEqual({ path, status: 403, code: 'forbidden' });
-    }
+    await expectClosedRoutes(ROUTES, anon, agent);
     const page = await anon().get('/dashboard/');
     expect(page.status).toBe(401);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
@@ -177,6 +172,7 @@ describe('supervisor dashboard API', () => {
     }
 
     const periods = await supervisor.get('/api/dashboard/periods');
+    expect(periods.body.timeZone).toBe('UTC'); // SUPPORT_TIME_ZONE's default
     expect(periods.body.periods).toEqual([{ start: DAY1.start.toISOString(), end: DAY1.end.toISOString(), agents: 2, kind: 'day' }]);
     const ranking = await supervisor.get('/api/dashboard/ranking');
     expect(ranking.body.period).toEqual({ start: DAY1.start.toISOString(), end: DAY1.end.toISOString() });

@@ -211,7 +211,7 @@ describe('supervisor dashboard in the browser', () => {
       const pin = await store.pinned();
       expect(pin).toMatchObject({ versionId: demo.versionId, pinnedBy: { name: 'Sam Supervisor' } });
       const pinNote = page.getByRole('note', { name: 'Pinned model version' });
-      const pinnedOn = `${pin!.pinnedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+      const pinnedOn = pin!.pinnedAt.toISOString().slice(0, 16).replace('T', ' '); // in the support time zone (UTC here), named once in the toolbar
       expect((await pinNote.locator('span').textContent())?.trim()).toBe(`Pinned by Sam Supervisor on ${pinnedOn}: new versions are stored, not served.`);
       await screenshot(page, 'dashboard-recommendations');
 

@@ -9,7 +9,7 @@ import {
   createQueue, DEFAULT_QUEUE_PREFIX, QUEUE_NAMES, recommendationTrainingJobId, scheduleRecommendationTraining, startRecommendationTrainingWorker,
   type RecommendationTrainingResult,
 } from '../../workers';
-import { ConsoleClient, makeUser, PASSWORD } from '../api/consoleClient';
+import { ConsoleClient, expectClosedRoutes, makeUser, PASSWORD } from '../api/consoleClient';
 import { openShop, type Shop } from '../recommendations/dbFixtures';
 import { awaitCompleted, queueEvents, silentLog } from '../workers/fixtures/helpers';
 
@@ -63,12 +63,7 @@ describe('dashboard: recommendation model versions', () => {
   ];
 
   it('is closed: 401 without a session, 403 for agents, on every route; a refused activation changes nothing', async () => {
-    for (const [method, path] of ROUTES) {
-      const none = await anon().request(method, path, method === 'POST' ? {} : undefined);
-      expect({ path, status: none.status, code: none.body?.error?.code }).toEqual({ path, status: 401, code: 'not_signed_in' });
-      const denied = await agent.request(method, path, method === 'POST' ? {} : undefined);
-      expect({ path, status: denied.status, code: denied.body?.error?.code }).toEqual({ path, status: 403, code: 'forbidden' });
-    }
+    await expectClosedRoutes(ROUTES, anon, agent);
     const refused = await agent.post(`/api/dashboard/recommendations/models/${popularity.info.versionId}/activate`, {});
     expect(refused.status).toBe(403);
     expect(await store.activeVersionId()).toBe(knn.info.versionId);

@@ -1,4 +1,4 @@
-import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, type Activity } from 'botbuilder';
+import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, type Activity, type CardAction } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { createCrm, openDatabase, type Database } from '../../crm';
 import { CommerceStore, seedDemoCatalog } from '../../crm/commerce';
@@ -187,14 +187,34 @@ describe('MainDialog: stated preferences', () => {
   afterAll(() => database?.close());
 
   it('confirms a like with the matching products and offers recommendations, whose button leads to the recommendation dialog', async () => {
+    let button: CardAction | undefined;
     await harness(undefined, ports)
       .send('I love dark roast coffee')
       .assertReply((a) => {
         expect(a.text).toBe('Thanks, I have noted that you like dark roast coffee. In our shop that matches Single-origin coffee beans, 250 g; Hand coffee grinder.');
-        expect(actionsOf(a)).toEqual([['Show me recommendations', 'What would you recommend?']]);
+        // The liked category travels with the button; its text alone still asks for recommendations.
+        expect(a.suggestedActions?.actions).toEqual([
+          { type: 'messageBack', title: 'Show me recommendations', text: 'What would you recommend?', displayText: 'What would you recommend?', value: { type: 'recommendations.category', category: 'coffee' } },
+        ]);
+        button = a.suggestedActions!.actions[0];
       })
+      .startTest();
+    // What Web Chat posts for a messageBack: its text and its value (no recommendation port here: the built-in answer).
+    await harness(undefined, ports)
+      .send({ type: ActivityTypes.Message, text: button!.text, value: button!.value })
+      .assertReply(textMatching(/I can suggest products you might like/))
       .send('What would you recommend?')
       .assertReply(textMatching(/I can suggest products you might like/))
+      .startTest();
+  });
+
+  it('a like of products only (no category) offers the plain question', async () => {
+    await harness(undefined, ports)
+      .send('I love candles')
+      .assertReply((a) => {
+        expect(actionsOf(a)).toEqual([['Show me recommendations', 'What would you recommend?']]);
+        expect(a.suggestedActions?.actions[0].type).toBe('imBack');
+      })
       .startTest();
   });
 
@@ -203,7 +223,7 @@ describe('MainDialog: stated preferences', () => {
       .send('我喜欢绿茶')
       .assertReply((a) => {
         expect(a.text).toBe('好的，已为您记下：您喜欢绿茶。本店相关商品：Organic sencha tea, 100 g; Earl Grey tea, 100 g; Jasmine green tea, 100 g。');
-        expect(actionsOf(a)).toEqual([['看看推荐', '有什么推荐的吗？']]);
+        expect(a.suggestedActions?.actions.map((x) => [x.type, x.title, x.text, x.value])).toEqual([['messageBack', '看看推荐', '有什么推荐的吗？', { type: 'recommendations.category', category: 'tea' }]]);
       })
       .send('有什么推荐的吗？')
       .assertReply(textMatching(/我可以为您推荐商品/))
@@ -224,6 +244,25 @@ describe('MainDialog: stated preferences', () => {
       .assertReply(HANDOFF)
       .startTest();
     await harness(undefined, ports).send('请用电话联系我').assertReply('好的，已为您记下：您希望通过电话联系。').startTest();
+  });
+
+  it('comparative tastes and contact phrasings are noted; asking to be phoned is a handoff; a disliked item sent back is a return', async () => {
+    await harness(undefined, ports)
+      .send("I'm more of a tea person than a coffee person")
+      .assertReply((a) => {
+        expect(a.text).toBe('Thanks, I have noted that you like tea. In our shop that matches Organic sencha tea, 100 g; Earl Grey tea, 100 g; Jasmine green tea, 100 g.');
+        expect(actionsOf(a)[0]?.[0]).toBe('Show me recommendations');
+      })
+      .send("I'd prefer a phone call")
+      .assertReply((a) => {
+        expect(a.text).toBe('Thanks, I have noted that you prefer to be contacted by phone.');
+        expect(actionsOf(a)).toEqual([['Talk to a person now', 'I want to talk to a person']]);
+      })
+      .send('please phone me')
+      .assertReply(HANDOFF)
+      .startTest();
+    await harness(undefined, ports).send('短信联系我').assertReply('好的，已为您记下：您希望通过短信联系。').startTest();
+    await harness(undefined, ports).send('我要退掉不喜欢的那个杯子').assertReply(textMatching(/30 天内可以退货/)).startTest();
   });
 
   it('a strongly worded dislike is noted, not handed over for its negative sentiment', async () => {

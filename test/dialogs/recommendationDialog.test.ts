@@ -1,14 +1,16 @@
-import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, type Activity, type HeroCard } from 'botbuilder';
+import { ActivityTypes, ConversationState, MemoryStorage, TestAdapter, type Activity, type CardAction, type HeroCard } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
 import { createCrm, openDatabase, type Database } from '../../crm';
 import { DEMO_ORDERS, DEMO_PRODUCTS, seedDemoCatalog } from '../../crm/commerce';
-import { IdentityLinker } from '../../crm/identity';
+import { IdentityLinker, LearnedProfileStore } from '../../crm/identity';
 import { RecommendationService } from '../../crm/recommendations';
 import { MainDialog, type ConversationFacts } from '../../dialogs';
 import { loadDefaultNlpEngine, type NlpEngine } from '../../nlp';
 import { NlpRecognizer } from '../../bot/nlpRecognizer';
 import { ServiceRecommendations } from '../../bot/recommendations';
 import { TimelineMiddleware } from '../../bot/timelineMiddleware';
+import { cachedCatalogueVocabulary, ConversationLearner } from '../../bot/conversationLearning';
+import { CataloguePreferences } from '../../bot/preferences';
 import { sharedNlpCache, testDatabaseUrl } from '../support/apps';
 
 /**
@@ -38,14 +40,20 @@ describe('recommendation carousel', () => {
     await database?.close();
   });
 
-  /** A chat user on the `test` channel, through the timeline middleware and the main dialog. */
-  function chatAs(userId: string, recommendations: RecommendationService = service) {
+  /**
+   * A chat user on the `test` channel, through the timeline middleware and the main dialog; with
+   * `learning`, as the app wires it: stated preferences confirmed and learned into the profile.
+   */
+  function chatAs(userId: string, recommendations: RecommendationService = service, o: { learning?: boolean } = {}) {
     const state = new ConversationState(new MemoryStorage());
     const accessor = state.createProperty<DialogState>('dialogState');
+    const recognizer = new NlpRecognizer(engine);
+    const vocabulary = cachedCatalogueVocabulary(database.db);
     const dialog = new MainDialog({
-      recognizer: new NlpRecognizer(engine),
+      recognizer,
       facts: state.createProperty<ConversationFacts>('facts'),
       recommendations: new ServiceRecommendations(recommendations),
+      ...(o.learning ? { preferences: new CataloguePreferences(vocabulary) } : {}),
     });
     const adapter = new TestAdapter(
       async (context) => {
@@ -55,7 +63,20 @@ describe('recommendation carousel', () => {
       { channelId: 'test', from: { id: userId, name: userId } },
     );
     adapter.conversation.conversation = { ...adapter.conversation.conversation, id: `conv-${userId}` };
-    adapter.use(new TimelineMiddleware(crm));
+    const learner = new ConversationLearner({ recognizer, learned: new LearnedProfileStore(database.db), vocabulary });
+    adapter.use(
+      new TimelineMiddleware(
+        crm,
+        o.learning
+          ? {
+              learner,
+              onError: (err) => {
+                throw err;
+              },
+            }
+          : undefined,
+      ),
+    );
     return adapter;
   }
 
@@ -141,6 +162,67 @@ describe('recommendation carousel', () => {
     const lines = expected.map((c) => `• ${c.name} (${price(c.priceMinor)})`);
     expect(en).toBe(['Here are a few picks for you, based on what you bought before:', 'Shown:', ...lines].join('\n'));
     expect(zh).toBe(['根据您之前的购买，为您挑选了这些商品：', '已展示：', ...lines].join('\n'));
+  });
+
+  it('"I love tea", then the confirmation\'s button: a carousel of tea, each card saying it is because they like tea', async () => {
+    const tea = DEMO_PRODUCTS.filter((p) => p.category === 'tea' && p.active !== false).map((p) => p.name);
+    expect(tea).toHaveLength(4);
+    let button: CardAction | undefined;
+    const chat = chatAs('visitor-tea', service, { learning: true });
+    await chat
+      .send('I love tea')
+      .assertReply((a) => {
+        expect(a.text).toMatch(/^Thanks, I have noted that you like tea\./);
+        button = a.suggestedActions?.actions.find((x) => x.title === 'Show me recommendations');
+        expect(button).toMatchObject({ type: 'messageBack', text: 'What would you recommend?', value: { category: 'tea' } });
+      })
+      .startTest();
+    // What Web Chat posts for a messageBack button: its text and its value.
+    await chat
+      .send({ type: ActivityTypes.Message, text: button!.text, value: button!.value })
+      .assertReply((a) => {
+        expect(a.text).toBe('Here are a few picks for you, based on what you told me you like:');
+        const cards = heroes(a);
+        expect(cards.map((c) => c.title).sort()).toEqual([...tea].sort());
+        for (const c of cards) expect(c.text).toBe('Because you said you like tea');
+      })
+      .startTest();
+    const visitor = await crm.customers.resolve({ kind: 'test', externalId: 'visitor-tea' });
+    expect(new Set((await service.recommendFor(visitor.id, { k: 4, category: 'tea' })).cards.map((c) => c.category))).toEqual(new Set(['tea']));
+
+    // Asked in general, tea is favoured (half the slots) and the rest is the model's "popular right now".
+    await chat
+      .send('what would you recommend?')
+      .assertReply((a) => {
+        const cards = heroes(a);
+        expect(cards.slice(0, 2).map((c) => c.text)).toEqual(['Because you said you like tea', 'Because you said you like tea']);
+        expect(cards.slice(0, 2).every((c) => tea.includes(c.title!))).toBe(true);
+        expect(cards.slice(2).map((c) => c.text)).toEqual(['Popular right now', 'Popular right now']);
+      })
+      .startTest();
+  });
+
+  it('in Chinese: 我喜欢茶, then 看看推荐: tea, explained in Chinese; what they bought stays out', async () => {
+    const visitor = await crm.customers.resolve({ kind: 'test', externalId: 'visitor-dana-zh' });
+    expect(await new IdentityLinker(database.db).linkByOrderProof({ customerId: visitor.id, email: 'dana.demo@example.com', orderNumber: 'A10041' })).toMatchObject({ linked: true, customerId: danaId });
+    let button: CardAction | undefined;
+    const chat = chatAs('visitor-dana-zh', service, { learning: true });
+    await chat
+      .send('我喜欢茶')
+      .assertReply((a) => {
+        button = a.suggestedActions?.actions.find((x) => x.title === '看看推荐');
+        expect(button).toMatchObject({ type: 'messageBack', text: '有什么推荐的吗？', value: { category: 'tea' } });
+      })
+      .startTest();
+    const teaNotBought = DEMO_PRODUCTS.filter((p) => p.category === 'tea' && !danaSkus.has(p.sku)).map((p) => p.name);
+    await chat
+      .send({ type: ActivityTypes.Message, text: button!.text, value: button!.value, locale: 'zh-CN' })
+      .assertReply((a) => {
+        const cards = heroes(a);
+        expect(cards.map((c) => c.title).sort()).toEqual([...teaNotBought].sort());
+        for (const c of cards) expect(c.text).toBe('因为您说喜欢茶');
+      })
+      .startTest();
   });
 
   it('without a model yet: a polite sentence, no empty carousel', async () => {

@@ -42,15 +42,26 @@ export interface ChildApp {
   url: string;
   process: ChildProcess;
   output: () => string;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
   /** SIGTERM, and the exit code. */
   stop(): Promise<number | null>;
 }
 
+export interface SpawnOptions {
+  /**
+   * Run `node --import tsx bot/main.ts` instead of the tsx CLI, which relays to a second process: then
+   * `process` is the application itself and a SIGKILL reaches the process that holds its connections.
+   */
+  direct?: boolean;
+}
+
 /** The application as `npm start` runs it, in a child process; resolves once it prints its address. */
-export async function spawnApp(env: Record<string, string | undefined>, role: ProcessRole = 'all'): Promise<ChildApp> {
+export async function spawnApp(env: Record<string, string | undefined>, role: ProcessRole = 'all', o: SpawnOptions = {}): Promise<ChildApp> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'warn', NLP_CACHE_DIR: sharedNlpCache, ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}), ...env };
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
-  const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bot/main.ts', role], {
+  const args = o.direct ? ['--import', 'tsx', 'bot/main.ts', role] : [path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bot/main.ts', role];
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,6 +82,7 @@ export async function spawnApp(env: Record<string, string | undefined>, role: Pr
     url,
     process: child,
     output: () => out,
+    exited,
     stop: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       return exited;

@@ -3,9 +3,11 @@ import type { Queue, QueueEvents, Worker } from 'bullmq';
 import { agentScores } from '../../crm/schema/scores';
 import { ticketEvents } from '../../crm/schema';
 import { AgentEvaluationService } from '../../crm/scores';
+import { addDays, dayPeriod, localDay } from '../../crm/calendar';
 import {
   createQueue,
   DEFAULT_EVALUATION_CRON,
+  EVALUATION_JOB_NAME,
   evaluationJobId,
   EVALUATION_SCHEDULER_ID,
   periodFor,
@@ -101,5 +103,76 @@ describe('agent evaluation job', () => {
       .where(and(eq(agentScores.periodStart, period.start), eq(agentScores.periodEnd, period.end), eq(agentScores.agentId, agentId)));
     expect(rerun).toHaveLength(1);
     expect((rerun[0].figures as { csatAverage: number | null }).csatAverage).toBe(4);
+  });
+
+  describe('in the support team\'s time zone (Europe/Berlin)', () => {
+    const BERLIN = 'Europe/Berlin';
+    /** Independent of crm/calendar: the wall clock (`YYYY-MM-DD HH:MM`) in Berlin. */
+    const berlinWall = (d: Date) => new Intl.DateTimeFormat('sv-SE', { timeZone: BERLIN, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(d);
+    let berlinPrefix: string;
+    let berlinQueue: Queue;
+    let berlinEvents: QueueEvents;
+    let berlinWorker: Worker | undefined;
+
+    beforeAll(async () => {
+      berlinPrefix = testPrefix();
+      berlinQueue = createQueue(QUEUE_NAMES.agentEvaluation, { redisUrl: MAIN_REDIS_URL, prefix: berlinPrefix });
+      berlinEvents = await queueEvents(QUEUE_NAMES.agentEvaluation, MAIN_REDIS_URL, berlinPrefix);
+    });
+    afterAll(async () => {
+      await berlinWorker?.close();
+      await berlinEvents.close();
+      await berlinQueue.obliterate({ force: true });
+      await berlinQueue.close();
+    });
+
+    it('periods: yesterday is [local midnight, next local midnight), 23 hours on the spring DST day; weeks from Monday', () => {
+      // 02:00 in Berlin on Sunday 22 November 2026 is 01:00 UTC: yesterday is Saturday in Berlin time.
+      expect(periodFor({ granularity: 'day' }, new Date('2026-11-22T01:00:00Z'), BERLIN)).toEqual({ start: new Date('2026-11-20T23:00:00Z'), end: new Date('2026-11-21T23:00:00Z') });
+      // The night after the clocks went forward (Sunday 29 March 2026): a 23-hour yesterday.
+      expect(periodFor({ granularity: 'day' }, new Date('2026-03-30T00:00:00Z'), BERLIN)).toEqual({ start: new Date('2026-03-28T23:00:00Z'), end: new Date('2026-03-29T22:00:00Z') });
+      expect(periodFor({ granularity: 'week' }, new Date('2026-11-23T01:00:00Z'), BERLIN)).toEqual({ start: new Date('2026-11-15T23:00:00Z'), end: new Date('2026-11-22T23:00:00Z') });
+      expect(periodFor({ granularity: 'month' }, new Date('2026-12-01T01:00:00Z'), BERLIN)).toEqual({ start: new Date('2026-10-31T23:00:00Z'), end: new Date('2026-11-30T23:00:00Z') });
+      // A scheduled job carries the zone its cron ran in; an explicit period is taken as given.
+      expect(periodFor({ granularity: 'day', timeZone: 'Asia/Shanghai' }, new Date('2026-11-22T01:00:00Z'), BERLIN)).toEqual({ start: new Date('2026-11-20T16:00:00Z'), end: new Date('2026-11-21T16:00:00Z') });
+      expect(periodFor({ granularity: 'day', start: '2026-11-21T00:00:00Z', end: '2026-11-22T00:00:00Z' }, new Date(), BERLIN)).toEqual({ start: new Date('2026-11-21T00:00:00Z'), end: new Date('2026-11-22T00:00:00Z') });
+    });
+
+    it('the nightly cron runs at 02:00 Berlin time, and its jobs name the zone', async () => {
+      await scheduleAgentEvaluation(berlinQueue, { tz: BERLIN });
+      const [scheduler] = await berlinQueue.getJobSchedulers();
+      expect(scheduler).toMatchObject({ key: EVALUATION_SCHEDULER_ID, pattern: DEFAULT_EVALUATION_CRON, tz: BERLIN });
+      expect(berlinWall(new Date(scheduler.next!)).slice(11)).toBe('02:00');
+      expect(scheduler.template?.data).toEqual({ granularity: 'day', timeZone: BERLIN });
+      await scheduleAgentEvaluation(berlinQueue, { cron: 'off' });
+    });
+
+    it("the worker evaluates the team's yesterday: a resolution at 00:30 Berlin time counts in it", async () => {
+      const agentId = await createAgent(desk, { name: 'Berlin Agent', skills: ['billing'], queues: ['billing'], maxConcurrent: 50, status: 'online' });
+      const ticket = await openTicket(desk);
+      await desk.support.tickets.reassign(ticket.id, agentId, 'test');
+      const yesterday = dayPeriod(addDays(localDay(new Date(), BERLIN), -1), BERLIN);
+      // 00:30 in Berlin is 22:30 or 23:30 UTC on the day before: outside the UTC yesterday.
+      await desk.database.db.insert(ticketEvents).values({ ticketId: ticket.id, type: 'resolved', actor: agentId, data: { agentId }, at: new Date(yesterday.start.getTime() + 30 * 60_000) });
+
+      // As the schedule adds it (no period), on a worker configured for Berlin.
+      const job = await berlinQueue.add(EVALUATION_JOB_NAME, { granularity: 'day' });
+      const done = awaitCompleted(berlinEvents, [job.id!], { failOnFailed: true });
+      berlinWorker = startAgentEvaluationWorker({ redisUrl: MAIN_REDIS_URL, prefix: berlinPrefix, evaluation: new AgentEvaluationService(desk.database.db), log: silentLog, timeZone: BERLIN });
+      const result = (await done).get(job.id!) as { start: string; end: string; agents: number };
+      const [start, end] = [new Date(result.start), new Date(result.end)];
+      const today = berlinWall(new Date()).slice(0, 10);
+      expect(berlinWall(end)).toBe(`${today} 00:00`);
+      expect(berlinWall(start).slice(11)).toBe('00:00');
+      expect(berlinWall(new Date(end.getTime() - 1)).slice(0, 10)).toBe(berlinWall(start).slice(0, 10));
+      expect([23, 24, 25]).toContain((end.getTime() - start.getTime()) / 3_600_000);
+
+      const stored = await desk.database.db
+        .select()
+        .from(agentScores)
+        .where(and(eq(agentScores.periodStart, start), eq(agentScores.periodEnd, end), eq(agentScores.agentId, agentId)));
+      expect(stored).toHaveLength(1);
+      expect((stored[0].figures as { ticketsHandled: number }).ticketsHandled).toBe(1);
+    });
   });
 });

@@ -4,6 +4,7 @@ import { h, render } from '/console/vendor/preact.mjs';
 import { useCallback, useEffect, useMemo, useRef, useState } from '/console/vendor/hooks.mjs';
 import htm from '/console/vendor/htm.mjs';
 import { Customer360 } from '/console/customer360.js';
+import { CustomAttributes } from '/console/attributes.js';
 import { api, ApiError } from '/console/api.js';
 
 const html = htm.bind(h);
@@ -97,10 +98,21 @@ function SignIn({ onSignedIn }) {
 
 // ---------------------------------------------------------------------------------------------
 // Top bar
-function TopBar({ me, onStatus, onSignOut, live }) {
+/** The console's screens (admins only see the navigation: everyone else has just the inbox). */
+const SCREENS = [
+  { id: 'inbox', label: 'Inbox' },
+  { id: 'attributes', label: 'Custom attributes' },
+];
+const screenInUrl = () => (SCREENS.some((s) => `#${s.id}` === location.hash) ? location.hash.slice(1) : 'inbox');
+
+function TopBar({ me, onStatus, onSignOut, live, screen }) {
   const status = me.agent?.status;
   return html`<header class="topbar">
     <div class="brand"><span class="brand-mark small" aria-hidden="true">C</span><span>Concierge</span><span class="brand-sub">Agent console</span></div>
+    ${me.user.role === 'admin' &&
+    html`<nav class="console-nav" aria-label="Console">
+      ${SCREENS.map((s) => html`<a href=${`#${s.id}`} aria-current=${screen === s.id ? 'page' : undefined}>${s.label}</a>`)}
+    </nav>`}
     <div class="topbar-right">
       ${['supervisor', 'admin'].includes(me.user.role) && html`<a class="dashboard-link" href="/dashboard/">Supervisor dashboard</a>`}
       <span class=${`live ${live ? 'on' : 'off'}`} role="status" aria-live="polite">${live ? 'Live' : 'Reconnecting…'}</span>
@@ -464,6 +476,14 @@ function Console({ me, setMe, onSignedOut }) {
   }, []);
   const selectedRef = useRef(null);
   selectedRef.current = selectedId;
+  // The screen follows the URL's hash (#attributes), so back and reload work; only admins leave the inbox.
+  const [screenAsked, setScreenAsked] = useState(screenInUrl);
+  useEffect(() => {
+    const follow = () => setScreenAsked(screenInUrl());
+    window.addEventListener('hashchange', follow);
+    return () => window.removeEventListener('hashchange', follow);
+  }, []);
+  const screen = me.user.role === 'admin' ? screenAsked : 'inbox';
 
   const handleError = useCallback(
     (err) => {
@@ -617,12 +637,14 @@ function Console({ me, setMe, onSignedOut }) {
   };
 
   return html`<div class="shell">
-    <${TopBar} me=${me} onStatus=${onStatus} onSignOut=${signOut} live=${live} />
-    <div class="columns">
+    <${TopBar} me=${me} onStatus=${onStatus} onSignOut=${signOut} live=${live} screen=${screen} />
+    ${screen === 'attributes'
+      ? html`<${CustomAttributes} api=${api} onSignedOut=${onSignedOut} />`
+      : html`<div class="columns">
       <${Inbox} me=${me} tickets=${tickets} selectedId=${selectedId} onSelect=${setSelectedId} view=${view} setView=${setView} unread=${unread} queues=${queues} slaAlerts=${slaAlerts} />
       <${Conversation} me=${me} ticket=${ticket} messages=${messages} agents=${agents} onAction=${onAction} busy=${busy} error=${error} />
       <${CustomerPanel} panel=${panel} ticket=${ticket} onSelect=${setSelectedId} me=${me} agents=${agents} onCustomerChanged=${() => selectedId && loadTicket(selectedId)} />
-    </div>
+    </div>`}
   </div>`;
 }
 

@@ -214,8 +214,16 @@ function Attributes({ definitions, attributes, onPatch, busy }) {
     setProblem('');
     if (dirty.length) await onPatch({ attributes: patch });
   };
+  const described = new Set(definitions.filter((d) => d.description).map((d) => d.key));
   const input = (key, type) => {
-    const common = { id: `attr-${key}`, name: key, value: shownOf(key, type), disabled: busy, onInput: (e) => setDraft((d) => ({ ...d, [key]: e.currentTarget.value })) };
+    const common = {
+      id: `attr-${key}`,
+      name: key,
+      value: shownOf(key, type),
+      disabled: busy,
+      'aria-describedby': described.has(key) ? `attr-${key}-about` : undefined,
+      onInput: (e) => setDraft((d) => ({ ...d, [key]: e.currentTarget.value })),
+    };
     if (type === 'boolean') {
       return html`<select ...${common} onChange=${common.onInput}>
         <option value="">Not set</option>
@@ -236,6 +244,7 @@ function Attributes({ definitions, attributes, onPatch, busy }) {
         (d) => html`<div class="c360-attr" key=${d.key}>
           <label for=${`attr-${d.key}`}>${d.label || humanize(d.key)} <span class="muted small">${d.type}</span></label>
           ${input(d.key, d.type)}
+          ${d.description && html`<span class="muted small" id=${`attr-${d.key}-about`}>${d.description}</span>`}
         </div>`,
       )}
       ${problem && html`<p class="error small" role="alert">${problem}</p>`}

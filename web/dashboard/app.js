@@ -41,16 +41,41 @@ const pct = (v) => (v === null || v === undefined ? '—' : `${Math.round(v * 10
 const num = (v, d = 2) => (v === null || v === undefined ? '—' : (Math.round(v * 10 ** d) / 10 ** d).toString());
 const signed = (v) => (v === null || v === undefined ? '—' : `${v > 0 ? '+' : ''}${num(v)}`);
 
-const dayFmt = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-const shortDay = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+// Days, weeks and months are the support team's: the API names its time zone (GET /api/dashboard/periods),
+// and every date and time on the page is shown in it (the toolbar says which, once).
+let timeZone = 'UTC';
+let fmt = formatsIn(timeZone);
+function formatsIn(zone) {
+  return {
+    day: new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: zone }),
+    short: new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: zone }),
+    month: new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: zone }),
+    minute: new Intl.DateTimeFormat('en-GB', { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zone }),
+  };
+}
+function showTimesIn(zone) {
+  if (!zone || zone === timeZone) return;
+  timeZone = zone;
+  fmt = formatsIn(zone);
+}
+/** `2026-11-30 14:05` in the support team's zone. */
+function minuteLabel(iso) {
+  const p = Object.fromEntries(fmt.minute.formatToParts(new Date(iso)).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
 function periodLabel(p) {
   const start = new Date(p.start);
   const end = new Date(p.end);
-  if (p.kind === 'day') return `${dayFmt.format(start)}`;
-  if (p.kind === 'week') return `Week of ${shortDay.format(start)} – ${shortDay.format(new Date(end.getTime() - 1))}`;
-  return `${start.toISOString().slice(0, 16).replace('T', ' ')} → ${end.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  if (p.kind === 'day') return `${fmt.day.format(start)}`;
+  if (p.kind === 'week') return `Week of ${fmt.short.format(start)} – ${fmt.short.format(new Date(end.getTime() - 1))}`;
+  if (p.kind === 'month') return fmt.month.format(start);
+  return `${minuteLabel(start)} → ${minuteLabel(end)}`;
 }
-const dayLabel = (iso) => shortDay.format(new Date(`${iso.slice(0, 10)}T00:00:00Z`));
+/** A report day (`YYYY-MM-DD`, already a calendar day of the team's zone). */
+const shortCalendarDay = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+const dayLabel = (day) => shortCalendarDay.format(new Date(`${day}T00:00:00Z`));
+/** The day an instant (a period's start) falls on, in the team's zone. */
+const startLabel = (iso) => fmt.short.format(new Date(iso));
 
 function initials(name) {
   return name
@@ -226,7 +251,7 @@ const LINE_COLORS = ['#1f4b99', '#e0a100', '#17a2a2', '#c0262d', '#8e5bd6', '#1f
 function TeamTrend({ trend }) {
   const config = useMemo(() => {
     if (!trend || !trend.periods.length) return null;
-    const labels = trend.periods.map((p) => (trend.kind === 'week' ? `wk ${dayLabel(p.start)}` : dayLabel(p.start)));
+    const labels = trend.periods.map((p) => (trend.kind === 'week' ? `wk ${startLabel(p.start)}` : startLabel(p.start)));
     const datasets = trend.agents.slice(0, 8).map((a, i) => ({ label: a.displayName, data: a.composites, borderColor: LINE_COLORS[i], backgroundColor: LINE_COLORS[i] }));
     const config = lineConfig(labels, datasets, { yMin: 0, yMax: 100 });
     config.options.plugins.legend = { display: true, position: 'right' };
@@ -275,7 +300,7 @@ function AgentDetail({ agentId, period, onClose }) {
   }, [agentId, period]);
   const charts = useMemo(() => {
     if (!trend) return [];
-    const labels = trend.points.map((p) => (period?.kind === 'week' ? `wk ${dayLabel(p.period.start)}` : dayLabel(p.period.start)));
+    const labels = trend.points.map((p) => (period?.kind === 'week' ? `wk ${startLabel(p.period.start)}` : period?.kind === 'month' ? fmt.month.format(new Date(p.period.start)) : startLabel(p.period.start)));
     return TREND_FIGURES.map((f) => ({
       title: f.title,
       config: lineConfig(labels, [{ label: f.title, data: trend.points.map(f.pick), borderColor: f.color, backgroundColor: f.color }], f.opts),
@@ -285,7 +310,7 @@ function AgentDetail({ agentId, period, onClose }) {
   return html`<section class="panel detail" aria-labelledby="detail-title">
     <div class="section-head">
       <h2 id="detail-title">${name}</h2>
-      <span class="muted small">${trend ? `${trend.points.length} evaluations${period?.kind ? ` · ${period.kind === 'day' ? 'daily' : period.kind === 'week' ? 'weekly' : 'custom'}` : ''}` : ''}</span>
+      <span class="muted small">${trend ? `${trend.points.length} evaluations${period?.kind ? ` · ${{ day: 'daily', week: 'weekly', month: 'monthly' }[period.kind] ?? 'custom'}` : ''}` : ''}</span>
       <button type="button" class="ghost small-btn" onClick=${onClose}>Close</button>
     </div>
     ${error && html`<p class="error" role="alert">${error}</p>`}
@@ -315,7 +340,7 @@ function AgentDetail({ agentId, period, onClose }) {
               ${explain.tickets.map(
                 (t) => html`<tr>
                   <td>#${t.ticketNumber}</td>
-                  <td>${new Date(t.resolvedAt).toISOString().slice(5, 16).replace('T', ' ')}</td>
+                  <td>${minuteLabel(t.resolvedAt).slice(5)}</td>
                   <td class="num">${duration(t.firstResponseSeconds)}</td>
                   <td class="num">${duration(t.resolutionSeconds)}</td>
                   <td>${t.firstResponseTargetMet && t.resolutionTargetMet ? html`<span class="ok">met</span>` : html`<span class="bad">missed</span>`}${t.reopenedAfterResolution ? html` <span class="chip">reopened</span>` : ''}</td>
@@ -404,7 +429,6 @@ function TeamCharts({ csat, sentiment, volume }) {
 const ALGORITHMS = { ease: 'EASE', 'item-knn': 'Item kNN', als: 'ALS', popularity: 'Popularity' };
 const fixed2 = (v) => (typeof v === 'number' ? v.toFixed(2) : '—');
 const count = (v) => (typeof v === 'number' ? v.toLocaleString('en-GB') : '—');
-const utcMinute = (iso) => `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 /** "HR@10 0.46 vs popularity 0.33": the version's hit rate on each customer's held-out latest purchase, against popularity alone. */
 function ModelQuality({ metrics }) {
@@ -525,7 +549,7 @@ function RecommendationModels({ onUnauthorized }) {
     ${error && html`<p class="error" role="alert">${error}</p>`}
     ${models?.pin &&
     html`<p class="pin-note" role="note" aria-label="Pinned model version">
-      <span>Pinned by ${models.pin.pinnedBy.name} on ${utcMinute(models.pin.pinnedAt)}: new versions are stored, not served.</span>
+      <span>Pinned by ${models.pin.pinnedBy.name} on ${minuteLabel(models.pin.pinnedAt)}: new versions are stored, not served.</span>
       <button type="button" class="ghost small-btn" onClick=${unpin} disabled=${busy !== null}>${busy === 'unpin' ? 'Unpinning…' : 'Unpin'}</button>
     </p>`}
     ${!models
@@ -553,7 +577,7 @@ function RecommendationModels({ onUnauthorized }) {
                   <td><code>${v.versionId}</code></td>
                   <td>${v.active ? html`<span class="chip active-chip">Active</span>` : html`<span class="muted">stored</span>`}${v.pinned && html` <span class="chip pin-chip" title="trainings do not replace it">pinned</span>`}</td>
                   <td>${ALGORITHMS[v.algorithm] ?? v.algorithm}</td>
-                  <td>${utcMinute(v.trainedAt)}${v.activatedAt && html`<span class="muted small block">activated ${utcMinute(v.activatedAt)}</span>`}</td>
+                  <td>${minuteLabel(v.trainedAt)}${v.activatedAt && html`<span class="muted small block">activated ${minuteLabel(v.activatedAt)}</span>`}</td>
                   <td class="num">${count(v.sizes.customers)}</td>
                   <td class="num">${count(v.sizes.items)}</td>
                   <td class="num">${count(v.sizes.interactions)}</td>
@@ -585,6 +609,7 @@ const RANGES = [7, 14, 28, 90];
 
 function Dashboard({ me, onSignedOut }) {
   const [periods, setPeriods] = useState(null);
+  const [zone, setZone] = useState(null);
   const [periodKey, setPeriodKey] = useState('');
   const [days, setDays] = useState(28);
   const [ranking, setRanking] = useState(null);
@@ -607,7 +632,15 @@ function Dashboard({ me, onSignedOut }) {
   );
   const period = useMemo(() => periods?.find((p) => `${p.start}|${p.end}` === periodKey) ?? periods?.[0] ?? null, [periods, periodKey]);
 
-  const loadPeriods = useCallback(() => api('GET', '/api/dashboard/periods').then((r) => setPeriods(r.periods), handle), [handle]);
+  const loadPeriods = useCallback(
+    () =>
+      api('GET', '/api/dashboard/periods').then((r) => {
+        showTimesIn(r.timeZone);
+        setZone(r.timeZone);
+        setPeriods(r.periods);
+      }, handle),
+    [handle],
+  );
   useEffect(() => {
     void loadPeriods();
   }, [loadPeriods]);
@@ -662,6 +695,7 @@ function Dashboard({ me, onSignedOut }) {
           ${RANGES.map((d) => html`<option value=${String(d)}>last ${d} days</option>`)}
         </select>
       </label>
+      ${zone && html`<span class="muted small zone-note">times in ${zone}</span>`}
       <span class="spacer"></span>
       ${notice && html`<span class="notice" role="status">${notice}</span>`}
       <a class="button ghost" href=${`/api/dashboard/ranking.csv?${periodParams(period)}`} download>Export CSV</a>

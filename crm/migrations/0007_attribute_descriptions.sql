@@ -1,0 +1,1 @@
+ALTER TABLE "customer_attribute_definitions" ADD COLUMN "description" text;
