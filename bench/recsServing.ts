@@ -8,7 +8,7 @@
  * thread, once in its worker thread, printing the event-loop delay during each), a fresh
  * RecommendationService loads it from its snapshot (as a web process does), then serves product cards
  * for known customers, unknown customers and ad-hoc purchase lists. Prints p50/p99 of the in-memory
- * `forCustomer` (what must stay well under 10 ms) and of `recommendFor` (plus the purchases query).
+ * `forCustomer` (what must stay well under 10 ms) and of `recommendFor` (plus the purchases and learned-profile queries).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
@@ -146,7 +146,7 @@ async function main(): Promise<void> {
     console.log(stats('  known customer', known));
     console.log(stats('  unknown customer (fallbacks)', unknown));
     console.log(stats('  new customer, ad-hoc purchases', adHoc));
-    console.log(stats('  recommendFor (+ purchases query)', withQuery));
+    console.log(stats('  recommendFor (+ 2 queries)', withQuery));
     await service.close();
   } finally {
     await database.close();

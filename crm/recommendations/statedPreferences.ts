@@ -79,8 +79,11 @@ export function recommendWithPreferences(
   const base: PreferredRecommendation[] = model.recommend(query, { ...recommendOptions, k, exclude, isActive });
 
   // Catalogue items the model cannot offer (no interactions, not in the history's categories): new products.
-  const owned = recommendOptions.excludeOwned === false ? new Set<string>() : new Set(typeof query === 'string' ? model.historyOf(query) : query.map((q) => (typeof q === 'string' ? q : q.itemId)));
-  const eligible = (id: string) => !exclude.has(id) && !owned.has(id) && !recommendOptions.inactive?.has(id) && isActive(id);
+  // Built only when the catalogue is searched (a category or a like): the common request never needs it.
+  let owned: Set<string> | undefined;
+  const ownedItems = () =>
+    (owned ??= recommendOptions.excludeOwned === false ? new Set<string>() : new Set(typeof query === 'string' ? model.historyOf(query) : query.map((q) => (typeof q === 'string' ? q : q.itemId))));
+  const eligible = (id: string) => !exclude.has(id) && !ownedItems().has(id) && !recommendOptions.inactive?.has(id) && isActive(id);
   const fillFromCatalogue = (list: PreferredRecommendation[], n: number, accept: (id: string) => boolean) => {
     if (list.length >= n) return;
     const taken = new Set(list.map((r) => r.itemId));
