@@ -88,6 +88,8 @@ type Pattern = { re: RegExp; strong: boolean };
  */
 const DISLIKE_PATTERNS: Pattern[] = [
   { re: /\b(?:i\s+)?(?:really\s+)?(?:don'?t|do not|dont)\s+(?:really\s+)?(?:like|love|enjoy|care for|fancy)\s+(.+)/i, strong: true },
+  // A like withdrawn: "I no longer like tea", "I don't love candles any longer".
+  { re: /\bi\s+(?:no longer|don'?t any longer)\s+(?:like|love|enjoy|care for|fancy|want)\s+(.+)/i, strong: true },
   { re: /\bi\s+(?:really\s+|absolutely\s+|just\s+)?(?:hate|dislike|detest|can'?t stand|cannot stand|avoid|try to avoid)\s+(.+)/i, strong: true },
   { re: /\b(?:i'?d|i would)\s+(?:rather|prefer to)\s+avoid\s+(.+)/i, strong: true },
   {
@@ -129,7 +131,8 @@ const LIKE_PATTERNS: Pattern[] = [
 
 const LEADING = /^(?:(?:the|a|an|my|your|all|any|those|these|some|more|of|very much|really|much|anything|something)\s+)+/i;
 const LEADING_ZH = /^(?:你们的|您们的|你们|贵店的|这些|那些|这个|那个|这种|那种|所有的|所有|的|很|非常|特别|最|喝|吃|用)+/;
-const TRAILING = /\s+(?:very much|so much|a lot|too|as well|please|though|anymore|any more|here|for me|these days|myself)$/i;
+// Repeated: "I don't like candles any more after all" loses both endings.
+const TRAILING = /(?:\s+(?:very much|so much|a lot|too|as well|please|though|anymore|any more|here|for me|these days|myself|after all|at all|actually|now|either|any longer))+$/i;
 const TRAILING_ZH = /(?:了|啊|呀|哦|吗|呢|的东西|东西)+$/;
 /** Objects that are not things: "I like it", "I'd like to know", "I don't want to wait". */
 const NOT_A_THING = /^(?:it|that|this|them|you|him|her|to|how|when|what|if|being|waiting|the way|your service|this service|people|person|real|human|someone|somebody)\b/i;

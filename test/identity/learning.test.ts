@@ -5,7 +5,7 @@ import { createCrm, openDatabase, type Crm, type Database } from '../../crm';
 import { seedDemoCatalog } from '../../crm/commerce';
 import { queryRows } from '../../crm/commerce/rows';
 import { IdentityLinker, LearnedProfileStore, learnFrom, mergeLearnedProfiles, sentimentTrend, type MessageObservation } from '../../crm/identity';
-import { loadDefaultNlpEngine, type NlpEngine } from '../../nlp';
+import { extractPreferences, loadDefaultNlpEngine, type NlpEngine } from '../../nlp';
 import { NlpRecognizer } from '../../bot/nlpRecognizer';
 import { cachedCatalogueVocabulary, ConversationLearner, languageEvidence } from '../../bot/conversationLearning';
 import { TimelineMiddleware } from '../../bot/timelineMiddleware';
@@ -41,6 +41,17 @@ describe('learning from conversations (pure)', () => {
     expect(p.sentiment.recent).toHaveLength(10);
     expect(p.sentiment.trend).toBe('declining');
     expect(sentimentTrend([{ score: 0.1 }, { score: 0 }, { score: 0.1 }, { score: 0.05 }])).toBe('steady');
+  });
+
+  it('a like withdrawn in words ("I don\'t like candles after all", "I no longer like tea") replaces the like, as read from the text', () => {
+    const shop = { categories: ['tea'], products: [{ sku: 'CANDLE-CEDAR', name: 'Cedar candle', category: null }, { sku: 'TEA-SENCHA', name: 'Sencha green tea', category: 'tea' }] };
+    const said = (i: number, text: string) => ({ ...obs(i, { preferences: extractPreferences(text, shop) }), source: source(i, text) });
+    let p = learnFrom(null, said(1, 'I love candles. I really like tea'));
+    expect(p.likes.map((l) => l.term).sort()).toEqual(['candles', 'tea']);
+    p = learnFrom(p, said(2, "I don't like candles after all"));
+    p = learnFrom(p, said(3, 'actually I no longer like tea'));
+    expect(p.likes).toEqual([]);
+    expect(p.dislikes.map((d) => d.term)).toEqual(['tea', 'candles']);
   });
 
   it('preferences: newest first with the message they came from; a new statement about the same thing replaces the old', () => {

@@ -33,6 +33,11 @@ describe('stated preferences', () => {
     ['我更喜欢电话联系', [{ kind: 'contact', channel: 'phone' }]],
     ["I love candles, but I don't like plastic", [{ kind: 'likes', term: 'candles', categories: [], skus: ['CANDLE-CEDAR'] }, { kind: 'dislikes', term: 'plastic', categories: [], skus: [] }]],
     ['我喜欢蜡烛，请用邮件联系我', [{ kind: 'likes', term: '蜡烛', categories: [], skus: ['CANDLE-CEDAR'] }, { kind: 'contact', channel: 'email' }]],
+    // A like withdrawn: the thing alone is the term, so it replaces the earlier like of the same thing.
+    ["I don't like candles after all", [{ kind: 'dislikes', term: 'candles', categories: [], skus: ['CANDLE-CEDAR'] }]],
+    ["I don't like candles any more after all", [{ kind: 'dislikes', term: 'candles', categories: [], skus: ['CANDLE-CEDAR'] }]],
+    ['actually I no longer like tea', [{ kind: 'dislikes', term: 'tea', categories: ['tea'], skus: ['TEA-SENCHA', 'TEA-EARLGREY'] }]],
+    ['I love tea now', [{ kind: 'likes', term: 'tea', categories: ['tea'], skus: ['TEA-SENCHA', 'TEA-EARLGREY'] }]],
   ])('%s', (text, expected) => {
     expect(extractPreferences(text, shop)).toEqual(expected);
   });
