@@ -1,5 +1,5 @@
 /**
- * Customer value (`customer-value` queue): a repeatable job (nightly at 03:00 UTC by default,
+ * Customer value (`customer-value` queue): a repeatable job (nightly at 03:00 in SUPPORT_TIME_ZONE by default,
  * CUSTOMER_VALUE_CRON) and on-demand runs, each calling crm/value `CustomerValueStore.computeAll(asOf)`:
  * RFM scores, segments, lifetime value and churn risk of every customer, written in one transaction.
  * Idempotent: on-demand job ids name the as-of date (`customer-value/2026-12-01`), so asking twice

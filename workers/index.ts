@@ -122,8 +122,9 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
   // Every worker process upserts the same schedulers: one schedule each, whatever the process count.
   const cron = o.evaluationCron?.trim() || DEFAULT_EVALUATION_CRON;
   await scheduleAgentEvaluation(queues.agentEvaluation, { cron, tz: o.timeZone }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the agent evaluation (Redis unreachable?)'));
-  await scheduleCustomerValue(queues.customerValue, { cron: o.customerValueCron }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the customer value run (Redis unreachable?)'));
-  await scheduleRecommendationTraining(queues.recommendationTraining, { cron: o.recommendationsCron }).catch((err: unknown) =>
+  // Every nightly job runs at its hour in the support team's zone, like the evaluation.
+  await scheduleCustomerValue(queues.customerValue, { cron: o.customerValueCron, tz: o.timeZone }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the customer value run (Redis unreachable?)'));
+  await scheduleRecommendationTraining(queues.recommendationTraining, { cron: o.recommendationsCron, tz: o.timeZone }).catch((err: unknown) =>
     o.log.warn({ err }, 'could not schedule the recommendation training (Redis unreachable?)'),
   );
   // A fresh install with orders (the demo shop) shows values at once rather than after the first night.
