@@ -62,6 +62,8 @@ export const content = {
     recommendationsPopular: 'I do not know your purchases yet, so here is what other customers like right now:',
     /** No purchases known, but the customer told the bot what they like. */
     recommendationsLiked: 'Here are a few picks for you, based on what you told me you like:',
+    /** Both: some cards from the customer's purchases, some from what they said they like. */
+    recommendationsLikedAndBought: 'Here are a few picks for you, based on what you told me you like and what you bought before:',
     recommendationsNone: 'I have no suggestions right now. Tell me what you are looking for and I will help you find it.',
     recommendationBecauseBought: 'Because you bought {item}',
     recommendationBecauseViewed: 'Because you looked at {item}',
@@ -172,6 +174,7 @@ export const content = {
     recommendationsForYou: '根据您之前的购买，为您挑选了这些商品：',
     recommendationsPopular: '我还不了解您的购买记录，这些是其他顾客现在喜欢的商品：',
     recommendationsLiked: '根据您告诉我的喜好，为您挑选了这些商品：',
+    recommendationsLikedAndBought: '根据您告诉我的喜好和之前的购买，为您挑选了这些商品：',
     recommendationsNone: '暂时没有可推荐的商品。请告诉我您在找什么，我来帮您找。',
     recommendationBecauseBought: '因为您购买过{item}',
     recommendationBecauseViewed: '因为您浏览过{item}',

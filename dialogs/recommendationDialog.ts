@@ -111,7 +111,8 @@ export class RecommendationDialog extends ComponentDialog {
         { subtitle: formatPrice(p.priceMinor, p.currency, language) },
       ),
     );
-    const carousel = MessageFactory.carousel(cards, personal ? t.recommendationsForYou : liked ? t.recommendationsLiked : t.recommendationsPopular);
+    const heading = personal && liked ? t.recommendationsLikedAndBought : personal ? t.recommendationsForYou : liked ? t.recommendationsLiked : t.recommendationsPopular;
+    const carousel = MessageFactory.carousel(cards, heading);
     // The cards are not text: tell the timeline (what agents read) which products were shown.
     carousel.channelData = { ...carousel.channelData, [TIMELINE_SUMMARY_FIELD]: shownSummary(products, language, t.recommendationsShown) };
     await step.context.sendActivity(carousel);

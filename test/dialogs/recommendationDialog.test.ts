@@ -223,6 +223,16 @@ describe('recommendation carousel', () => {
         for (const c of cards) expect(c.text).toBe('因为您说喜欢茶');
       })
       .startTest();
+    // Asked in general: her liked tea and picks from her purchases, and the heading names both reasons.
+    await chat
+      .send({ type: ActivityTypes.Message, text: '有什么推荐的吗？', locale: 'zh-CN' })
+      .assertReply((a) => {
+        expect(a.text).toBe('根据您告诉我的喜好和之前的购买，为您挑选了这些商品：');
+        const reasons = heroes(a).map((c) => c.text);
+        expect(reasons.slice(0, 2)).toEqual(['因为您说喜欢茶', '因为您说喜欢茶']);
+        expect(reasons.slice(2).every((r) => r!.startsWith('因为您购买过'))).toBe(true);
+      })
+      .startTest();
   });
 
   it('without a model yet: a polite sentence, no empty carousel', async () => {
