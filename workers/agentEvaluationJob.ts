@@ -33,11 +33,6 @@ export interface AgentEvaluationResult {
   agents: number;
 }
 
-/** The ISO week (Monday 00:00 UTC to the next Monday) before the one containing `now`. */
-export function previousUtcWeek(now: Date): Period {
-  return previousPeriod('week', now, 'UTC');
-}
-
 /** The payload's explicit period, or the whole day/week/month in `timeZone` before the one containing `scheduledAt`. */
 export function periodFor(payload: AgentEvaluationPayload, scheduledAt: Date, timeZone: string = DEFAULT_TIME_ZONE): Period {
   if (payload.start && payload.end) return { start: new Date(payload.start), end: new Date(payload.end) };

@@ -64,8 +64,6 @@ const MOVABLE: Record<MergeMovedKind, { table: string; idCast: string }> = {
 /** The rows of a kind that a merge moves from the duplicate: every row it owns (the merge and its preview both select with this). */
 const ownedBy = (customerId: string): SQL => sql`customer_id = ${customerId}`;
 
-type Snapshot = CustomerSnapshot;
-
 /** One side of a merge preview. */
 export interface MergePreviewSide {
   id: string;
@@ -122,7 +120,7 @@ export class IdentityLinker {
         checkMergeable(survivorId, mergedId, before);
         const plan = planMerge(before);
         const [survivorRows, mergedRows] = [await this.countOwned(tx, survivorId), await this.countOwned(tx, mergedId)];
-        const side = (id: string, snap: Snapshot, rows: MovedCounts): MergePreviewSide => ({ id, displayName: snap.customer.display_name, email: snap.customer.email, tags: snap.profile?.tags ?? [], rows });
+        const side = (id: string, snap: CustomerSnapshot, rows: MovedCounts): MergePreviewSide => ({ id, displayName: snap.customer.display_name, email: snap.customer.email, tags: snap.profile?.tags ?? [], rows });
         return {
           survivor: side(survivorId, before.survivor, survivorRows),
           merged: side(mergedId, before.merged, mergedRows),
@@ -137,6 +135,7 @@ export class IdentityLinker {
   }
 
   private async mergeIn(tx: DbOrTx, { survivorId, mergedId, actor, reason = '' }: MergeRequest): Promise<MergeResult> {
+    // Refused before any lock or read (checkMergeable below says the same after the snapshots).
     if (survivorId === mergedId) throw new MergeError('cannot merge a customer into itself', 'merge_self');
     await this.lockCustomers(tx, [survivorId, mergedId]);
     const before: MergeSnapshots = {
@@ -177,7 +176,7 @@ export class IdentityLinker {
   /** Undoes a merge: moves back exactly the rows it moved and restores both profiles as they were. */
   async undo(mergeId: string, actor: string): Promise<{ movedBack: MovedCounts }> {
     return this.db.transaction(async (tx) => {
-      const merges = await queryRows<{ survivor_id: string; merged_id: string; before: { survivor: Snapshot; merged: Snapshot }; undone_at: string | null }>(
+      const merges = await queryRows<{ survivor_id: string; merged_id: string; before: MergeSnapshots; undone_at: string | null }>(
         tx,
         sql`select survivor_id::text, merged_id::text, before, undone_at from customer_merges where id = ${mergeId} for update`,
       );
@@ -311,9 +310,9 @@ export class IdentityLinker {
   }
 
   /** A customer as stored; `lock` takes the profile row's lock (merge and undo), a preview reads without. */
-  private async snapshot(tx: DbOrTx, customerId: string, lock = true): Promise<Snapshot> {
-    const [c] = await queryRows<Snapshot['customer']>(tx, sql`select display_name, email, language, attributes from customers where id = ${customerId}`);
-    const p = await queryRows<NonNullable<Snapshot['profile']>>(
+  private async snapshot(tx: DbOrTx, customerId: string, lock = true): Promise<CustomerSnapshot> {
+    const [c] = await queryRows<CustomerSnapshot['customer']>(tx, sql`select display_name, email, language, attributes from customers where id = ${customerId}`);
+    const p = await queryRows<NonNullable<CustomerSnapshot['profile']>>(
       tx,
       sql`select attributes, consent, language, tags, merged_into::text as merged_into from customer_profiles where customer_id = ${customerId} ${lock ? sql`for update` : sql``}`,
     );

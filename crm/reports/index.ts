@@ -2,7 +2,7 @@
 export * from './types';
 export { SupportReports } from './service';
 export type { SupportReportsOptions } from './service';
-export { shapeQueueHealth, shapeCsat, shapeTeamTrend, fillDays, utcDays, periodKind, rankAgents } from './shape';
+export { shapeQueueHealth, shapeCsat, shapeTeamTrend, fillDays, periodKind, rankAgents } from './shape';
 export type { QueueTicketRow, QueueAgentRow, CsatRatingRow, CsatRequestRow } from './shape';
 export { csvField, toCsv, rankingCsv } from './csv';
 export { seedDemoActivity } from './demo';

@@ -135,11 +135,6 @@ export function shapeCsat(period: Period, ratingRows: CsatRatingRow[], requestRo
   return { period, overall: summarise(overall, requested, responded), agents };
 }
 
-/** The UTC days `YYYY-MM-DD` that a period touches, in order (`daysOf` in crm/calendar for any zone). */
-export function utcDays(period: Period): string[] {
-  return daysOf(period, 'UTC');
-}
-
 /** Every local day (in `timeZone`) of the period, with zeros (and null means) on days without rows. */
 export function fillDays<T extends { day: string }>(period: Period, rows: T[], empty: (day: string) => T, timeZone = 'UTC'): T[] {
   const byDay = new Map(rows.map((r) => [r.day, r]));

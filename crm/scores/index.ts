@@ -6,5 +6,5 @@ export { computeComposite, normalise, round2, COMPONENT_SOURCES } from './compos
 export { aggregateAgentFigures, agentTicketFacts } from './evaluation';
 export type { TicketFacts } from './evaluation';
 export { explainScore, FIGURE_DEFINITIONS } from './explain';
-export { AgentEvaluationService, previousUtcDay, assertPeriod } from './service';
+export { AgentEvaluationService, assertPeriod } from './service';
 export type { EvaluateOptions } from './service';

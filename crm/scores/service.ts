@@ -1,7 +1,6 @@
 /** Agent evaluation: aggregate (SQL) → score (pure) → store (agent_scores), and read back with explanations. */
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db';
-import { previousPeriod } from '../calendar';
 import { CrmError } from '../errors';
 import { agentScores } from '../schema/scores';
 import { computeComposite } from './composite';
@@ -39,11 +38,6 @@ export function assertPeriod(period: Period): void {
     throw new CrmError('period start and end must be valid dates', 'invalid_period');
   }
   if (period.end.getTime() <= period.start.getTime()) throw new CrmError('period end must be after its start', 'invalid_period');
-}
-
-/** The UTC calendar day before `now` (crm/calendar `previousPeriod` gives it in any zone). */
-export function previousUtcDay(now: Date): Period {
-  return previousPeriod('day', now, 'UTC');
 }
 
 /** Sort: composite high to low (agents without a composite last), then agent id. */

@@ -1,6 +1,7 @@
 import { openDatabase, type Database } from '../../crm';
 import { AgentEvaluationService } from '../../crm/scores';
-import { csvField, rankingCsv, shapeQueueHealth, SupportReports, toCsv, utcDays } from '../../crm/reports';
+import { daysOf } from '../../crm/calendar';
+import { csvField, rankingCsv, shapeQueueHealth, SupportReports, toCsv } from '../../crm/reports';
 import { testDatabaseUrl } from '../support/apps';
 import { CSAT_PERIOD, DAY1, seedReportFixture, TREND_PERIOD, type ReportFixture } from './fixtures';
 
@@ -135,7 +136,7 @@ describe('supervisor reports (crm/reports) on PostgreSQL', () => {
   it('pure shaping: queues without tickets or agents show zeros; UTC days of a period', () => {
     const shaped = shapeQueueHealth([{ id: 'q', name: 'Q' }], [], [], { onlineAgents: 0, capacity: 0, activeTickets: 0, freeCapacity: 0 }, NOW, 30);
     expect(shaped.queues[0]).toEqual({ queueId: 'q', name: 'Q', backlog: 0, waiting: 0, assigned: 0, slaAtRisk: 0, slaBreached: 0, oldestWaitingSeconds: null, onlineAgents: 0, capacity: 0, activeTickets: 0, freeCapacity: 0, level: 'ok' });
-    expect(utcDays({ start: new Date('2025-03-30T12:00:00Z'), end: new Date('2025-04-01T00:00:00Z') })).toEqual(['2025-03-30', '2025-03-31']);
+    expect(daysOf({ start: new Date('2025-03-30T12:00:00Z'), end: new Date('2025-04-01T00:00:00Z') }, 'UTC')).toEqual(['2025-03-30', '2025-03-31']);
   });
 
   it('refuses periods that are backwards or too long for a trend', async () => {

@@ -11,7 +11,6 @@ import {
   evaluationJobId,
   EVALUATION_SCHEDULER_ID,
   periodFor,
-  previousUtcWeek,
   QUEUE_NAMES,
   requestAgentEvaluation,
   scheduleAgentEvaluation,
@@ -44,8 +43,8 @@ describe('agent evaluation job', () => {
   it('periods: the previous UTC day by default, the previous ISO week (Monday to Monday) on request', () => {
     const at = new Date('2026-11-22T02:00:00Z'); // a Sunday
     expect(periodFor({ granularity: 'day' }, at)).toEqual({ start: new Date('2026-11-21T00:00:00Z'), end: new Date('2026-11-22T00:00:00Z') });
-    expect(previousUtcWeek(at)).toEqual({ start: new Date('2026-11-09T00:00:00Z'), end: new Date('2026-11-16T00:00:00Z') });
-    expect(previousUtcWeek(new Date('2026-11-23T00:30:00Z'))).toEqual({ start: new Date('2026-11-16T00:00:00Z'), end: new Date('2026-11-23T00:00:00Z') });
+    expect(periodFor({ granularity: 'week' }, at)).toEqual({ start: new Date('2026-11-09T00:00:00Z'), end: new Date('2026-11-16T00:00:00Z') });
+    expect(periodFor({ granularity: 'week' }, new Date('2026-11-23T00:30:00Z'))).toEqual({ start: new Date('2026-11-16T00:00:00Z'), end: new Date('2026-11-23T00:00:00Z') });
     expect(evaluationJobId({ start: new Date('2026-11-21T00:00:00Z'), end: new Date('2026-11-22T00:00:00Z') })).toBe('evaluation/2026-11-21T0000Z/2026-11-22T0000Z');
   });
 
