@@ -210,7 +210,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const learner = new ConversationLearner({ recognizer, learned, vocabulary });
     const middleware = new TimelineMiddleware(crm, { learner, onError: (err) => log.warn({ err, part: 'learning' }, 'could not learn from a message') });
     // Messages stored but not learned (the process died mid-turn, the database failed) are learned by a catch-up, at start and periodically.
-    const learningCatchUp = new LearningCatchUp({ timeline: crm.timeline, learned, observer: learner, graceMs: config.LEARNING_GRACE_SECONDS * 1000, periodMs: config.LEARNING_CATCH_UP_SECONDS * 1000, log: log.child({ part: 'learning' }) });
+    const learningCatchUp = new LearningCatchUp({ timeline: crm.timeline, learned, observer: learner, graceMs: config.LEARNING_GRACE_SECONDS * 1000, periodMs: config.LEARNING_CATCH_UP_SECONDS * 1000, maxAttempts: config.LEARNING_MAX_ATTEMPTS, log: log.child({ part: 'learning' }) });
     learningCatchUp.start();
     cleanups.push(() => learningCatchUp.stop());
     const onTurnError = async (context: TurnContext, error: Error) => {

@@ -19,6 +19,22 @@ const ASKS_FOR_PERSON = new RegExp(ASKS_FOR_PERSON_PATTERN.source, 'i');
 const ASKS_FOR_CALL =
   /(?<!\b(?:don'?t|do not|never|not|stop|no need to)\s+(?:\w+\s+)?)\b(?:call|phone|ring)\s+me\b|\bcall\s*back\b|\bgive\s+me\s+a\s+(?:call|ring|bell|buzz)\b|(?<!别|不要|不用|勿|无需|不必)(?:回(?:我)?(?:一个|个)?电话|打(?:个|一个)?电话给我|给我(?:打|回)(?:个|一个|一下)?电话|打给我|来电)/i;
 /**
+ * A question about a call that happened ("why did you call me", "did you ring me earlier?", "who called
+ * me?", "why do you keep calling me", 为什么给我打电话, 刚才是你们打给我吗, 你们打电话给我干嘛) asks for no
+ * call now: these spans are cut before ASKS_FOR_CALL looks, so "why did you call me? call me back" still asks.
+ * Not cut: "I did ask you to call me back", "can you have someone call me" (no subject after "did", no past tense).
+ */
+const ABOUT_A_PAST_CALL = new RegExp(
+  [
+    String.raw`\b(?:did|didn'?t|did not)\s+(?:you|u|someone|somebody|anyone|anybody|they|one of (?:you|your \w+)|your\s+\w+|the\s+\w+)\s+(?:[\w']+\s+){0,4}?(?:call|phone|ring|give|gave)\s+me\b(?:\s+a\s+(?:call|ring|bell|buzz))?(?:\s+back)?`,
+    String.raw`\b(?:called|phoned|rang)\s+me\b(?:\s+back)?`,
+    String.raw`\b(?:keep|keeps|kept|been|were|was|stop|quit)\s+(?:on\s+)?(?:calling|phoning|ringing)\s+me\b`,
+    String.raw`(?:为什么|为啥|干嘛|干什么|怎么(?:老|总|一直)|谁|是不是|刚才|刚刚|之前|昨天|前天)[^，。？！,.?!]{0,8}?(?:给我(?:打|回)(?:个|一个|一下)?电话|打(?:个|一个)?电话给我|回(?:我)?(?:一个|个)?电话|打给我|来电)`,
+    String.raw`(?:给我(?:打|回)(?:个|一个|一下)?电话|打(?:个|一个)?电话给我|打给我|来电)(?:是)?(?:干嘛|干什么|做什么|什么事|有什么事|为什么)`,
+  ].join('|'),
+  'gi',
+);
+/**
  * "I'm a tea person", "we're espresso people": a thing before "person" makes it a taste, and the
  * classifier, for which "person" means "let me talk to one", hears a request. The words that make it
  * a person after all ("a real person", "the right person", "someone") are kept as they are.
@@ -53,7 +69,7 @@ export class NlpRecognizer implements Recognizer {
     const help = HELP_COMMAND.test(text);
     const explicitPerson = ASKS_FOR_PERSON.test(text);
     const statesContact = extractPreferences(text, NO_CATALOGUE).some((p) => p.kind === 'contact');
-    const asksForCall = !statesContact && ASKS_FOR_CALL.test(text);
+    const asksForCall = !statesContact && ASKS_FOR_CALL.test(text.replace(ABOUT_A_PAST_CALL, ' '));
     const person = !help && a.intent.name !== 'human_agent' && (explicitPerson || asksForCall);
     // "Contact me through email from now on" says how to reach them, not that they want a person now:
     // the model's human_agent gives way to a stated contact channel unless a person is asked for in words.

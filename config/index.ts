@@ -76,6 +76,8 @@ export const configSchema = z.object({
   /** Learning from conversations: how often web processes learn messages a turn stored but did not learn, and how old they must be. */
   LEARNING_CATCH_UP_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
   LEARNING_GRACE_SECONDS: z.coerce.number().int().min(0).max(86400).default(30),
+  /** Failed catch-up attempts (one a pass) at a message that cannot be learned before it is given up. */
+  LEARNING_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
   /** Identity proof in chat (email + order number): attempts per conversation per hour. */
   IDENTITY_PROOF_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
 });

@@ -91,6 +91,9 @@ export interface TimelineMessage {
 
 export type StoredMessage = typeof messages.$inferSelect;
 
+/** An error kept on a message is for a person reading it: the start of it is enough. */
+const LEARN_ERROR_MAX_LENGTH = 1000;
+
 /** An inbound message by its channel activity (unique per conversation): how learning names it. */
 export interface InboundMessageKey {
   channel: string;
@@ -122,49 +125,71 @@ export class Timeline {
   }
 
   /**
-   * Customers with inbound messages not yet learned (learned_at null) that were stored before
-   * `storedBefore`, the one with the oldest such message first. Reads the partial index messages_unlearned_idx.
+   * Customers with inbound messages still to learn (learned_at null, not given up) that were stored
+   * before `storedBefore`, the one with the oldest such message first. Reads the partial index messages_unlearned_idx.
    */
   async customersWithUnlearned(storedBefore: Date, limit: number): Promise<string[]> {
     const rows = await this.db
       .select({ customerId: messages.customerId })
       .from(messages)
-      .where(and(eq(messages.direction, 'inbound'), isNull(messages.learnedAt), lt(messages.createdAt, storedBefore)))
+      .where(and(eq(messages.direction, 'inbound'), isNull(messages.learnedAt), isNull(messages.learnFailedAt), lt(messages.createdAt, storedBefore)))
       .groupBy(messages.customerId)
       .orderBy(min(messages.createdAt))
       .limit(limit);
     return rows.map((r) => r.customerId);
   }
 
-  /** One customer's inbound messages not yet learned, stored before `storedBefore`, oldest first. */
+  /** One customer's inbound messages still to learn (not learned, not given up), stored before `storedBefore`, oldest first. */
   async unlearnedOf(customerId: string, storedBefore: Date, limit: number, db: DbOrTx = this.db): Promise<StoredMessage[]> {
     return db
       .select()
       .from(messages)
-      .where(and(eq(messages.customerId, customerId), eq(messages.direction, 'inbound'), isNull(messages.learnedAt), lt(messages.createdAt, storedBefore)))
+      .where(and(eq(messages.customerId, customerId), eq(messages.direction, 'inbound'), isNull(messages.learnedAt), isNull(messages.learnFailedAt), lt(messages.createdAt, storedBefore)))
       .orderBy(asc(messages.createdAt), asc(messages.id))
       .limit(limit);
   }
 
   /**
    * Marks these inbound messages of the customer learned, and returns the ones marked now: a message
-   * learned before (or moved to another customer by a merge) is not returned. Used inside the
+   * learned before, given up (recordLearningFailure) or moved to another customer by a merge is not returned. Used inside the
    * transaction that writes the learned profile, so "learned" and "marked" commit together.
    */
   async markLearned(customerId: string, keys: readonly InboundMessageKey[], db: DbOrTx = this.db): Promise<InboundMessageKey[]> {
     if (keys.length === 0) return [];
     return db
       .update(messages)
-      .set({ learnedAt: sql`now()` })
+      // The clock with the customer row locked, not the transaction's start: a merge's undo compares it with the merge's created_at.
+      .set({ learnedAt: sql`clock_timestamp()`, learnError: null })
       .where(
         and(
           eq(messages.customerId, customerId),
           eq(messages.direction, 'inbound'),
           isNull(messages.learnedAt),
+          // Given up is final: a late success (a process that still held it) does not half-revive it.
+          isNull(messages.learnFailedAt),
           or(...keys.map((k) => and(eq(messages.channel, k.channel), eq(messages.conversationId, k.conversationId), eq(messages.activityId, k.activityId)))),
         ),
       )
       .returning({ channel: messages.channel, conversationId: messages.conversationId, activityId: messages.activityId });
+  }
+
+  /**
+   * Counts a failed attempt at learning this inbound message on its own, and gives it up (learn_failed_at
+   * set: never picked again) at the `maxAttempts`th. Its own statement, outside the learning's
+   * transaction, so the rollback of the failed learning does not undo the count. Null when the message
+   * is no longer waiting (learned or given up meanwhile, e.g. by another process).
+   */
+  async recordLearningFailure(messageId: string, error: string, maxAttempts: number): Promise<{ attempts: number; gaveUp: boolean } | null> {
+    const rows = await this.db
+      .update(messages)
+      .set({
+        learnAttempts: sql`${messages.learnAttempts} + 1`,
+        learnError: error.slice(0, LEARN_ERROR_MAX_LENGTH),
+        learnFailedAt: sql`case when ${messages.learnAttempts} + 1 >= ${maxAttempts} then now() end`,
+      })
+      .where(and(eq(messages.id, messageId), eq(messages.direction, 'inbound'), isNull(messages.learnedAt), isNull(messages.learnFailedAt)))
+      .returning({ attempts: messages.learnAttempts, failedAt: messages.learnFailedAt });
+    return rows[0] ? { attempts: rows[0].attempts, gaveUp: rows[0].failedAt !== null } : null;
   }
 
   async forConversation(channel: string, conversationId: string): Promise<StoredMessage[]> {

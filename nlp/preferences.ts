@@ -3,7 +3,8 @@
  * ("I love candles", "don't like plastic", "我喜欢蜡烛"; indirectly: "cedar candles are more my thing",
  * "I'm more of a tea person than a coffee person", "not a fan of instant coffee", 马克杯不太适合我)
  * matched to a catalogue the caller passes in, and how they want to be contacted ("I prefer email",
- * "text me", "WhatsApp is best", "请用电话联系我", 短信联系我). Pure and rule-based: patterns
+ * "text me", "WhatsApp is best", "请用电话联系我", 短信联系我; not a one-off "email me the invoice" or
+ * 发邮件给我发票). Pure and rule-based: patterns
  * on the sentence, then the object phrase is cleaned and matched to category names and product-name
  * words (singularised; Chinese terms through a small glossary of shop nouns, extendable by the caller).
  */
@@ -46,7 +47,7 @@ const GOOD_EN = '(?:the\\s+|much\\s+|really\\s+|just\\s+|always\\s+|probably\\s+
  * 给我打个电话) is not here on purpose: that is a request for a call now, a handoff, and only a
  * comparison ("call me rather than email") makes it a standing preference.
  */
-const CONTACT_PATTERNS: RegExp[] = [
+const CONTACT_PATTERNS: Array<RegExp | { re: RegExp; sends: true }> = [
   new RegExp(`\\b(?:contact|reach|email|call|text|message|update|notify|get back to|ping)\\s+me\\s+(?:only\\s+)?(?:by|via|over|through|on|with)\\s+${CHANNEL_EN}\\b`, 'i'),
   new RegExp(`\\bi(?:'d| would)?\\s+(?:much\\s+|really\\s+)?(?:prefer|rather)\\s+(?:to\\s+)?(?:be\\s+)?(?:contacted\\s+|reached\\s+)?(?:(?:get|have|receive)\\s+)?(?:by|via|over|through|on)?\\s*(?:an?\\s+)?${CHANNEL_EN}\\b`, 'i'),
   // "I'd prefer updates via SMS", "I prefer to hear back by email".
@@ -58,20 +59,41 @@ const CONTACT_PATTERNS: RegExp[] = [
   new RegExp(`\\bpreferred\\s+contact\\s+(?:method|channel|option)\\s+is\\s+${CHANNEL_EN}\\b`, 'i'),
   new RegExp(`\\b(?:easier|easiest|best)\\s+to\\s+(?:reach|contact|get hold of)(?:\\s+me)?\\s+(?:on|by|via|through|over)\\s+${CHANNEL_EN}\\b`, 'i'),
   new RegExp(`(?:^|\\bplease\\s+|\\bjust\\s+)(?:only\\s+)?(?:use|stick to|keep it to)\\s+(?:only\\s+)?${CHANNEL_EN}\\b`, 'i'),
-  new RegExp(`\\b(?:send|drop|shoot)\\s+me\\s+(?:an?\\s+)?${CHANNEL_EN}\\b`, 'i'),
-  // "text me", "email me", "WhatsApp me": writing, not a call.
-  /\b(e-?mail|text|sms|whatsapp|wechat)\s+me\b/i,
+  // Sending verbs ("sends"): "send me an email instead" is how to write, "send me an email with the invoice" one request.
+  { re: new RegExp(`\\b(?:send|drop|shoot)\\s+me\\s+(?:an?\\s+)?${CHANNEL_EN}\\b`, 'i'), sends: true },
+  // "text me", "email me", "WhatsApp me": writing, not a call; "email me the invoice" asks for one thing.
+  { re: /\b(e-?mail|text|sms|whatsapp|wechat)\s+me\b/i, sends: true },
   new RegExp(`\\b(call|phone|ring)\\s+me\\b.*\\b(?:rather than|instead of|not by|over)\\s+(?:an?\\s+)?${CHANNEL_EN}`, 'i'),
   new RegExp(`(?:通过|用|发|走)${CHANNEL_ZH}(?:联系|通知|告诉|回复|联络|找)`),
   new RegExp(`(?:更?喜欢|希望|偏好|最好)(?:用|通过|发)?${CHANNEL_ZH}(?:联系|沟通|通知)?`),
   new RegExp(`${CHANNEL_ZH}(?:联系|通知|联络|找|告诉|回复)我`),
-  new RegExp(`发${CHANNEL_ZH}给我|给我发${CHANNEL_ZH}`),
-  new RegExp(`(?:请|麻烦|就)(?:只)?(?:发|用|通过)${CHANNEL_ZH}(?:联系|通知|回复|发给|给我|告诉|吧|就行|就好|$)`),
+  // 发邮件给我 (就好) is how to write, 发邮件给我发票 / 把发票发邮件给我 one request.
+  { re: new RegExp(`发${CHANNEL_ZH}给我|给我发${CHANNEL_ZH}`), sends: true },
+  { re: new RegExp(`(?:请|麻烦|就)(?:只)?(?:发|用|通过)${CHANNEL_ZH}(?:联系|通知|回复|发给|给我|告诉|吧|就行|就好|$)`), sends: true },
   new RegExp(`${CHANNEL_ZH}(?:上)?(?:更|最)?容易(?:找到|联系到|联系上)我`),
   new RegExp(`${CHANNEL_ZH}(?:最|更|比较)(?:方便|容易|好|合适)`),
   new RegExp(`${CHANNEL_ZH}比.{1,8}?(?:更|还)(?:适合|方便|好)`),
   new RegExp(`(?:方式|途径|渠道)(?:是|为)(?:通过|用|发)?${CHANNEL_ZH}`),
 ];
+
+/**
+ * What follows a sending verb when it asks for one thing to be sent ("email me the invoice", "text me
+ * a copy", "send me an email with the receipt"): an object. A standing preference has none ("email me
+ * instead", "text me when it ships", "email me with updates"), or a recurring one ("text me any updates").
+ */
+const SENT_OBJECT_EN =
+  /^\s+(?:with\s+|containing\s+)?(?:the|a|an|my|your|our|this|that|these|those|it|them|one|some|any|all|both|everything|something|anything|copy|copies|details|info|information|links?|receipts?|invoices?|tracking|confirmations?|codes?|numbers?|quotes?|labels?|photos?|pictures?|address|password|statements?|documents?|tickets?|pdfs?|proof|summary|\d)\b/i;
+const RECURRING_EN = /^[^,.;]*?\b(?:updates?|news|notifications?|alerts?|offers?|newsletters?|promotions?|deals|reminders?)\b/i;
+/** After 发邮件给我 a standing preference has at most a particle (就好, 吧); anything else is the thing to send (发邮件给我发票). */
+const STANDING_TAIL_ZH = /^[\s我]?(?:就好|就行|就可以|即可|了|吧|呗|好吗|好吧|可以吗|行吗|谢谢|哦|啊|呀|吗)*[\s\p{P}]*$/u;
+
+/** A sending verb with its object: a one-off request ("email me the invoice", 把发票发邮件给我), no way of contact. */
+function sendsSomething(sentence: string, m: RegExpExecArray): boolean {
+  const before = sentence.slice(0, m.index);
+  const after = sentence.slice(m.index + m[0].length);
+  if (/[\u3400-\u9fff]/.test(m[0])) return /把/.test(before) || !STANDING_TAIL_ZH.test(after);
+  return SENT_OBJECT_EN.test(after) && !RECURRING_EN.test(after);
+}
 
 /** Channels ruled out in the same breath ("not by phone", "no calls", 别打电话, 比起打电话) are no preference for them. */
 const NEGATED_CHANNEL = new RegExp(
@@ -192,9 +214,11 @@ function contactChannel(word: string): ContactChannel | null {
 
 function statedChannel(sentence: string): ContactChannel | null {
   const rest = sentence.replace(NEGATED_CHANNEL, ' ');
-  for (const re of CONTACT_PATTERNS) {
-    const m = re.exec(rest);
-    const channel = m ? contactChannel(m[1]) : null;
+  for (const pattern of CONTACT_PATTERNS) {
+    const m = (pattern instanceof RegExp ? pattern : pattern.re).exec(rest);
+    if (!m || (!(pattern instanceof RegExp) && sendsSomething(rest, m))) continue;
+    // The channel is the first group that took part (给我发邮件 is the second alternative's).
+    const channel = contactChannel(m.slice(1).find((g) => g !== undefined) ?? '');
     if (channel) return channel;
   }
   return null;

@@ -53,6 +53,25 @@ export function splitLastDay(load: RetailLoad): Split {
 }
 
 /**
+ * Leave-latest-one-out, the protocol HR@10 and NDCG@10 usually come with (NCF, He et al. 2017; SASRec):
+ * the same customers as splitLastDay, each with ONE target, the latest item of their last purchase day
+ * that they had not bought before (lines within an invoice share a time: the last such line in file
+ * order); only that customer–item pair leaves training, so the rest of that day's basket stays in the
+ * customer's history. It measures completing a basket from its other items, an easier task than
+ * predicting a whole next basket (splitLastDay), and it is what the product's training-time metric
+ * (crm/recommendations evaluateHoldout) measures too.
+ */
+export function splitLatestItem(load: RetailLoad): Split {
+  const lastDay = splitLastDay(load);
+  const { lastDay: days } = purchaseDays(load);
+  const target = new Map<string, string>();
+  for (const p of load.purchases) if (lastDay.targets.get(p.customerId)?.has(p.stockCode) && dayOf(p.at) === days.get(p.customerId)) target.set(p.customerId, p.stockCode);
+  const train: Interaction[] = load.purchases.filter((p) => target.get(p.customerId) !== p.stockCode).map((p) => ({ customerId: p.customerId, itemId: p.stockCode, kind: 'purchase', at: p.at }));
+  const targets = new Map([...target].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([c, item]) => [c, new Set([item])]));
+  return { train, targets, titles: lastDay.titles, targetDay: new Map([...targets.keys()].map((c) => [c, days.get(c)!])) };
+}
+
+/**
  * Validation split for tuning, carved from the training data only: the same last-day protocol applied to
  * the training part of splitLastDay (each eligible customer's last training purchase day held out of it).
  * The test targets are never seen by a configuration chosen on this split.

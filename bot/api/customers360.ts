@@ -320,11 +320,20 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     method: 'post',
     path: '/api/merges/:id/undo',
     tag: 'customers',
-    summary: 'Undo a merge: exactly the rows it moved go back, both profiles as they were',
+    summary: 'Undo a merge: exactly the rows it moved go back, both profiles as they were, except what changed on the survivor since',
+    description:
+      'The duplicate gets its profile back as it was. The survivor gets its pre-merge values back, except fields changed after the merge (an edit, a consent decision, tags), which stay and are listed in `kept`. ' +
+      'Values of custom attributes deleted or retyped since the merge are not brought back (`droppedAttributes`). ' +
+      'What the bot learned is restored as before the merge; the customer messages learned since (`relearning`) are learned again into the profile that owns them, within a learning catch-up period.',
     access: 'signedIn',
     params: mergeParams,
     errors: [403, 404, 409],
-    response: z.object({ movedBack: z.record(z.string(), z.number().int()) }),
+    response: z.object({
+      movedBack: z.record(z.string(), z.number().int()),
+      kept: z.array(z.object({ field: z.string(), afterMerge: z.unknown(), now: z.unknown() })),
+      droppedAttributes: z.array(z.string()),
+      relearning: z.number().int(),
+    }),
     handler: async ({ auth, params }) => {
       const merge = await deps.linker.getMerge(params.id);
       if (!merge) throw notFound('no such merge');

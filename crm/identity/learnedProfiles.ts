@@ -63,11 +63,24 @@ export class LearnedProfileStore {
     limit = 100,
   ): Promise<PendingLearning> {
     return this.db.transaction(async (tx) => {
-      const claimed = await queryRows<{ id: string }>(tx, sql`select id from customers where id = ${customerId} for update skip locked`);
-      if (claimed.length === 0) return 'busy' as const;
+      if (!(await this.claimCustomer(tx, customerId))) return 'busy' as const;
       const pending = await this.timeline.unlearnedOf(customerId, storedBefore, limit, tx);
       if (pending.length === 0) return { learned: 0 };
       const { learned } = await this.recordMessages(customerId, await observe(pending), tx);
+      return { learned };
+    });
+  }
+
+  /**
+   * The catch-up's step for one message on its own (when the customer's batch failed, so that one
+   * message that cannot be learned does not hold up the others): with the customer row locked
+   * (`skip locked`, as learnPending), the message is observed, folded and marked in one transaction.
+   * A message learned or given up meanwhile counts for nothing.
+   */
+  async learnMessage(customerId: string, message: StoredMessage, observe: (messages: StoredMessage[]) => Promise<MessageObservation[]>): Promise<PendingLearning> {
+    return this.db.transaction(async (tx) => {
+      if (!(await this.claimCustomer(tx, customerId))) return 'busy' as const;
+      const { learned } = await this.recordMessages(customerId, await observe([message]), tx);
       return { learned };
     });
   }
@@ -76,6 +89,12 @@ export class LearnedProfileStore {
     if (!/^[0-9a-f-]{36}$/i.test(customerId)) return null;
     const rows = await queryRows<{ learned: unknown }>(this.db, sql`select attributes -> 'learned' as learned from customers where id = ${customerId}`);
     return rows.length ? parseLearnedProfile(rows[0].learned) : null;
+  }
+
+  /** False when another transaction holds the customer row (it is left for the next pass). */
+  private async claimCustomer(tx: DbOrTx, customerId: string): Promise<boolean> {
+    const claimed = await queryRows<{ id: string }>(tx, sql`select id from customers where id = ${customerId} for update skip locked`);
+    return claimed.length > 0;
   }
 
   private async lockCustomer(tx: DbOrTx, customerId: string): Promise<{ attributes: Record<string, unknown>; language: string | null } | null> {

@@ -2,9 +2,10 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db';
 import { queryRows } from '../commerce/rows';
 import { NotFoundError } from '../errors';
-import { MERGE_MOVED_KINDS, type MergeMovedKind } from '../schema';
+import { MERGE_MOVED_KINDS, type AttributeType, type MergeMovedKind } from '../schema';
+import { hasAttributeType } from './profiles';
 import { requestValueRunInOutbox } from '../value/requests';
-import { checkMergeable, MergeError, planMerge, type CustomerSnapshot, type MergeConflict, type MergeSnapshots } from './mergePlan';
+import { checkMergeable, keepDeclaredAttributes, MergeError, planMerge, planUndo, type CustomerSnapshot, type MergeConflict, type MergePlan, type MergeSnapshots, type UndoKeptChange } from './mergePlan';
 
 export { MergeError };
 
@@ -39,6 +40,16 @@ export interface MergeSummary {
   survivorName: string | null;
   mergedName: string | null;
   moved: MovedCounts;
+}
+
+export interface UndoResult {
+  movedBack: MovedCounts;
+  /** Survivor fields changed after the merge, which the undo left as they are. */
+  kept: UndoKeptChange[];
+  /** Custom attributes deleted or retyped since the merge, whose old values the undo did not bring back. */
+  droppedAttributes: string[];
+  /** Customer messages learned since the merge, marked to be learned again into the profile that owns them now. */
+  relearning: number;
 }
 
 export interface OrderProof {
@@ -145,7 +156,9 @@ export class IdentityLinker {
     checkMergeable(survivorId, mergedId, before);
     const [{ id: mergeId }] = await queryRows<{ id: string }>(
       tx,
-      sql`insert into customer_merges (survivor_id, merged_id, actor, reason, before) values (${survivorId}, ${mergedId}, ${actor}, ${reason}, ${JSON.stringify(before)}::jsonb) returning id::text`,
+      // created_at is the clock with both customers locked, like messages.learned_at: undo compares the two.
+      sql`insert into customer_merges (survivor_id, merged_id, actor, reason, before, created_at)
+          values (${survivorId}, ${mergedId}, ${actor}, ${reason}, ${JSON.stringify(before)}::jsonb, clock_timestamp()) returning id::text`,
     );
     const moved = zeroMoved();
     for (const kind of MERGE_MOVED_KINDS) {
@@ -168,17 +181,25 @@ export class IdentityLinker {
       on conflict (customer_id) do update set attributes = excluded.attributes, consent = excluded.consent, language = excluded.language, tags = excluded.tags, updated_at = now()`);
     await tx.execute(sql`insert into customer_profiles (customer_id, merged_into) values (${mergedId}, ${survivorId})
       on conflict (customer_id) do update set merged_into = excluded.merged_into, updated_at = now()`);
+    // What the merge made of the survivor: undo tells from it what changed afterwards (and keeps that).
+    await tx.execute(sql`update customer_merges set after = ${JSON.stringify(await this.snapshot(tx, survivorId, false))}::jsonb where id = ${mergeId}`);
     // Orders changed hands: customer value (population-relative RFM) is recomputed by the worker after the commit.
     if (moved.order > 0) await requestValueRunInOutbox(tx, { key: `merge:${mergeId}`, reason: 'merge' });
     return { mergeId, survivorId, mergedId, moved };
   }
 
-  /** Undoes a merge: moves back exactly the rows it moved and restores both profiles as they were. */
-  async undo(mergeId: string, actor: string): Promise<{ movedBack: MovedCounts }> {
+  /**
+   * Undoes a merge: moves back exactly the rows it moved, restores the duplicate as it was, and gives
+   * the survivor its pre-merge values back except where they changed after the merge (planUndo: an
+   * agent's edit, a consent decision, a tag added or removed since, stays). What the bot learned is
+   * restored as it was before the merge on both sides, and the messages learned since the merge are
+   * marked unlearned, so the learning catch-up learns each into the profile that now owns it.
+   */
+  async undo(mergeId: string, actor: string): Promise<UndoResult> {
     return this.db.transaction(async (tx) => {
-      const merges = await queryRows<{ survivor_id: string; merged_id: string; before: MergeSnapshots; undone_at: string | null }>(
+      const merges = await queryRows<{ survivor_id: string; merged_id: string; before: MergeSnapshots; after: CustomerSnapshot | null; created_at: string | Date; undone_at: string | null }>(
         tx,
-        sql`select survivor_id::text, merged_id::text, before, undone_at from customer_merges where id = ${mergeId} for update`,
+        sql`select survivor_id::text, merged_id::text, before, after, created_at, undone_at from customer_merges where id = ${mergeId} for update`,
       );
       const merge = merges[0];
       if (!merge) throw new NotFoundError(`merge ${mergeId}`);
@@ -201,19 +222,40 @@ export class IdentityLinker {
         );
         movedBack[kind] = rows[0].n;
       }
-      for (const [id, snap] of [[merge.survivor_id, merge.before.survivor], [merge.merged_id, merge.before.merged]] as const) {
+      // Merges recorded before `after` was kept: the merge's own rules give what it wrote.
+      const afterMerge = merge.after ?? planAsSnapshot(planMerge(merge.before), merge.before.survivor);
+      const planned = planUndo(merge.before.survivor, afterMerge, survivorNow);
+      // Read after the profile locks above: an attribute deleted meanwhile is seen as deleted (deleteAttribute locks the table).
+      const declared = new Map(
+        (await queryRows<{ key: string; type: AttributeType }>(tx, sql`select key, type from customer_attribute_definitions`)).map((r) => [r.key, r.type]),
+      );
+      const survivor = keepDeclaredAttributes(planned.survivor, declared, hasAttributeType);
+      const duplicate = keepDeclaredAttributes(merge.before.merged, declared, hasAttributeType);
+      const kept = planned.kept;
+      const dropped = [...new Set([...survivor.dropped, ...duplicate.dropped])].sort();
+      for (const [id, snap] of [[merge.survivor_id, survivor.snapshot], [merge.merged_id, duplicate.snapshot]] as const) {
         await tx.execute(sql`update customers set display_name = ${snap.customer.display_name}, email = ${snap.customer.email}, language = ${snap.customer.language},
           attributes = ${JSON.stringify(snap.customer.attributes)}::jsonb, updated_at = now() where id = ${id}`);
         if (!snap.profile) await tx.execute(sql`delete from customer_profiles where customer_id = ${id}`);
         else {
-          await tx.execute(sql`update customer_profiles set attributes = ${JSON.stringify(snap.profile.attributes)}::jsonb, consent = ${JSON.stringify(snap.profile.consent)}::jsonb,
-            language = ${snap.profile.language}, tags = ${toPgArray(snap.profile.tags)}::text[], merged_into = ${snap.profile.merged_into}, updated_at = now()
-            where customer_id = ${id}`);
+          await tx.execute(sql`insert into customer_profiles (customer_id, attributes, consent, language, tags, merged_into)
+            values (${id}, ${JSON.stringify(snap.profile.attributes)}::jsonb, ${JSON.stringify(snap.profile.consent)}::jsonb, ${snap.profile.language},
+                    ${toPgArray(snap.profile.tags)}::text[], ${snap.profile.merged_into})
+            on conflict (customer_id) do update set attributes = excluded.attributes, consent = excluded.consent, language = excluded.language,
+              tags = excluded.tags, merged_into = excluded.merged_into, updated_at = now()`);
         }
       }
+      // Learned since the merge (into the combined profile): learned again, each into its owner's restored profile.
+      const relearn = await queryRows<{ n: number }>(
+        tx,
+        sql`with reset as (update messages set learned_at = null
+               where customer_id in (${merge.survivor_id}::uuid, ${merge.merged_id}::uuid) and direction = 'inbound' and learned_at >= ${new Date(merge.created_at)}
+               returning 1)
+            select count(*)::int as n from reset`,
+      );
       await tx.execute(sql`update customer_merges set undone_at = now(), undone_by = ${actor} where id = ${mergeId}`);
       if (movedBack.order > 0) await requestValueRunInOutbox(tx, { key: `undo:${mergeId}`, reason: 'undo' });
-      return { movedBack };
+      return { movedBack, kept, droppedAttributes: dropped, relearning: relearn[0].n };
     });
   }
 
@@ -318,6 +360,14 @@ export class IdentityLinker {
     );
     return { customer: c, profile: p[0] ?? null };
   }
+}
+
+/** A merge plan as the snapshot of the survivor it writes. */
+function planAsSnapshot(plan: MergePlan, survivorBefore: CustomerSnapshot): CustomerSnapshot {
+  return {
+    customer: { display_name: plan.customer.displayName, email: plan.customer.email, language: plan.customer.language, attributes: plan.customer.attributes },
+    profile: { ...plan.profile, merged_into: survivorBefore.profile?.merged_into ?? null },
+  };
 }
 
 /** A PostgreSQL array literal for text[] parameters (works the same on node-postgres and PGlite). */

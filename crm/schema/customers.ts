@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 
 /** One person, whatever channels they use. */
 export const customers = pgTable(
@@ -50,12 +50,21 @@ export const messages = pgTable(
     /** Channel activity id: repeats of the same activity are stored once. */
     activityId: text('activity_id').notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
-    /** Inbound: when it was folded into the learned profile (crm/identity). Null = still to learn (the catch-up finds it). */
+    /** Inbound: when it was folded into the learned profile (crm/identity). Null = still to learn (the catch-up finds it) or given up. */
     learnedAt: timestamp('learned_at', { withTimezone: true }),
+    /** Inbound: the catch-up's failed attempts at learning this message on its own (bot/learningCatchUp.ts). */
+    learnAttempts: integer('learn_attempts').notNull().default(0),
+    /** Inbound, not learned yet: the error of the last failed attempt (cleared when the message is learned). */
+    learnError: text('learn_error'),
+    /**
+     * Inbound: when the catch-up gave up learning this message (too many failed attempts); it is not
+     * picked again. Kept apart from learned_at, which means "folded into the profile": this one was not.
+     */
+    learnFailedAt: timestamp('learn_failed_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('messages_activity_uq').on(t.channel, t.conversationId, t.activityId, t.direction),
     index('messages_customer_time_idx').on(t.customerId, t.createdAt),
-    index('messages_unlearned_idx').on(t.createdAt).where(sql`${t.direction} = 'inbound' and ${t.learnedAt} is null`),
+    index('messages_unlearned_idx').on(t.createdAt).where(sql`${t.direction} = 'inbound' and ${t.learnedAt} is null and ${t.learnFailedAt} is null`),
   ],
 );

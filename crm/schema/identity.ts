@@ -62,6 +62,8 @@ export const customerMerges = pgTable(
     reason: text('reason').notNull().default(''),
     /** Profiles (customers row + customer_profiles row) of both sides before the merge, restored by undo. */
     before: jsonb('before').$type<Record<string, unknown>>().notNull(),
+    /** The survivor as the merge wrote it: undo compares it with the survivor then, to keep what changed since (null: merged before this was kept). */
+    after: jsonb('after').$type<Record<string, unknown>>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     undoneAt: timestamp('undone_at', { withTimezone: true }),
     undoneBy: text('undone_by'),

@@ -202,9 +202,12 @@ describe('Customer 360 in the agent console', () => {
     await feed.locator('[data-kind="message"]', { hasText: 'Any news on my refund?' }).getByText('on Email').waitFor();
     await screenshot(page, 'customer360-timeline-merged');
 
+    // A tag added after the merge (another agent, meanwhile) is a later decision: the undo keeps it and says so.
+    await rows(sql`update customer_profiles set tags = array_append(tags, 'callback-requested') where customer_id = ${visitor.id}`);
     // Undo from the notice: the rows go back, the merge is struck through in the list.
     await notice.getByRole('button', { name: 'Undo merge' }).click();
-    await panel.getByRole('status').filter({ hasText: /Merge undone: 1 identity, 1 message, 3 orders, 1 event moved back/ }).waitFor();
+    await panel.getByRole('status').filter({ hasText: /Merge undone: 1 identity, 1 message, 3 orders, 1 event moved back to .+\. Kept one change made after the merge \(tags\)\./ }).waitFor();
+    expect((await rows<{ tags: string[] }>(sql`select tags from customer_profiles where customer_id = ${visitor.id}`))[0].tags).toContain('callback-requested');
     await page.waitForFunction(() => !document.querySelector('[role="feed"]')?.textContent?.includes('Any news on my refund?'));
     expect(await feed.locator('[data-kind="order"]').count()).toBe(0);
     await panel.getByRole('tab', { name: 'Profile' }).click();

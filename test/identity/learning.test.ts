@@ -9,6 +9,8 @@ import { extractPreferences, loadDefaultNlpEngine, type NlpEngine } from '../../
 import { NlpRecognizer } from '../../bot/nlpRecognizer';
 import { cachedCatalogueVocabulary, ConversationLearner, languageEvidence } from '../../bot/conversationLearning';
 import { TimelineMiddleware } from '../../bot/timelineMiddleware';
+import { LearningCatchUp } from '../../bot/learningCatchUp';
+import { createLogger } from '../../bot/logger';
 import { sharedNlpCache, testDatabaseUrl } from '../support/apps';
 
 const source = (i: number, text = `message ${i}`) => ({ channel: 'directline', conversationId: 'c1', activityId: `a${i}`, text, at: new Date(Date.UTC(2026, 0, 1, 10, i)).toISOString() });
@@ -186,6 +188,36 @@ describe('learning from conversations (stored)', () => {
     expect((await crm.timeline.forCustomer(customer.id)).map((m) => m.text)).toEqual(['I love tea', 'ok']);
     expect(c.errors).toHaveLength(1);
     expect(await learned.get(customer.id)).toBeNull();
+  });
+
+  it('what the bot learned after a merge survives its undo: those messages are learned again, each into the profile that owns it', async () => {
+    const first = chat();
+    await first.say('I love blankets');
+    const second = chat();
+    await second.say('I love candles');
+    const [x, y] = [await first.customer(), await second.customer()];
+    const linker = new IdentityLinker(database.db);
+    const merge = await linker.merge({ survivorId: x.id, mergedId: y.id, actor: 'agent:test' });
+    // After the merge both chats are the survivor's: what they say now is learned into it.
+    await second.say('I really like tea');
+    await first.say('I prefer email, thanks');
+    expect((await learned.get(x.id))!.likes.map((l) => l.term).sort()).toEqual(['blankets', 'candles', 'tea']);
+
+    const undone = await linker.undo(merge.mergeId, 'agent:test');
+    expect(undone.relearning).toBe(2);
+    // Right after the undo each side holds what it had learned before the merge…
+    expect((await learned.get(x.id))!.likes.map((l) => l.term)).toEqual(['blankets']);
+    expect((await learned.get(y.id))!.likes.map((l) => l.term)).toEqual(['candles']);
+    // …and the catch-up learns the two later messages again, into the survivor, which keeps them.
+    const learner = new ConversationLearner({ recognizer: new NlpRecognizer(engine), learned, vocabulary: cachedCatalogueVocabulary(database.db) });
+    const pass = await new LearningCatchUp({ timeline: crm.timeline, learned, observer: learner, graceMs: 0, periodMs: 60_000, log: createLogger('silent') }).runOnce();
+    expect(pass.learned).toBeGreaterThanOrEqual(2);
+    const survivor = (await learned.get(x.id))!;
+    expect(survivor.likes.map((l) => l.term).sort()).toEqual(['blankets', 'tea']);
+    expect(survivor.contact?.channel).toBe('email');
+    expect(survivor.sentiment.count).toBe(3);
+    expect((await learned.get(y.id))!.likes.map((l) => l.term)).toEqual(['candles']);
+    expect((await learned.get(y.id))!.sentiment.count).toBe(1);
   });
 
   it('what was learned in an anonymous chat is combined with the owner’s on proof; undo restores both', async () => {

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pino from 'pino';
 import { ActivityTypes, TestAdapter, type Activity } from 'botbuilder';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { createCrm, openDatabase, type Crm, type Database, type InboundMessageKey } from '../../crm';
@@ -9,7 +11,7 @@ import { messages } from '../../crm/schema';
 import { loadDefaultNlpEngine, type NlpEngine } from '../../nlp';
 import { NlpRecognizer } from '../../bot/nlpRecognizer';
 import { cachedCatalogueVocabulary, ConversationLearner, type LearnableMessage, type MessageObserver } from '../../bot/conversationLearning';
-import { LearningCatchUp } from '../../bot/learningCatchUp';
+import { LearningCatchUp, type LearningCatchUpOptions } from '../../bot/learningCatchUp';
 import { TimelineMiddleware } from '../../bot/timelineMiddleware';
 import { createLogger } from '../../bot/logger';
 import { sharedNlpCache, testDatabaseUrl } from '../support/apps';
@@ -39,9 +41,46 @@ describe('learning catch-up', () => {
   function newLearner(store: LearnedProfileStore) {
     return new ConversationLearner({ recognizer: new NlpRecognizer(engine), learned: store, vocabulary: cachedCatalogueVocabulary(database.db) });
   }
-  const catchUp = (observer: MessageObserver = learner) => new LearningCatchUp({ timeline: crm.timeline, learned, observer, graceMs: 0, periodMs: 60_000, log });
+  const catchUp = (observer: MessageObserver = learner, options: Partial<LearningCatchUpOptions> = {}) =>
+    new LearningCatchUp({ timeline: crm.timeline, learned, observer, graceMs: 0, periodMs: 60_000, log, ...options });
   const learnedAtOf = async (customerId: string) =>
     (await database.db.select({ text: messages.text, learnedAt: messages.learnedAt }).from(messages).where(and(eq(messages.customerId, customerId), eq(messages.direction, 'inbound'))).orderBy(asc(messages.createdAt))).map((m) => [m.text, m.learnedAt !== null]);
+
+  /** Each inbound message's learning state, oldest first. */
+  const learnStateOf = async (customerId: string) =>
+    (
+      await database.db
+        .select({ text: messages.text, learnedAt: messages.learnedAt, attempts: messages.learnAttempts, error: messages.learnError, failedAt: messages.learnFailedAt })
+        .from(messages)
+        .where(and(eq(messages.customerId, customerId), eq(messages.direction, 'inbound')))
+        .orderBy(asc(messages.createdAt))
+    ).map((m) => ({ text: m.text, learned: m.learnedAt !== null, attempts: m.attempts, error: m.error, gaveUp: m.failedAt !== null }));
+
+  /** Unlearned messages of one new customer, a second apart, oldest first. */
+  async function storedMessagesOfOneCustomer(texts: string[]): Promise<LearnableMessage[]> {
+    const p = randomBytes(4).toString('hex');
+    const customer = await crm.customers.resolve({ kind: 'directline', externalId: `visitor-${p}` });
+    const stored: LearnableMessage[] = [];
+    for (const [i, text] of texts.entries()) {
+      const message = { customerId: customer.id, channel: 'directline', conversationId: `conv-${p}`, activityId: `a-${p}-${i}`, text, at: new Date(Date.now() - 60_000 + i * 1000) };
+      expect(await crm.timeline.record({ ...message, direction: 'inbound', author: 'customer' })).toBe(true);
+      stored.push(message);
+    }
+    return stored;
+  }
+
+  /** The real learner, except that it throws for these messages (the NLP chokes on them), counting the calls. */
+  function chokingOn(...poison: LearnableMessage[]) {
+    const calls = new Map<string, number>();
+    const observer: MessageObserver = {
+      observe: (m) => {
+        if (!poison.some((p) => p.activityId === m.activityId)) return learner.observe(m);
+        calls.set(m.activityId, (calls.get(m.activityId) ?? 0) + 1);
+        return Promise.reject(new Error('tokenizer overflow'));
+      },
+    };
+    return { observer, callsFor: (m: LearnableMessage) => calls.get(m.activityId) ?? 0 };
+  }
 
   /** A stored customer message that nobody has learned yet (what a crash after storing leaves). */
   async function storedMessage(text: string): Promise<LearnableMessage> {
@@ -80,7 +119,7 @@ describe('learning catch-up', () => {
     expect((await learned.get(customer.id))!.sentiment.count).toBe(1);
 
     const first = await catchUp().runOnce();
-    expect(first).toEqual({ learned: 1, busy: 0, failed: 0 });
+    expect(first).toEqual({ learned: 1, busy: 0, failed: 0, gaveUp: 0 });
     const p = (await learned.get(customer.id))!;
     expect(p.likes).toEqual([{ term: 'candles', categories: [], skus: ['CANDLE-CEDAR'], source: expect.objectContaining({ activityId: 'm1', text: 'I love candles, please contact me by email' }) }]);
     expect(p.contact).toMatchObject({ channel: 'email', source: { activityId: 'm1' } });
@@ -94,7 +133,7 @@ describe('learning catch-up', () => {
     ]);
 
     // Nothing left: another pass learns nothing, the profile is unchanged.
-    expect(await catchUp().runOnce()).toEqual({ learned: 0, busy: 0, failed: 0 });
+    expect(await catchUp().runOnce()).toEqual({ learned: 0, busy: 0, failed: 0, gaveUp: 0 });
     expect(await learned.get(customer.id)).toEqual(p);
   });
 
@@ -189,12 +228,99 @@ describe('learning catch-up', () => {
     const [stuck, fine] = [await storedMessage('I love blankets so much'), await storedMessage('I love candles so much')];
     let broken = true;
     const observer: MessageObserver = { observe: (m) => (broken && m.text === stuck.text ? Promise.reject(new Error('model crashed')) : learner.observe(m)) };
-    expect(await catchUp(observer).runOnce()).toEqual({ learned: 1, busy: 0, failed: 1 });
+    expect(await catchUp(observer).runOnce()).toEqual({ learned: 1, busy: 0, failed: 1, gaveUp: 0 });
     expect((await learned.get(fine.customerId))!.likes.map((l) => l.term)).toEqual(['candles']);
     expect(await learnedAtOf(stuck.customerId)).toEqual([['I love blankets so much', false]]);
     broken = false;
-    expect(await catchUp(observer).runOnce()).toEqual({ learned: 1, busy: 0, failed: 0 });
+    expect(await catchUp(observer).runOnce()).toEqual({ learned: 1, busy: 0, failed: 0, gaveUp: 0 });
     expect((await learned.get(stuck.customerId))!.likes.map((l) => l.term)).toEqual(['blankets']);
+  });
+
+  it('a message that cannot be learned does not hold up the customer\'s others: they are learned, its attempt is counted', async () => {
+    const [good1, poison, good2] = await storedMessagesOfOneCustomer(['I love candles so much', 'I prefer email please', 'I love blankets so much']);
+    const { observer, callsFor } = chokingOn(poison);
+    // One customer per round: the customer comes up again in the next round of the pass, and is not tried twice.
+    const result = await catchUp(observer, { customersPerBatch: 1 }).runOnce();
+    expect(result).toMatchObject({ failed: 1, gaveUp: 0 });
+    expect(result.learned).toBeGreaterThanOrEqual(2);
+    expect(callsFor(poison)).toBe(2); // in the customer's batch, then on its own
+    const p = (await learned.get(good1.customerId))!;
+    expect(p.likes.map((l) => l.source.activityId).sort()).toEqual([good1.activityId, good2.activityId].sort());
+    expect(p.likes.map((l) => l.term).sort()).toEqual(['blankets', 'candles']);
+    expect(p.contact).toBeNull();
+    expect(p.sentiment.count).toBe(2);
+    expect(await learnStateOf(good1.customerId)).toEqual([
+      { text: 'I love candles so much', learned: true, attempts: 0, error: null, gaveUp: false },
+      { text: 'I prefer email please', learned: false, attempts: 1, error: 'tokenizer overflow', gaveUp: false },
+      { text: 'I love blankets so much', learned: true, attempts: 0, error: null, gaveUp: false },
+    ]);
+  });
+
+  it('after maxAttempts failed passes the message is given up, logged once, and never tried again', async () => {
+    const [poison, good] = await storedMessagesOfOneCustomer(['I really do not like plastic', 'I love candles so much']);
+    const { observer, callsFor } = chokingOn(poison);
+    const lines: Array<Record<string, unknown>> = [];
+    const capture = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const options = { maxAttempts: 3, log: pino({ level: 'warn' }, capture) };
+
+    expect(await catchUp(observer, options).runOnce()).toMatchObject({ failed: 1, gaveUp: 0 });
+    expect((await learned.get(good.customerId))!.likes.map((l) => l.term)).toEqual(['candles']);
+    expect(await catchUp(observer, options).runOnce()).toMatchObject({ failed: 1, gaveUp: 0 });
+    expect((await learnStateOf(poison.customerId))[0]).toMatchObject({ learned: false, attempts: 2, gaveUp: false });
+    expect(await catchUp(observer, options).runOnce()).toMatchObject({ failed: 1, gaveUp: 1 });
+    expect((await learnStateOf(poison.customerId))[0]).toEqual({ text: 'I really do not like plastic', learned: false, attempts: 3, error: 'tokenizer overflow', gaveUp: true });
+
+    // Given up: not picked again, not in the profile, also when the customer writes again.
+    expect(await crm.timeline.customersWithUnlearned(new Date(), 1000)).not.toContain(poison.customerId);
+    const later = { ...good, activityId: `${good.activityId}-later`, text: 'I love blankets so much', at: new Date(Date.now() - 30_000) };
+    await crm.timeline.record({ ...later, direction: 'inbound', author: 'customer' });
+    const calls = callsFor(poison);
+    expect(await catchUp(observer, options).runOnce()).toMatchObject({ failed: 0, gaveUp: 0 });
+    expect(callsFor(poison)).toBe(calls);
+    const p = (await learned.get(poison.customerId))!;
+    expect(p.likes.map((l) => l.term)).toEqual(['blankets', 'candles']);
+    expect(p.dislikes).toEqual([]);
+
+    // One error line, by ids, without the customer's words; a warning for each attempt before it.
+    const about = lines.filter((l) => l.messageId !== undefined && l.customerId === poison.customerId);
+    expect(about.map((l) => [l.level, l.attempts])).toEqual([
+      [40, 1],
+      [40, 2],
+      [50, 3],
+    ]);
+    expect(JSON.stringify(about)).not.toContain('plastic');
+  });
+
+  it('a message whose profile write fails for a while is learned once it works, before it is given up', async () => {
+    const [other, transient] = await storedMessagesOfOneCustomer(['I love blankets so much', 'I prefer email please']);
+    let broken = true;
+    const flaky = new LearnedProfileStore(database.db, {}, {
+      markLearned: (customerId: string, keys: readonly InboundMessageKey[], db) =>
+        broken && keys.some((k) => k.activityId === transient.activityId) ? Promise.reject(new Error('could not write the profile')) : crm.timeline.markLearned(customerId, keys, db),
+      unlearnedOf: (...args) => crm.timeline.unlearnedOf(...args),
+    });
+    const options = { learned: flaky, maxAttempts: 3 };
+    expect(await catchUp(learner, options).runOnce()).toMatchObject({ failed: 1, gaveUp: 0 });
+    expect(await catchUp(learner, options).runOnce()).toMatchObject({ failed: 1, gaveUp: 0 });
+    expect(await learnStateOf(other.customerId)).toEqual([
+      { text: 'I love blankets so much', learned: true, attempts: 0, error: null, gaveUp: false },
+      { text: 'I prefer email please', learned: false, attempts: 2, error: 'could not write the profile', gaveUp: false },
+    ]);
+    expect((await learned.get(other.customerId))!.contact).toBeNull();
+
+    broken = false;
+    expect(await catchUp(learner, options).runOnce()).toMatchObject({ failed: 0, gaveUp: 0 });
+    const p = (await learned.get(other.customerId))!;
+    expect(p.contact).toMatchObject({ channel: 'email', source: { activityId: transient.activityId } });
+    expect(p.likes.map((l) => l.term)).toEqual(['blankets']);
+    expect(p.sentiment.count).toBe(2);
+    // Learned: the last error is cleared, the attempts stay as what happened.
+    expect((await learnStateOf(other.customerId))[1]).toEqual({ text: 'I prefer email please', learned: true, attempts: 2, error: null, gaveUp: false });
   });
 
   it('start() runs a pass at once and stop() waits for it', async () => {

@@ -106,6 +106,58 @@ describe('identity linking', () => {
     expect(log[0].undoneAt).toBeInstanceOf(Date);
   });
 
+  it('undo keeps what changed on the survivor after the merge (edits, consent decisions, tags, removed attributes) and reverts the rest', async () => {
+    const tier = `tier_${uniq('t').replace(/[^a-z0-9]/gi, '').toLowerCase()}`;
+    const note = `note_${uniq('n').replace(/[^a-z0-9]/gi, '').toLowerCase()}`;
+    await profiles.declareAttribute(tier, 'string');
+    await profiles.declareAttribute(note, 'string');
+    const legacy = `legacy_${uniq('l').replace(/[^a-z0-9]/gi, '').toLowerCase()}`;
+    await profiles.declareAttribute(legacy, 'number');
+    const a = await customerWithHistory('Cal', 'cal@example.com');
+    const b = await customerWithHistory('Dee', 'dee@example.com');
+    await profiles.update(a.customer.id, { tags: ['vip'], consent: { email_marketing: true }, language: 'en' });
+    await profiles.update(b.customer.id, { tags: ['newsletter', 'wholesale'], consent: { sms: true }, attributes: { [tier]: 'gold', [note]: 'from B', [legacy]: 7 }, language: 'fr' });
+    const merge = await linker.merge({ survivorId: a.customer.id, mergedId: b.customer.id, actor: 'agent:u1' });
+    expect(await profiles.get(a.customer.id)).toMatchObject({ tags: ['newsletter', 'vip', 'wholesale'], attributes: { [tier]: 'gold', [note]: 'from B' }, language: 'en' });
+
+    // After the merge: the customer withdraws SMS consent (a decision the merge brought in), an agent
+    // changes the tier, removes the note and a tag, and adds a tag.
+    await profiles.update(a.customer.id, { consent: { sms: false }, attributes: { [tier]: 'platinum', [note]: null }, removeTags: ['wholesale'], addTags: ['priority'] });
+    // An admin deletes an attribute meanwhile: no profile may hold a value of it again, not even through an undo.
+    await profiles.deleteAttribute(legacy);
+
+    const undone = await linker.undo(merge.mergeId, 'agent:u2');
+    const survivor = await profiles.get(a.customer.id);
+    // Kept: the withdrawal, the new tier, the removal of the note, the tag changes. Reverted: B's tags, B's language had not won anyway.
+    expect(survivor.consent.sms).toMatchObject({ granted: false });
+    expect(survivor.consent.email_marketing).toMatchObject({ granted: true });
+    expect(survivor.attributes).toEqual({ [tier]: 'platinum' });
+    expect(survivor.tags).toEqual(['priority', 'vip']);
+    expect(survivor.language).toBe('en');
+    expect(undone.kept.map((k) => k.field).sort()).toEqual([`attribute:${legacy}`, `attribute:${note}`, `attribute:${tier}`, 'consent:sms', 'tags']);
+    expect(undone.kept.find((k) => k.field === `attribute:${tier}`)).toEqual({ field: `attribute:${tier}`, afterMerge: 'gold', now: 'platinum' });
+    expect(undone.droppedAttributes).toEqual([legacy]);
+    // The duplicate gets everything of its own back, as it was.
+    expect(await profiles.get(b.customer.id)).toMatchObject({ tags: ['newsletter', 'wholesale'], attributes: { [tier]: 'gold', [note]: 'from B' }, language: 'fr', mergedInto: null });
+    expect((await profiles.get(b.customer.id)).attributes).not.toHaveProperty(legacy);
+    expect((await profiles.get(b.customer.id)).consent.sms).toMatchObject({ granted: true });
+    const [emails] = await queryRows<{ a: string; b: string }>(database.db, sql`select (select email from customers where id = ${a.customer.id}) as a, (select email from customers where id = ${b.customer.id}) as b`);
+    expect(emails).toEqual({ a: 'cal@example.com', b: 'dee@example.com' });
+  });
+
+  it('a merge recorded before the survivor’s after-merge state was kept: undo derives it from the merge rules, and still keeps later changes', async () => {
+    const a = await customerWithHistory('Eve', null);
+    const b = await customerWithHistory('Fay', null);
+    await profiles.update(b.customer.id, { tags: ['newsletter'] });
+    const merge = await linker.merge({ survivorId: a.customer.id, mergedId: b.customer.id, actor: 'agent:u1' });
+    await database.db.execute(sql`update customer_merges set after = null where id = ${merge.mergeId}`);
+    await profiles.update(a.customer.id, { addTags: ['priority'] });
+    const undone = await linker.undo(merge.mergeId, 'agent:u1');
+    expect(undone.kept.map((k) => k.field)).toEqual(['tags']);
+    expect((await profiles.get(a.customer.id)).tags).toEqual(['priority']);
+    expect((await profiles.get(b.customer.id)).tags).toEqual(['newsletter']);
+  });
+
   it('serialises concurrent merges of the same profile: exactly one wins', async () => {
     const a = await customerWithHistory('A', null);
     const b = await customerWithHistory('B', null);

@@ -116,6 +116,40 @@ describe('stated preferences', () => {
     expect(extractPreferences(text, shop)).toEqual([{ kind: 'contact', channel }]);
   });
 
+  // "email me the invoice" asks for one thing to be sent; "email me instead" says how to write from now on.
+  it.each([
+    'email me the invoice',
+    'can you text me the tracking number',
+    'please email me a copy of the receipt',
+    'send me an email with the invoice',
+    'email me with the details',
+    '发邮件给我发票',
+    '请发邮件给我发票',
+    '把发票发邮件给我',
+  ])('a one-off request to send something is no contact preference: %p', (text) => {
+    expect(extractPreferences(text, shop)).toEqual([]);
+  });
+
+  it.each([
+    ['email me instead', 'email'],
+    ['just text me', 'sms'],
+    ['email me please', 'email'],
+    ['text me when it ships', 'sms'],
+    ['email me with updates', 'email'],
+    ['text me any updates', 'sms'],
+    ["I'd rather you emailed me", 'email'],
+    ['contact me by email', 'email'],
+    ['send me an email instead', 'email'],
+    ['以后用邮件联系我', 'email'],
+    ['发邮件给我', 'email'],
+    ['发短信给我就好', 'sms'],
+    // The second alternative of 发邮件给我|给我发邮件 (it threw a TypeError: the channel is its second group).
+    ['给我发邮件', 'email'],
+    ['给我发微信吧', 'wechat'],
+  ])('a standing way of contact stays one: %s → %s', (text, channel) => {
+    expect(extractPreferences(text, shop)).toEqual([{ kind: 'contact', channel }]);
+  });
+
   it.each([
     // Asking to be phoned is a request for a call now (a handoff), not a standing preference.
     'please phone me',

@@ -109,6 +109,16 @@ function movedText(moved) {
   return parts.length ? parts.join(', ') : 'nothing';
 }
 
+/** A survivor field an undo kept (`attribute:tier`, `consent:sms`, `tags`), as an agent reads it. */
+function keptFieldName(field) {
+  const [kind, key] = field.split(/:(.*)/s);
+  const names = { displayName: 'name', email: 'email', language: 'language', preferredLanguage: 'preferred language', tags: 'tags' };
+  if (kind === 'attribute') return key;
+  if (kind === 'consent') return `consent to ${key}`;
+  if (kind === 'data') return key;
+  return names[kind] ?? field;
+}
+
 /** Readable messages for the API's error codes (409s of merge/undo and the rest). */
 const ERRORS = {
   already_merged: 'That profile has already been merged into another one.',
@@ -668,7 +678,8 @@ export function Customer360({ api, customerId, me, agents, tickets, currentTicke
     setError('');
     try {
       const out = await api('POST', `/api/merges/${merge.id}/undo`);
-      setNotice({ kind: 'undone', text: `Merge undone: ${movedText(out.movedBack)} moved back to ${merge.survivorId === customerId ? profileName(merge.mergedId) : 'this profile'}.` });
+      const kept = out.kept.length > 0 ? ` Kept ${out.kept.length === 1 ? 'one change' : `${out.kept.length} changes`} made after the merge (${out.kept.map((k) => keptFieldName(k.field)).join(', ')}).` : '';
+      setNotice({ kind: 'undone', text: `Merge undone: ${movedText(out.movedBack)} moved back to ${merge.survivorId === customerId ? profileName(merge.mergedId) : 'this profile'}.${kept}` });
       changed();
     } catch (err) {
       setError(errorText(err));
