@@ -6,6 +6,7 @@
  *   npm run crm -- apikey create NAME | apikey list | apikey revoke ID
  *   npm run crm -- merge SURVIVOR_ID MERGED_ID [--by AGENT] [--reason TEXT] | unmerge MERGE_ID [--by AGENT]
  *   npm run crm -- timeline CUSTOMER_ID [--limit N]
+ *   npm run crm -- learning | learning retry [--since ISO]
  */
 import dotenv from 'dotenv';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { formatReport, IMPORT_KINDS, runImport, type ImportKind } from './import
 import { ApiKeyStore } from './commerce/apiKeys';
 import { IdentityLinker } from './identity/linking';
 import { CustomerHistory } from './identity/history';
+import { Timeline } from './customers';
 import { isValidTimeZone } from './import/values';
 
 function parseArgs(argv: string[]): { positional: string[]; flags: Record<string, string | true> } {
@@ -38,7 +40,9 @@ const USAGE = `usage:
   npm run crm -- apikey create NAME | apikey list | apikey revoke ID
   npm run crm -- merge SURVIVOR_ID MERGED_ID [--by AGENT] [--reason TEXT]
   npm run crm -- unmerge MERGE_ID [--by AGENT]
-  npm run crm -- timeline CUSTOMER_ID [--limit N]`;
+  npm run crm -- timeline CUSTOMER_ID [--limit N]
+  npm run crm -- learning                         messages the learning catch-up gave up on, by error
+  npm run crm -- learning retry [--since ISO]     put them back in its queue (e.g. once the cause is fixed)`;
 
 function flag(flags: Record<string, string | true>, name: string): string | undefined {
   const v = flags[name];
@@ -114,6 +118,9 @@ async function main(argv: string[]): Promise<number> {
         if (!mergeId) throw new UsageError('unmerge MERGE_ID');
         const result = await new IdentityLinker(database.db).undo(mergeId, `agent:${flag(flags, 'by') ?? 'cli'}`);
         process.stdout.write(`undid merge ${mergeId}; moved back ${JSON.stringify(result.movedBack)}\n`);
+        for (const k of result.kept) process.stdout.write(`kept (changed after the merge): ${k.field} = ${JSON.stringify(k.now)} (the merge had made it ${JSON.stringify(k.afterMerge)})\n`);
+        if (result.droppedAttributes.length > 0) process.stdout.write(`not restored (attributes deleted or retyped since): ${result.droppedAttributes.join(', ')}\n`);
+        if (result.relearning > 0) process.stdout.write(`${result.relearning} messages learned since the merge will be learned again by the learning catch-up\n`);
         return 0;
       }
       case 'timeline': {
@@ -123,6 +130,23 @@ async function main(argv: string[]): Promise<number> {
         for (const e of await new CustomerHistory(database.db).timeline(customerId, { limit })) {
           process.stdout.write(`${e.at.toISOString()}  ${e.kind.padEnd(7)}  ${e.summary}\n`);
         }
+        return 0;
+      }
+      case 'learning': {
+        const timeline = new Timeline(database.db);
+        const [action] = rest;
+        if (action === 'retry') {
+          const sinceFlag = flag(flags, 'since');
+          const since = sinceFlag === undefined ? undefined : new Date(sinceFlag);
+          if (since && Number.isNaN(since.getTime())) throw new UsageError(`--since ${sinceFlag}: not a date`);
+          const n = await timeline.retryGivenUpLearning(since);
+          process.stdout.write(`${n} given-up messages are queued for the learning catch-up again (it runs in every web process)\n`);
+          return 0;
+        }
+        if (action !== undefined) throw new UsageError('learning | learning retry [--since ISO]');
+        const given = await timeline.givenUpLearning();
+        process.stdout.write(`${given.messages} messages of ${given.customers} customers given up by the learning catch-up\n`);
+        for (const e of given.errors) process.stdout.write(`${String(e.messages).padStart(8)}  ${e.error || '(no error text)'}\n`);
         return 0;
       }
       default:

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lt, min, or, sql } from 'drizzle-orm';
+import { and, asc, count, countDistinct, desc, eq, gte, isNotNull, isNull, lt, min, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from './db';
 import { customers, identities, messages } from './schema';
 
@@ -190,6 +190,36 @@ export class Timeline {
       .where(and(eq(messages.id, messageId), eq(messages.direction, 'inbound'), isNull(messages.learnedAt), isNull(messages.learnFailedAt)))
       .returning({ attempts: messages.learnAttempts, failedAt: messages.learnFailedAt });
     return rows[0] ? { attempts: rows[0].attempts, gaveUp: rows[0].failedAt !== null } : null;
+  }
+
+  /**
+   * Learning the catch-up gave up on (learn_failed_at set, never learned): how many messages, and
+   * the most common last errors, for an operator deciding whether to retry them.
+   */
+  async givenUpLearning(): Promise<{ messages: number; customers: number; errors: Array<{ error: string; messages: number }> }> {
+    const where = and(eq(messages.direction, 'inbound'), isNull(messages.learnedAt), isNotNull(messages.learnFailedAt));
+    const [totals] = await this.db.select({ messages: count(), customers: countDistinct(messages.customerId) }).from(messages).where(where);
+    const errors = await this.db
+      .select({ error: sql<string>`coalesce(${messages.learnError}, '')`, messages: count() })
+      .from(messages)
+      .where(where)
+      .groupBy(sql`1`)
+      .orderBy(desc(count()))
+      .limit(5);
+    return { messages: totals.messages, customers: totals.customers, errors };
+  }
+
+  /**
+   * Puts messages the catch-up gave up on back in its queue (attempts from zero), e.g. once the cause
+   * is fixed: "given up" loses nothing for good. Only those given up at or after `since`, when set.
+   */
+  async retryGivenUpLearning(since?: Date): Promise<number> {
+    const rows = await this.db
+      .update(messages)
+      .set({ learnFailedAt: null, learnAttempts: 0 })
+      .where(and(eq(messages.direction, 'inbound'), isNull(messages.learnedAt), isNotNull(messages.learnFailedAt), since ? gte(messages.learnFailedAt, since) : undefined))
+      .returning({ id: messages.id });
+    return rows.length;
   }
 
   async forConversation(channel: string, conversationId: string): Promise<StoredMessage[]> {

@@ -2,7 +2,10 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { csv, RETAIL_HEADER, scratchDir, uniq } from './helpers';
+import { sql } from 'drizzle-orm';
+import { createCrm } from '../../crm';
+import { queryRows } from '../../crm/commerce/rows';
+import { csv, openTestDatabase, RETAIL_HEADER, scratchDir, uniq } from './helpers';
 
 const run = promisify(execFile);
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -48,5 +51,30 @@ describe('crm CLI', () => {
     expect(listed.stdout).toMatch(/ck_\S+….*shop-backend/);
     expect(listed.stdout).not.toContain(created.stdout.trim().split('\n')[1]);
     await expect(crm(['import', 'widgets', 'x.csv'])).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('import needs a kind') });
+  });
+  it('learning: lists the messages the catch-up gave up on, by error, and puts them back in its queue', async () => {
+    const database = await openTestDatabase();
+    try {
+      const store = createCrm(database.db);
+      const p = uniq('gu');
+      const customer = await store.customers.resolve({ kind: 'directline', externalId: `v-${p}` });
+      for (const i of [1, 2]) await store.timeline.record({ customerId: customer.id, channel: 'directline', conversationId: `c-${p}`, direction: 'inbound', author: 'customer', text: `hello ${i}`, activityId: `a${i}` });
+      // What the catch-up leaves after its last attempt at both.
+      await database.db.execute(sql`update messages set learn_attempts = 5, learn_error = 'tokenizer crashed', learn_failed_at = now() where conversation_id = ${`c-${p}`}`);
+      const listed = await crm(['learning']);
+      expect(listed.stdout).toMatch(/^2 messages of 1 customers given up by the learning catch-up\n +2 {2}tokenizer crashed\n$/);
+      expect((await crm(['learning', 'retry', '--since', 'yesterday'], {}).catch((e: { code: number; stderr: string }) => e)) as { code: number; stderr: string }).toMatchObject({ code: 2, stderr: expect.stringContaining('not a date') });
+      const retried = await crm(['learning', 'retry']);
+      expect(retried.stdout).toMatch(/^2 given-up messages are queued for the learning catch-up again/);
+      const rows = await queryRows<{ attempts: number; failed: boolean; learned: boolean }>(
+        database.db,
+        sql`select learn_attempts as attempts, learn_failed_at is not null as failed, learned_at is not null as learned from messages where conversation_id = ${`c-${p}`}`,
+      );
+      expect(rows).toEqual([{ attempts: 0, failed: false, learned: false }, { attempts: 0, failed: false, learned: false }]);
+      expect((await store.timeline.customersWithUnlearned(new Date(Date.now() + 60_000), 100))).toContain(customer.id);
+      expect((await crm(['learning'])).stdout).toMatch(/^0 messages of 0 customers/);
+    } finally {
+      await database.close();
+    }
   });
 });
