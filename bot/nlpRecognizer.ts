@@ -51,6 +51,14 @@ function asTasteIdioms(text: string): string {
     PERSON_AFTER_ALL.has(word.toLowerCase()) ? match : `${word} ${person.toLowerCase() === 'people' ? 'fans' : 'fan'}`,
   );
 }
+/**
+ * Sending something back ("return", "send it back", 退货, 退掉): with a dislike in the same breath
+ * ("我要退掉不喜欢的那个杯子") the model may weigh the dislike more, but the customer asks for a return.
+ * It wins only when the model ranks return_refund right behind `preference` (RETURN_RUNNER_UP), so "I
+ * love returning to your shop" stays what the model heard.
+ */
+const ASKS_FOR_RETURN = /\b(?:return|send (?:it |them |this |that )?back|refund)\b|退货|退掉|退回|退款|想退|要退|退了/i;
+const RETURN_RUNNER_UP = 0.2;
 /** Contact channels need no catalogue. */
 const NO_CATALOGUE = { categories: [], products: [] };
 
@@ -79,6 +87,10 @@ export class NlpRecognizer implements Recognizer {
       const idioms = asTasteIdioms(text);
       const taste = idioms === text ? undefined : await this.engine.analyze(idioms, hints);
       if (taste && taste.intent.name === 'preference' && !taste.outOfScope) a = { ...taste, entities: a.entities };
+    }
+    const returnRank = a.ranking[1]?.name === 'return_refund' ? a.ranking[1].confidence : 0;
+    if (!help && a.intent.name === 'preference' && returnRank >= RETURN_RUNNER_UP && ASKS_FOR_RETURN.test(text)) {
+      a = { ...a, intent: { name: 'return_refund', confidence: returnRank }, ranking: [a.ranking[1], a.ranking[0], ...a.ranking.slice(2)], outOfScope: false };
     }
     let ranking = help ? [{ name: 'help', confidence: 1 }] : a.ranking;
     if (contactPreference) ranking = [{ name: 'preference', confidence: 1 }, ...ranking.filter((r) => r.name !== 'preference')];

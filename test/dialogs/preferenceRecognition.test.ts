@@ -47,6 +47,9 @@ const HELD_OUT: Array<[string, string]> = [
   ['那条毯子我不喜欢，想退货', 'return_refund'],
   ["the kettle isn't for me, how do I send it back", 'return_refund'],
   ['给我打个电话吧', 'human_agent'],
+  // A return asked for next to a dislike is a return, whichever the model weighs more (a runner-up rule).
+  ['I want to return the mug, I just do not like it', 'return_refund'],
+  ['这个水壶我不喜欢，我要退掉', 'return_refund'],
 ];
 /** A person asked for in words stays a handoff, whatever taste idiom or channel is near it. */
 const REQUESTS: Array<[string, string]> = [
