@@ -13,11 +13,17 @@
  * own is counted on the message (messages.learn_attempts, learn_error, written outside the rolled-back
  * transaction); at `maxAttempts` it is given up (learn_failed_at), logged once at error level, and
  * not picked again. A customer is tried at most once a pass, so a pass counts at most one attempt.
+ * A failure counts only while the observer still learns a plain sentence (a canary, once a pass): when
+ * learning fails on everything, nothing is held against the messages. What was given up can be put
+ * back in the queue (`npm run crm -- learning retry`).
  */
 import type { Logger } from 'pino';
 import type { StoredMessage, Timeline } from '../crm';
 import type { LearnedProfileStore } from '../crm/identity';
 import type { MessageObserver } from './conversationLearning';
+
+/** An ordinary customer sentence: if even this cannot be observed, the fault is not the message's. */
+const CANARY_TEXT = 'Hello, where is my order?';
 
 export interface LearningCatchUpOptions {
   timeline: Pick<Timeline, 'customersWithUnlearned' | 'unlearnedOf' | 'recordLearningFailure'>;
@@ -72,6 +78,7 @@ export class LearningCatchUp {
     const result: CatchUpPassResult = { learned: 0, busy: 0, failed: 0, gaveUp: 0 };
     // Tried once a pass: another round must not count a second attempt at the same failing message.
     const failedThisPass = new Set<string>();
+    this.canary = undefined; // asked again each pass, at its first failure
     for (;;) {
       const customers = await this.o.timeline.customersWithUnlearned(storedBefore, batch);
       let progress = 0;
@@ -149,7 +156,7 @@ export class LearningCatchUp {
       } catch (err) {
         step.failed = true;
         const counted = await this.countFailure(customerId, message.id, err);
-        if (counted === 'not-counted') return step; // the database is failing: the other messages would fail the same way
+        if (counted === 'not-counted') return step; // learning or the database is failing: the other messages would fail the same way
         if (counted === 'gave-up') step.gaveUp += 1;
       }
     }
@@ -158,6 +165,12 @@ export class LearningCatchUp {
 
   private async countFailure(customerId: string, messageId: string, err: unknown): Promise<'counted' | 'gave-up' | 'not-counted'> {
     const maxAttempts = this.o.maxAttempts ?? 5;
+    // The fault is the message's only if learning works on an ordinary one: when the NLP fails on
+    // everything (a broken release, a missing model) no message is counted, none is given up.
+    if (!(await this.learningWorks())) {
+      this.o.log.warn({ err, customerId, messageId }, 'could not learn from a customer message, nor from a plain test sentence: learning itself is failing; not counted against the message');
+      return 'not-counted';
+    }
     let failure: Awaited<ReturnType<Timeline['recordLearningFailure']>>;
     try {
       failure = await this.o.timeline.recordLearningFailure(messageId, err instanceof Error ? err.message : String(err), maxAttempts);
@@ -176,6 +189,19 @@ export class LearningCatchUp {
     }
     this.o.log.warn({ err, customerId, messageId, attempts: failure.attempts, maxAttempts }, 'could not learn from a customer message; it is tried again next pass');
     return 'counted';
+  }
+
+  private canary?: Promise<boolean>;
+
+  /** Whether the observer learns a plain sentence now (asked once a pass, at its first failure). */
+  private learningWorks(): Promise<boolean> {
+    this.canary ??= this.o.observer
+      .observe({ customerId: '00000000-0000-0000-0000-000000000000', channel: 'catch-up', conversationId: 'canary', activityId: 'canary', text: CANARY_TEXT, at: new Date() })
+      .then(
+        () => true,
+        () => false,
+      );
+    return this.canary;
   }
 
   // The messages' own time: a late message takes its place among the customer's recent ones.

@@ -323,6 +323,30 @@ describe('learning catch-up', () => {
     expect((await learnStateOf(other.customerId))[1]).toEqual({ text: 'I prefer email please', learned: true, attempts: 2, error: null, gaveUp: false });
   });
 
+  it('when learning fails on everything (the NLP is down), no message is counted or given up; all are learned once it works again', async () => {
+    const [first, second] = await storedMessagesOfOneCustomer(['I love candles so much', 'I prefer email please']);
+    let down = true;
+    let canaries = 0;
+    const observer: MessageObserver = {
+      observe: (m) => {
+        if (m.conversationId === 'canary') canaries += 1;
+        return down ? Promise.reject(new Error('model not loaded')) : learner.observe(m);
+      },
+    };
+    const options = { maxAttempts: 2 };
+    for (let pass = 0; pass < 3; pass++) expect(await catchUp(observer, options).runOnce()).toMatchObject({ learned: 0, gaveUp: 0 });
+    expect(canaries).toBe(3); // once a pass, not once a message
+    expect(await learnStateOf(first.customerId)).toEqual([
+      { text: 'I love candles so much', learned: false, attempts: 0, error: null, gaveUp: false },
+      { text: 'I prefer email please', learned: false, attempts: 0, error: null, gaveUp: false },
+    ]);
+    down = false;
+    expect((await catchUp(observer, options).runOnce()).learned).toBeGreaterThanOrEqual(2);
+    const p = (await learned.get(second.customerId))!;
+    expect(p.likes.map((l) => l.term)).toEqual(['candles']);
+    expect(p.contact?.channel).toBe('email');
+  });
+
   it('start() runs a pass at once and stop() waits for it', async () => {
     const m = await storedMessage('I love candles very much');
     const running = catchUp();
