@@ -197,9 +197,9 @@ export class IdentityLinker {
    */
   async undo(mergeId: string, actor: string): Promise<UndoResult> {
     return this.db.transaction(async (tx) => {
-      const merges = await queryRows<{ survivor_id: string; merged_id: string; before: MergeSnapshots; after: CustomerSnapshot | null; created_at: string | Date; undone_at: string | null }>(
+      const merges = await queryRows<{ survivor_id: string; merged_id: string; before: MergeSnapshots; after: CustomerSnapshot | null; undone_at: string | null }>(
         tx,
-        sql`select survivor_id::text, merged_id::text, before, after, created_at, undone_at from customer_merges where id = ${mergeId} for update`,
+        sql`select survivor_id::text, merged_id::text, before, after, undone_at from customer_merges where id = ${mergeId} for update`,
       );
       const merge = merges[0];
       if (!merge) throw new NotFoundError(`merge ${mergeId}`);
@@ -249,7 +249,8 @@ export class IdentityLinker {
       const relearn = await queryRows<{ n: number }>(
         tx,
         sql`with reset as (update messages set learned_at = null
-               where customer_id in (${merge.survivor_id}::uuid, ${merge.merged_id}::uuid) and direction = 'inbound' and learned_at >= ${new Date(merge.created_at)}
+               where customer_id in (${merge.survivor_id}::uuid, ${merge.merged_id}::uuid) and direction = 'inbound'
+                 and learned_at >= (select created_at from customer_merges where id = ${mergeId})
                returning 1)
             select count(*)::int as n from reset`,
       );
