@@ -54,8 +54,8 @@ function asTasteIdioms(text: string): string {
 /**
  * Sending something back ("return", "send it back", 退货, 退掉): with a dislike in the same breath
  * ("我要退掉不喜欢的那个杯子") the model may weigh the dislike more, but the customer asks for a return.
- * It wins only when the model ranks return_refund right behind `preference` (RETURN_RUNNER_UP), so "I
- * love returning to your shop" stays what the model heard.
+ * It wins only when the model ranks return_refund right behind `preference` with at least
+ * RETURN_RUNNER_UP: the rule settles a near tie the model itself sees, never a confident taste.
  */
 const ASKS_FOR_RETURN = /\b(?:return|send (?:it |them |this |that )?back|refund)\b|退货|退掉|退回|退款|想退|要退|退了/i;
 const RETURN_RUNNER_UP = 0.2;

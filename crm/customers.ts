@@ -94,6 +94,11 @@ export type StoredMessage = typeof messages.$inferSelect;
 /** An error kept on a message is for a person reading it: the start of it is enough. */
 const LEARN_ERROR_MAX_LENGTH = 1000;
 
+/** Inbound messages the learning catch-up still has to learn: not learned, not given up. */
+const stillToLearn = () => and(eq(messages.direction, 'inbound'), isNull(messages.learnedAt), isNull(messages.learnFailedAt));
+/** Inbound messages the learning catch-up gave up on (never learned). */
+const givenUp = () => and(eq(messages.direction, 'inbound'), isNull(messages.learnedAt), isNotNull(messages.learnFailedAt));
+
 /** An inbound message by its channel activity (unique per conversation): how learning names it. */
 export interface InboundMessageKey {
   channel: string;
@@ -132,7 +137,7 @@ export class Timeline {
     const rows = await this.db
       .select({ customerId: messages.customerId })
       .from(messages)
-      .where(and(eq(messages.direction, 'inbound'), isNull(messages.learnedAt), isNull(messages.learnFailedAt), lt(messages.createdAt, storedBefore)))
+      .where(and(stillToLearn(), lt(messages.createdAt, storedBefore)))
       .groupBy(messages.customerId)
       .orderBy(min(messages.createdAt))
       .limit(limit);
@@ -144,7 +149,7 @@ export class Timeline {
     return db
       .select()
       .from(messages)
-      .where(and(eq(messages.customerId, customerId), eq(messages.direction, 'inbound'), isNull(messages.learnedAt), isNull(messages.learnFailedAt), lt(messages.createdAt, storedBefore)))
+      .where(and(eq(messages.customerId, customerId), stillToLearn(), lt(messages.createdAt, storedBefore)))
       .orderBy(asc(messages.createdAt), asc(messages.id))
       .limit(limit);
   }
@@ -163,10 +168,8 @@ export class Timeline {
       .where(
         and(
           eq(messages.customerId, customerId),
-          eq(messages.direction, 'inbound'),
-          isNull(messages.learnedAt),
           // Given up is final: a late success (a process that still held it) does not half-revive it.
-          isNull(messages.learnFailedAt),
+          stillToLearn(),
           or(...keys.map((k) => and(eq(messages.channel, k.channel), eq(messages.conversationId, k.conversationId), eq(messages.activityId, k.activityId)))),
         ),
       )
@@ -187,7 +190,7 @@ export class Timeline {
         learnError: error.slice(0, LEARN_ERROR_MAX_LENGTH),
         learnFailedAt: sql`case when ${messages.learnAttempts} + 1 >= ${maxAttempts} then now() end`,
       })
-      .where(and(eq(messages.id, messageId), eq(messages.direction, 'inbound'), isNull(messages.learnedAt), isNull(messages.learnFailedAt)))
+      .where(and(eq(messages.id, messageId), stillToLearn()))
       .returning({ attempts: messages.learnAttempts, failedAt: messages.learnFailedAt });
     return rows[0] ? { attempts: rows[0].attempts, gaveUp: rows[0].failedAt !== null } : null;
   }
@@ -197,12 +200,11 @@ export class Timeline {
    * the most common last errors, for an operator deciding whether to retry them.
    */
   async givenUpLearning(): Promise<{ messages: number; customers: number; errors: Array<{ error: string; messages: number }> }> {
-    const where = and(eq(messages.direction, 'inbound'), isNull(messages.learnedAt), isNotNull(messages.learnFailedAt));
-    const [totals] = await this.db.select({ messages: count(), customers: countDistinct(messages.customerId) }).from(messages).where(where);
+    const [totals] = await this.db.select({ messages: count(), customers: countDistinct(messages.customerId) }).from(messages).where(givenUp());
     const errors = await this.db
       .select({ error: sql<string>`coalesce(${messages.learnError}, '')`, messages: count() })
       .from(messages)
-      .where(where)
+      .where(givenUp())
       .groupBy(sql`1`)
       .orderBy(desc(count()))
       .limit(5);
@@ -217,7 +219,7 @@ export class Timeline {
     const rows = await this.db
       .update(messages)
       .set({ learnFailedAt: null, learnAttempts: 0 })
-      .where(and(eq(messages.direction, 'inbound'), isNull(messages.learnedAt), isNotNull(messages.learnFailedAt), since ? gte(messages.learnFailedAt, since) : undefined))
+      .where(and(givenUp(), since ? gte(messages.learnFailedAt, since) : undefined))
       .returning({ id: messages.id });
     return rows.length;
   }

@@ -63,12 +63,12 @@ export function splitLastDay(load: RetailLoad): Split {
  */
 export function splitLatestItem(load: RetailLoad): Split {
   const lastDay = splitLastDay(load);
-  const { lastDay: days } = purchaseDays(load);
+  // targetDay: each of those customers' last purchase day.
   const target = new Map<string, string>();
-  for (const p of load.purchases) if (lastDay.targets.get(p.customerId)?.has(p.stockCode) && dayOf(p.at) === days.get(p.customerId)) target.set(p.customerId, p.stockCode);
+  for (const p of load.purchases) if (lastDay.targets.get(p.customerId)?.has(p.stockCode) && dayOf(p.at) === lastDay.targetDay.get(p.customerId)) target.set(p.customerId, p.stockCode);
   const train: Interaction[] = load.purchases.filter((p) => target.get(p.customerId) !== p.stockCode).map((p) => ({ customerId: p.customerId, itemId: p.stockCode, kind: 'purchase', at: p.at }));
   const targets = new Map([...target].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([c, item]) => [c, new Set([item])]));
-  return { train, targets, titles: lastDay.titles, targetDay: new Map([...targets.keys()].map((c) => [c, days.get(c)!])) };
+  return { train, targets, titles: lastDay.titles, targetDay: lastDay.targetDay };
 }
 
 /**

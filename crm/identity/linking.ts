@@ -2,8 +2,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db';
 import { queryRows } from '../commerce/rows';
 import { NotFoundError } from '../errors';
-import { MERGE_MOVED_KINDS, type AttributeType, type MergeMovedKind } from '../schema';
-import { hasAttributeType } from './profiles';
+import { MERGE_MOVED_KINDS, type MergeMovedKind } from '../schema';
+import { ProfileStore } from './profiles';
 import { requestValueRunInOutbox } from '../value/requests';
 import { checkMergeable, keepDeclaredAttributes, MergeError, planMerge, planUndo, type CustomerSnapshot, type MergeConflict, type MergePlan, type MergeSnapshots, type UndoKeptChange } from './mergePlan';
 
@@ -181,8 +181,8 @@ export class IdentityLinker {
       on conflict (customer_id) do update set attributes = excluded.attributes, consent = excluded.consent, language = excluded.language, tags = excluded.tags, updated_at = now()`);
     await tx.execute(sql`insert into customer_profiles (customer_id, merged_into) values (${mergedId}, ${survivorId})
       on conflict (customer_id) do update set merged_into = excluded.merged_into, updated_at = now()`);
-    // What the merge made of the survivor: undo tells from it what changed afterwards (and keeps that).
-    await tx.execute(sql`update customer_merges set after = ${JSON.stringify(await this.snapshot(tx, survivorId, false))}::jsonb where id = ${mergeId}`);
+    // What the merge made of the survivor (the plan just written): undo tells from it what changed afterwards, and keeps that.
+    await tx.execute(sql`update customer_merges set after = ${JSON.stringify(planAsSnapshot(plan, before.survivor))}::jsonb where id = ${mergeId}`);
     // Orders changed hands: customer value (population-relative RFM) is recomputed by the worker after the commit.
     if (moved.order > 0) await requestValueRunInOutbox(tx, { key: `merge:${mergeId}`, reason: 'merge' });
     return { mergeId, survivorId, mergedId, moved };
@@ -226,12 +226,9 @@ export class IdentityLinker {
       const afterMerge = merge.after ?? planAsSnapshot(planMerge(merge.before), merge.before.survivor);
       const planned = planUndo(merge.before.survivor, afterMerge, survivorNow);
       // Read after the profile locks above: an attribute deleted meanwhile is seen as deleted (deleteAttribute locks the table).
-      const declared = new Map(
-        (await queryRows<{ key: string; type: AttributeType }>(tx, sql`select key, type from customer_attribute_definitions`)).map((r) => [r.key, r.type]),
-      );
-      const survivor = keepDeclaredAttributes(planned.survivor, declared, hasAttributeType);
-      const duplicate = keepDeclaredAttributes(merge.before.merged, declared, hasAttributeType);
-      const kept = planned.kept;
+      const declared = await new ProfileStore(this.db).definitions(tx);
+      const survivor = keepDeclaredAttributes(planned.survivor, declared);
+      const duplicate = keepDeclaredAttributes(merge.before.merged, declared);
       const dropped = [...new Set([...survivor.dropped, ...duplicate.dropped])].sort();
       for (const [id, snap] of [[merge.survivor_id, survivor.snapshot], [merge.merged_id, duplicate.snapshot]] as const) {
         await tx.execute(sql`update customers set display_name = ${snap.customer.display_name}, email = ${snap.customer.email}, language = ${snap.customer.language},
@@ -256,7 +253,7 @@ export class IdentityLinker {
       );
       await tx.execute(sql`update customer_merges set undone_at = now(), undone_by = ${actor} where id = ${mergeId}`);
       if (movedBack.order > 0) await requestValueRunInOutbox(tx, { key: `undo:${mergeId}`, reason: 'undo' });
-      return { movedBack, kept, droppedAttributes: dropped, relearning: relearn[0].n };
+      return { movedBack, kept: planned.kept, droppedAttributes: dropped, relearning: relearn[0].n };
     });
   }
 
@@ -363,7 +360,7 @@ export class IdentityLinker {
   }
 }
 
-/** A merge plan as the snapshot of the survivor it writes. */
+/** A merge plan as the snapshot of the survivor it writes (mergeIn's writes: the customer row and the profile row, merged_into untouched). */
 function planAsSnapshot(plan: MergePlan, survivorBefore: CustomerSnapshot): CustomerSnapshot {
   return {
     customer: { display_name: plan.customer.displayName, email: plan.customer.email, language: plan.customer.language, attributes: plan.customer.attributes },

@@ -6,6 +6,7 @@
 import { CrmError } from '../errors';
 import type { AttributeType, ConsentFlag } from '../schema';
 import { mergeLearnedProfiles, parseLearnedProfile } from './learning';
+import { hasAttributeType } from './profiles';
 
 export class MergeError extends CrmError {
   constructor(message: string, code = 'merge_conflict') {
@@ -178,17 +179,13 @@ const EMPTY_PROFILE: NonNullable<CustomerSnapshot['profile']> = { attributes: {}
  * A snapshot's custom attributes reduced to what is declared now, with values of the declared type:
  * an undo must not bring back a value of an attribute an admin deleted (or retyped) since the merge.
  */
-export function keepDeclaredAttributes(
-  snapshot: CustomerSnapshot,
-  declared: ReadonlyMap<string, AttributeType>,
-  hasType: (type: AttributeType, value: unknown) => boolean,
-): { snapshot: CustomerSnapshot; dropped: string[] } {
+export function keepDeclaredAttributes(snapshot: CustomerSnapshot, declared: ReadonlyMap<string, AttributeType>): { snapshot: CustomerSnapshot; dropped: string[] } {
   if (!snapshot.profile) return { snapshot, dropped: [] };
   const attributes: Record<string, unknown> = {};
   const dropped: string[] = [];
   for (const [key, value] of Object.entries(snapshot.profile.attributes ?? {})) {
     const type = declared.get(key);
-    if (type && hasType(type, value)) attributes[key] = value;
+    if (type && hasAttributeType(type, value)) attributes[key] = value;
     else dropped.push(key);
   }
   return { snapshot: { ...snapshot, profile: { ...snapshot.profile, attributes } }, dropped };
