@@ -31,6 +31,30 @@ const EN_LEXICON: Record<string, number> = {
 };
 const EN_NEGATORS = new Set(['not', 'no', 'never', "don't", 'dont', "doesn't", 'doesnt', "didn't", 'didnt', "isn't", 'isnt', "wasn't", 'wasnt', "aren't", "won't", 'wont', "can't", 'cant', 'cannot', 'nothing', 'hardly', 'without', "haven't", "hasn't", 'neither', 'nor']);
 const EN_BOOSTERS: Record<string, number> = { very: 1.4, really: 1.4, so: 1.3, extremely: 1.7, super: 1.5, totally: 1.4, absolutely: 1.6, incredibly: 1.6, too: 1.2, most: 1.3, quite: 1.1, completely: 1.5, truly: 1.4, such: 1.3, slightly: 0.6, somewhat: 0.7, 'kind of': 0.6, bit: 0.7, little: 0.7, barely: 0.5 };
+/** Emoticons and emoji carry sentiment in both languages; they are read off the raw text. */
+const EMOTICONS: Array<[RegExp, number]> = [
+  [/(?:^|\s)(?:[:;=]-?[)\]D]|\(:|:-?P)(?=\s|$)/g, 2],
+  [/(?:^|\s)(?:[:=]-?[(\[/\\]|:'\(|>:\(|D:)(?=\s|$)/g, -2],
+  [/[😀😃😄😁😊🙂😍🥰😘👍👌🙏❤💯🎉]/gu, 2],
+  [/[😡🤬😠😤😞😔😢😭😩😫🙄😒👎💩😑😐]/gu, -2],
+];
+// Customer-service frustration without a sentiment word ("I've been on hold for an hour").
+const EN_PHRASES: Array<[RegExp, number]> = [
+  [/\b(?:on hold|still waiting|still no|still not|no one|nobody has|third time|again and again|keep(?:s)? (?:getting|happening))\b/gi, -1.5],
+];
+const ZH_PHRASES: Array<[RegExp, number]> = [[/(?:还没|一直没|都没人|没人管|没人理|又一次|第三次|到现在都)/g, -1.5]];
+
+function phraseHits(text: string, table: Array<[RegExp, number]>): { sum: number; hits: number } {
+  let sum = 0;
+  let hits = 0;
+  for (const [re, v] of table) {
+    const n = text.match(re)?.length ?? 0;
+    sum += n * v;
+    hits += n;
+  }
+  return { sum, hits };
+}
+
 const EN_CONTRAST = new Set(['but', 'however', 'although', 'though', 'yet', 'except']);
 
 const ZH_LEXICON: Record<string, number> = {
@@ -51,15 +75,20 @@ const ZH_BOOSTERS: Record<string, number> = { 非常: 1.5, 很: 1.3, 太: 1.5, �
 const ZH_CONTRAST = ['但是', '可是', '不过', '然而', '但', '却'];
 
 interface LexToken {
-  kind: 'word' | 'neg' | 'boost' | 'contrast';
+  /** 'stop': a clause boundary (punctuation); negation and boosters never reach across it. */
+  kind: 'word' | 'neg' | 'boost' | 'contrast' | 'stop';
   valence: number;
   caps: boolean;
 }
 
 function enLexTokens(text: string): LexToken[] {
   const out: LexToken[] = [];
-  for (const m of text.matchAll(/[A-Za-z]+(?:'[A-Za-z]+)?/g)) {
-    const raw = m[0];
+  for (const m of text.matchAll(/[A-Za-z]+(?:['’][A-Za-z]+)?|[,.;:!?()，。；：！？]/g)) {
+    const raw = m[0].replace('’', "'");
+    if (!/[A-Za-z]/.test(raw)) {
+      out.push({ kind: 'stop', valence: 0, caps: false });
+      continue;
+    }
     const w = raw.toLowerCase();
     const caps = raw.length >= 3 && raw === raw.toUpperCase();
     if (EN_NEGATORS.has(w)) out.push({ kind: 'neg', valence: 0, caps });
@@ -67,8 +96,9 @@ function enLexTokens(text: string): LexToken[] {
     else if (w in EN_BOOSTERS) out.push({ kind: 'boost', valence: EN_BOOSTERS[w], caps });
     else if (w in EN_LEXICON) out.push({ kind: 'word', valence: EN_LEXICON[w], caps });
     else {
-      const base = w.replace(/(?:ly|ed|s)$/, '');
-      out.push({ kind: 'word', valence: EN_LEXICON[base] ?? 0, caps });
+      // Inflected forms of lexicon words ("disappointing" → disappoint-, "annoyingly").
+      const base = w.replace(/(?:ly|ed|s|ing)$/, '');
+      out.push({ kind: 'word', valence: EN_LEXICON[base] ?? EN_LEXICON[base + 'ed'] ?? EN_LEXICON[base + 'e'] ?? 0, caps });
     }
   }
   return out;
@@ -103,8 +133,12 @@ function zhLexTokens(text: string): LexToken[] {
       }
     }
     if (!matched) {
-      // Neutral filler: reset negation scope after a few unknown characters or punctuation.
-      if (/[，。！？,.!?;；]/.test(text[i]) || ++gap >= 4) {
+      // Punctuation ends a clause (so 没 in 没人处理，太失望了 never reaches 失望); a few unknown
+      // characters in a row are a neutral gap that also ends the negator's reach.
+      if (/[，。！？,.!?;；:：、]/.test(text[i])) {
+        out.push({ kind: 'stop', valence: 0, caps: false });
+        gap = 0;
+      } else if (++gap >= 4) {
         out.push({ kind: 'word', valence: 0, caps: false });
         gap = 0;
       }
@@ -139,7 +173,7 @@ export function lexiconSentiment(text: string, language: Language): { score: num
     let negated = false;
     for (let j = i - 1; j >= Math.max(0, i - 3); j--) {
       const p = toks[j];
-      if (p.kind === 'contrast' || (p.kind === 'word' && p.valence !== 0)) break;
+      if (p.kind === 'contrast' || p.kind === 'stop' || (p.kind === 'word' && p.valence !== 0)) break;
       if (p.kind === 'boost') v *= p.valence;
       if (p.kind === 'neg') negated = !negated;
     }
@@ -150,6 +184,10 @@ export function lexiconSentiment(text: string, language: Language): { score: num
     if (lastContrast >= 0) v *= i > lastContrast ? 1.6 : 0.3;
     sum += v;
   }
+  const cues = phraseHits(text, EMOTICONS);
+  const phrases = phraseHits(text, language === 'zh' ? ZH_PHRASES : EN_PHRASES);
+  sum += cues.sum + phrases.sum;
+  hits += cues.hits + phrases.hits;
   const bangs = (text.match(/[!！]/g) ?? []).length;
   if (sum !== 0) sum *= 1 + 0.15 * Math.min(bangs, 4);
   // A shouted message with no lexicon words still leans negative in customer service.

@@ -47,7 +47,8 @@ describe('sentiment', () => {
   });
 
   test('the trained component catches complaints without sentiment words', () => {
-    expect(lexiconSentiment('still waiting for my refund after three weeks', 'en').hits).toBe(0);
+    expect(lexiconSentiment('waiting for my refund for three weeks now', 'en').hits).toBe(0);
+    expect(s.analyze('waiting for my refund for three weeks now', 'en').label).toBe('negative');
     expect(s.analyze('still waiting for my refund after three weeks', 'en').label).toBe('negative');
     expect(s.analyze('我的退款三周了还没到', 'zh').label).toBe('negative');
   });
@@ -56,5 +57,28 @@ describe('sentiment', () => {
     const lex = SentimentAnalyzer.train([]);
     expect(lex.analyze('awesome, thanks!', 'en').label).toBe('positive');
     expect(lex.analyze('', 'en')).toEqual({ label: 'neutral', score: 0 });
+  });
+  test('negation ends at punctuation in both languages', () => {
+    // 没 in 没人处理 must not reach past the comma and flip 失望 (it scored positive before).
+    expect(lexiconSentiment('等了一个星期都没人处理，太失望了', 'zh').score).toBeLessThan(-0.3);
+    expect(s.analyze('等了一个星期都没人处理，太失望了', 'zh').label).toBe('negative');
+    expect(lexiconSentiment('没有问题，很满意', 'zh').score).toBeGreaterThan(0);
+    expect(lexiconSentiment('not what I ordered, terrible', 'en').score).toBeLessThan(-0.3);
+    expect(lexiconSentiment('no. great job', 'en').score).toBeGreaterThan(0);
+    expect(lexiconSentiment('not great', 'en').score).toBeLessThan(0);
+  });
+
+  test('emoticons, emoji, -ing forms and frustration without sentiment words', () => {
+    expect(lexiconSentiment('ok :(', 'en').score).toBeLessThan(0);
+    expect(lexiconSentiment('been trying to get through for an hour :/', 'en').score).toBeLessThan(0);
+    expect(lexiconSentiment('arrived today :)', 'en').score).toBeGreaterThan(0);
+    expect(lexiconSentiment('收到了👍', 'zh').score).toBeGreaterThan(0);
+    expect(lexiconSentiment('又坏了😡', 'zh').score).toBeLessThan(0);
+    expect(lexiconSentiment('this is so disappointing', 'en').score).toBeLessThan(0);
+    expect(lexiconSentiment("I've been on hold for an hour", 'en').score).toBeLessThan(0);
+    expect(lexiconSentiment('still no refund', 'en').score).toBeLessThan(0);
+    expect(lexiconSentiment('到现在都没人回复我', 'zh').score).toBeLessThan(0);
+    // A plain request stays neutral: a colon or a URL-like token is no emoticon.
+    expect(s.analyze('order A10042: where is it?', 'en').label).toBe('neutral');
   });
 });
