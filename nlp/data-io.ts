@@ -1,6 +1,7 @@
 /** Reading labelled data (JSON lines or CSV), hashing it and splitting it deterministically. */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Language, LabelledExample } from './types';
 
 /** RFC 4180 CSV: quoted fields, doubled quotes, CRLF or LF. */
@@ -81,8 +82,13 @@ export function parseExamples(content: string, fileName = ''): LabelledExample[]
     });
 }
 
-export function readExamples(file: string): LabelledExample[] {
-  return parseExamples(readFileSync(file, 'utf8'), file);
+/** A file, or a directory whose `.jsonl` / `.csv` files are read in name order (the frozen test set is one file per intent). */
+export function readExamples(path: string): LabelledExample[] {
+  if (!statSync(path).isDirectory()) return parseExamples(readFileSync(path, 'utf8'), path);
+  return readdirSync(path)
+    .filter((f) => /\.(jsonl|csv)$/.test(f))
+    .sort()
+    .flatMap((f) => parseExamples(readFileSync(join(path, f), 'utf8'), join(path, f)));
 }
 
 /** Order-independent? No: the hash covers the rows in order, so any edit changes it. */
