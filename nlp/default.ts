@@ -64,7 +64,11 @@ export function readSentimentExamples(file = DEFAULT_SENTIMENT_FILE): SentimentE
   return readFileSync(file, 'utf8')
     .split(/\r?\n/)
     .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as SentimentExample);
+    .map((l) => {
+      // Our files name the label `label`; the shared corpora (TweetEval, Chinese reviews) `sentiment`.
+      const r = JSON.parse(l) as SentimentExample & { sentiment?: SentimentExample['label'] };
+      return { text: r.text, label: r.label ?? r.sentiment!, lang: r.lang };
+    });
 }
 
 let sentimentCache: { file: string; analyzer: SentimentAnalyzer } | undefined;

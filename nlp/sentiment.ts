@@ -81,9 +81,13 @@ interface LexToken {
   caps: boolean;
 }
 
+/** Punctuation that ends a clause in either language: negation and boosters stop there. */
+const CLAUSE_END_CHAR = /[，。！？；：、,.!?;:()]/;
+const EN_TOKEN = new RegExp(`[A-Za-z]+(?:['’][A-Za-z]+)?|${CLAUSE_END_CHAR.source}`, 'g');
+
 function enLexTokens(text: string): LexToken[] {
   const out: LexToken[] = [];
-  for (const m of text.matchAll(/[A-Za-z]+(?:['’][A-Za-z]+)?|[,.;:!?()，。；：！？]/g)) {
+  for (const m of text.matchAll(EN_TOKEN)) {
     const raw = m[0].replace('’', "'");
     if (!/[A-Za-z]/.test(raw)) {
       out.push({ kind: 'stop', valence: 0, caps: false });
@@ -135,7 +139,7 @@ function zhLexTokens(text: string): LexToken[] {
     if (!matched) {
       // Punctuation ends a clause (so 没 in 没人处理，太失望了 never reaches 失望); a few unknown
       // characters in a row are a neutral gap that also ends the negator's reach.
-      if (/[，。！？,.!?;；:：、]/.test(text[i])) {
+      if (CLAUSE_END_CHAR.test(text[i])) {
         out.push({ kind: 'stop', valence: 0, caps: false });
         gap = 0;
       } else if (++gap >= 4) {
