@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_CLASSIFIER_OPTIONS, type ClassifierOptions, type Embedder } from './classifier';
-import { readExamples } from './data-io';
+import { hashExamples, readExamples } from './data-io';
 import { createTransformersEmbedder } from './embeddings';
 import { createNlpEngine } from './engine';
 import { hasModel, loadModel, saveModel } from './model-store';
@@ -16,7 +16,8 @@ import { trainIntentModel } from './training';
 import type { NlpEngine } from './types';
 
 export const DEFAULT_DATA_DIR = join(__dirname, 'data');
-export const DEFAULT_INTENTS_FILE = join(DEFAULT_DATA_DIR, 'intents.jsonl');
+/** One JSON-lines file per intent (`readExamples` reads the directory in name order). */
+export const DEFAULT_INTENTS_FILE = join(DEFAULT_DATA_DIR, 'intents');
 export const DEFAULT_SENTIMENT_FILE = join(DEFAULT_DATA_DIR, 'sentiment.jsonl');
 /** Share of the default data kept out of training for evaluation (see `npm run nlp -- eval`). */
 export const DEFAULT_HOLDOUT = 0.2;
@@ -50,7 +51,7 @@ export interface DefaultEngineOptions extends EmbeddingConfig {
   cacheDir?: string;
   /** An active model directory (from `npm run nlp -- train`); used when it holds a model. */
   modelDir?: string;
-  /** Training data; default nlp/data/intents.jsonl. */
+  /** Training data (a file or a directory of them); default nlp/data/intents/. */
   dataFile?: string;
   sentimentFile?: string;
   /** Classifier options; default DEFAULT_ENGINE_CLASSIFIER_OPTIONS. */
@@ -119,7 +120,7 @@ export async function loadDefaultNlpEngine(options: DefaultEngineOptions = {}): 
   const classifierOptions = options.classifier ?? DEFAULT_ENGINE_CLASSIFIER_OPTIONS;
   const sentiment = defaultSentimentAnalyzer(options.sentimentFile);
   const key = createHash('sha256')
-    .update(JSON.stringify({ data: readFileSync(dataFile, 'utf8'), classifier: classifierOptions, embedding: embedder?.id ?? null, holdout: DEFAULT_HOLDOUT }))
+    .update(JSON.stringify({ data: hashExamples(examples), classifier: classifierOptions, embedding: embedder?.id ?? null, holdout: DEFAULT_HOLDOUT }))
     .digest('hex')
     .slice(0, 16);
   const cached = options.cacheDir ? join(options.cacheDir, `default-${key}`) : undefined;

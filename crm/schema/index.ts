@@ -7,3 +7,4 @@ export * from './identity';
 export * from './value';
 export * from './followups';
 export * from './recommendations';
+export * from './understanding';
