@@ -41,3 +41,5 @@ export { readExamples, parseExamples, splitExamples, hashExamples } from './data
 export { evaluate, percentile, type EvalReport } from './metrics';
 export { detectLanguage, normalizeText, tokenize } from './text';
 export { extractPreferences, matchCatalogue, ZH_GLOSSARY, type PreferenceStatement, type PreferenceVocabulary, type ContactChannel } from './preferences';
+export { BUILT_IN_INTENTS, TOPIC_INTENTS, isBuiltInIntent, type BuiltInIntent } from './intents';
+export { decideTurn, DEFAULT_CLARIFICATION_POLICY, type ClarificationPolicy, type TurnDecision, type RankedUnderstanding } from './clarification';
