@@ -1,7 +1,7 @@
 /**
  * Intent classifier: TF-IDF features (+ optional dense sentence embeddings) → linear model →
- * temperature-calibrated softmax probabilities, with an out-of-scope rule (predicted
- * `out_of_scope` class, or top confidence under a threshold fitted on a validation split).
+ * temperature-calibrated softmax probabilities, with an out-of-scope rule: a rejection score
+ * (rejection.ts) at or above a threshold, both chosen on out-of-fold scores.
  */
 import { Featurizer, DEFAULT_FEATURE_OPTIONS, rawFeatures, type FeatureOptions, type SparseVector } from './features';
 import {
@@ -15,6 +15,7 @@ import {
   type LinearModel,
   type LinearTrainOptions,
 } from './linear';
+import { rejectionScores, type RejectionScoreName } from './rejection';
 import { detectLanguage, normalizeText, tokenize } from './text';
 import { OUT_OF_SCOPE, type IntentScore, type LabelledExample, type Language } from './types';
 
@@ -46,6 +47,12 @@ export interface ClassifierOptions {
    * maximises accuracy with out-of-scope rows counted twice (in between).
    */
   oosObjective: 'accuracy' | 'balanced' | 'oos_x2';
+  /**
+   * Which rejection score decides out of scope: 'auto' picks, on the calibration scores, the one
+   * that serves oosObjective best among 'gap', 'oos' and 'prob' (only 'prob' without an
+   * out_of_scope class). See rejection.ts.
+   */
+  rejection: RejectionScoreName | 'auto';
 }
 
 export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = {
@@ -55,6 +62,7 @@ export const DEFAULT_CLASSIFIER_OPTIONS: ClassifierOptions = {
   calibrationFolds: 1,
   embeddingWeight: 1,
   oosObjective: 'accuracy',
+  rejection: 'auto',
 };
 
 export interface ClassifierState {
@@ -62,8 +70,10 @@ export interface ClassifierState {
   featurizer: { options: FeatureOptions; vocab: string[]; idf: number[] };
   loss: LinearModel['loss'];
   temperature: number;
-  /** Below this top confidence the message counts as out of scope (0 = only the class decides). */
+  /** Below this top confidence the message counts as out of scope (0 = only the class decides). Models before `rejection`. */
   oosThreshold: number;
+  /** Out of scope when this rejection score is at least the threshold (supersedes oosThreshold). */
+  rejection?: { score: RejectionScoreName; threshold: number };
   embedding?: { id: string; dim: number; weight: number };
 }
 
@@ -72,6 +82,10 @@ export interface Prediction {
   /** Full probability vector in label order. */
   probs: Float64Array;
   outOfScope: boolean;
+  /** The rejection score's value (higher = more likely out of scope); compare with state.rejection.threshold. */
+  oosScore: number;
+  /** The answer: out_of_scope when rejected, else the best in-scope intent (never out_of_scope then). */
+  label: string;
 }
 
 export class IntentClassifier {
@@ -120,15 +134,19 @@ export class IntentClassifier {
     const dense = embedder ? await embedder.embed(texts) : undefined;
     const embedding = embedder ? { id: embedder.id, dim: embedder.dim, weight: o.embeddingWeight } : undefined;
 
+    // One vocabulary and IDF over all rows, shared by the calibration folds and the final model: the
+    // folds only fit temperature and rejection, and vectorising once saves most of the training time.
+    const fz = Featurizer.fit(raws, o.features);
+    const vectors = raws.map((r, i) => withDense(fz.vectorize(r), fz.size, dense?.[i], embedding?.weight));
     const fit = (rows: number[]) => {
-      const fz = Featurizer.fit(rows.map((i) => raws[i]), o.features);
-      const xs = rows.map((i) => withDense(fz.vectorize(raws[i]), fz.size, dense?.[i], embedding?.weight));
-      const model = trainLinear(xs, rows.map((i) => ys[i]), fz.size + (embedding?.dim ?? 0), labels.length, o.linear);
+      const model = trainLinear(rows.map((i) => vectors[i]), rows.map((i) => ys[i]), fz.size + (embedding?.dim ?? 0), labels.length, o.linear);
       return { fz, model };
     };
 
     let temperature = 1;
     let oosThreshold = 0;
+    let rejection: ClassifierState['rejection'];
+    const oosIndex = labels.indexOf(OUT_OF_SCOPE);
     const all = examples.map((_, i) => i);
     if (o.calibrationFraction > 0 && examples.length >= 20) {
       const folds = o.calibrationFolds >= 2 ? stratifiedFolds(ys, o.calibrationFolds, o.linear.seed) : [stratifiedSplit(ys, o.calibrationFraction, o.linear.seed)];
@@ -136,26 +154,24 @@ export class IntentClassifier {
       if (val.length > 0) {
         const valScores: Float64Array[] = [];
         for (const fold of folds) {
-          const { fz, model } = fit(fold.train);
-          for (const i of fold.val) valScores.push(scores(model, withDense(fz.vectorize(raws[i]), fz.size, dense?.[i], embedding?.weight)));
+          const { model } = fit(fold.train);
+          for (const i of fold.val) valScores.push(scores(model, vectors[i]));
         }
         const valYs = val.map((i) => ys[i]);
         temperature = fitTemperature(valScores, valYs);
-        oosThreshold = fitOosThreshold(
-          valScores.map((s) => softmax(s, temperature)),
-          valYs,
-          labels.indexOf(OUT_OF_SCOPE),
-          o.oosObjective,
-        );
+        const fitted = fitRejection(valScores, valYs, temperature, oosIndex, o.oosObjective, o.rejection);
+        rejection = { score: fitted.score, threshold: fitted.threshold };
+        oosThreshold = rejection.score === 'prob' ? Math.max(0, 1 - rejection.threshold) : 0;
       }
     }
-    const { fz, model } = fit(all);
+    const { model } = fit(all);
     const state: ClassifierState = {
       labels,
       featurizer: fz.state,
       loss: model.loss,
       temperature,
       oosThreshold,
+      rejection: rejection ?? { score: oosIndex >= 0 ? 'gap' : 'prob', threshold: oosIndex >= 0 ? 0 : Number.MAX_VALUE },
       ...(embedding ? { embedding } : {}),
     };
     return new IntentClassifier(state, model, embedder);
@@ -170,12 +186,19 @@ export class IntentClassifier {
   }
 
   predictVector(x: SparseVector, topK = 5): Prediction {
-    const probs = softmax(scores(this.model, x), this.state.temperature);
+    const raw = scores(this.model, x);
+    const probs = softmax(raw, this.state.temperature);
     const order = Array.from(probs.keys()).sort((a, b) => probs[b] - probs[a] || a - b);
     const ranking = order.slice(0, topK).map((k) => ({ name: this.state.labels[k], confidence: round4(probs[k]) }));
     const top = order[0];
-    const outOfScope = this.state.labels[top] === OUT_OF_SCOPE || probs[top] < this.state.oosThreshold;
-    return { ranking, probs, outOfScope };
+    const rule = this.state.rejection;
+    if (!rule) {
+      const outOfScope = this.state.labels[top] === OUT_OF_SCOPE || probs[top] < this.state.oosThreshold;
+      return { ranking, probs, outOfScope, oosScore: 1 - probs[top], label: outOfScope ? OUT_OF_SCOPE : this.state.labels[top] };
+    }
+    const r = rejectionScores(raw, this.state.temperature, this.state.labels.indexOf(OUT_OF_SCOPE));
+    const outOfScope = r[rule.score] >= rule.threshold;
+    return { ranking, probs, outOfScope, oosScore: r[rule.score], label: outOfScope ? OUT_OF_SCOPE : this.state.labels[r.inTop] };
   }
 
   async predict(text: string, language?: Language, topK = 5): Promise<Prediction> {
@@ -228,6 +251,55 @@ export function stratifiedFolds(ys: number[], k: number, seed: number): Array<{ 
   for (const y of [...byClass.keys()].sort((a, b) => a - b)) shuffleInPlace([...byClass.get(y)!], rand).forEach((i, j) => (foldOf[i] = j % k));
   const rows = ys.map((_, i) => i);
   return Array.from({ length: k }, (_, f) => ({ train: rows.filter((i) => foldOf[i] !== f), val: rows.filter((i) => foldOf[i] === f) }));
+}
+
+const objectiveScore = (objective: ClassifierOptions['oosObjective'], inOk: number, inN: number, oosOk: number, oosN: number): number =>
+  objective === 'balanced'
+    ? (inN ? inOk / inN : 0) / 2 + (oosN ? oosOk / oosN : 0) / 2
+    : objective === 'oos_x2'
+      ? (inOk + 2 * oosOk) / (inN + 2 * oosN)
+      : (inOk + oosOk) / (inN + oosN);
+
+/**
+ * The rejection score and threshold that serve the objective best on calibration (out-of-fold)
+ * scores. Every distinct score value is a candidate threshold, so the choice does not hang on a
+ * fixed grid; among equal objectives the higher threshold (fewer rejections) wins.
+ */
+export function fitRejection(
+  rawScores: Float64Array[],
+  ys: number[],
+  temperature: number,
+  oosIndex: number,
+  objective: ClassifierOptions['oosObjective'],
+  choice: ClassifierOptions['rejection'] = 'auto',
+): { score: RejectionScoreName; threshold: number; objective: number } {
+  const names: RejectionScoreName[] = choice !== 'auto' ? [choice] : oosIndex >= 0 ? ['gap', 'oos', 'prob'] : ['prob'];
+  const rows = rawScores.map((s, i) => ({ y: ys[i], r: rejectionScores(s, temperature, oosIndex) }));
+  const oosN = rows.filter((x) => x.y === oosIndex).length;
+  const inN = rows.length - oosN;
+  let best: { score: RejectionScoreName; threshold: number; objective: number } = { score: names[0], threshold: Number.MAX_VALUE, objective: -1 };
+  if (oosIndex < 0 || oosN === 0) return { score: names[0], threshold: names[0] === 'gap' ? 0 : Number.MAX_VALUE, objective: -1 };
+  for (const name of names) {
+    // Sweep thresholds from high (reject nothing) to low: one pass over rows sorted by score.
+    const sorted = [...rows].sort((a, b) => b.r[name] - a.r[name]);
+    let inOk = rows.filter((x) => x.y !== oosIndex && x.r.inTop === x.y).length;
+    let oosOk = 0;
+    const first = objectiveScore(objective, inOk, inN, oosOk, oosN);
+    if (first > best.objective + 1e-12) best = { score: name, threshold: Number.MAX_VALUE, objective: first };
+    for (let i = 0; i < sorted.length; i++) {
+      const x = sorted[i];
+      if (x.y === oosIndex) oosOk++;
+      else if (x.r.inTop === x.y) inOk--;
+      if (i + 1 < sorted.length && sorted[i + 1].r[name] === x.r[name]) continue;
+      const value = objectiveScore(objective, inOk, inN, oosOk, oosN);
+      if (value > best.objective + 1e-12) {
+        // Halfway to the next lower score: a new message scoring in between is judged like its neighbours.
+        const next = i + 1 < sorted.length ? sorted[i + 1].r[name] : x.r[name] - 1;
+        best = { score: name, threshold: (x.r[name] + next) / 2, objective: value };
+      }
+    }
+  }
+  return best;
 }
 
 /**

@@ -3,6 +3,7 @@
  *   npm run nlp -- train    [--data FILE] --out DIR [--holdout 0.2] [--seed 42] [--epochs N] [--l2 X]
  *                           [--preset default|generic] [--models-dir DIR --embedding-model NAME]
  *   npm run nlp -- eval     [--model DIR] [--data FILE] [--split heldout|all] [--by-lang] [--models-dir DIR]
+ *                           (without --model and --data: the built-in model on the frozen split nlp/data/frozen/intent-test)
  *   npm run nlp -- classify [--model DIR] [--products FILE] [--now ISO]   (JSON lines on stdin → JSON lines)
  * FILE: JSON lines {"text","intent","lang"?} or CSV with text and intent/category columns.
  * Without --model, eval/classify use the default engine (trained from nlp/data, cached in the OS temp dir).
@@ -18,15 +19,20 @@ import {
   DEFAULT_ENGINE_CLASSIFIER_OPTIONS,
   DEFAULT_HOLDOUT,
   DEFAULT_INTENTS_FILE,
+  FROZEN_INTENT_TEST,
+  genericClassifierOptions,
   loadDefaultNlpEngine,
   loadEngineFromModelDir,
 } from './default';
 import { createTransformersEmbedder } from './embeddings';
+import { choosePolicy, measurePolicy, type LabelledUnderstanding } from './clarificationPolicy';
+import { DEFAULT_CLARIFICATION_POLICY, type ClarificationPolicy } from './clarification';
 import { evaluate, type EvalReport } from './metrics';
+import { rejectionTradeOff, type ScoredRow } from './rejection';
 import { readModelMeta, saveModel } from './model-store';
 import { detectLanguage, normalizeText } from './text';
 import { trainIntentModel } from './training';
-import type { AnalyzeHints, CatalogProduct, LabelledExample, Language, NlpEngine } from './types';
+import { OUT_OF_SCOPE, type AnalyzeHints, type CatalogProduct, type LabelledExample, type Language, type NlpEngine } from './types';
 
 type Flags = Record<string, string | true>;
 
@@ -64,7 +70,7 @@ async function cmdTrain(flags: Flags, out: (s: string) => void): Promise<void> {
   if (!dir) throw new Error('train needs --out DIR');
   const examples = readExamples(data);
   const preset = str(flags, 'preset') ?? (isDefaultData(data) ? 'default' : 'generic');
-  const base: Partial<ClassifierOptions> = preset === 'default' ? DEFAULT_ENGINE_CLASSIFIER_OPTIONS : DEFAULT_CLASSIFIER_OPTIONS;
+  const base: Partial<ClassifierOptions> = preset === 'default' ? DEFAULT_ENGINE_CLASSIFIER_OPTIONS : genericClassifierOptions(examples);
   const linear = { ...DEFAULT_CLASSIFIER_OPTIONS.linear, ...base.linear };
   const seed = num(flags, 'seed');
   const epochs = num(flags, 'epochs');
@@ -82,7 +88,9 @@ async function cmdTrain(flags: Flags, out: (s: string) => void): Promise<void> {
       allowRemoteModels: flags['allow-remote-models'] === true,
     });
   }
-  const trained = await trainIntentModel(examples, { holdout, embedder, classifier: { ...base, linear } });
+  // The built-in data has its frozen split: the model is measured there, not on its own rows.
+  const testRows = isDefaultData(data) && existsSync(FROZEN_INTENT_TEST) ? readExamples(FROZEN_INTENT_TEST) : undefined;
+  const trained = await trainIntentModel(examples, { holdout, embedder, classifier: { ...base, linear }, testRows });
   saveModel(dir, trained.classifier, trained.meta);
   out(`trained ${trained.meta.id} on ${trained.meta.trainingExamples} examples (${trained.classifier.labels.length} intents), data hash ${trained.meta.dataHash}`);
   if (trained.evaluation) printReport(trained.evaluation.report, out, 5);
@@ -133,16 +141,22 @@ async function engineFor(flags: Flags): Promise<{ engine: NlpEngine; holdout: nu
 }
 
 async function cmdEval(flags: Flags, out: (s: string) => void): Promise<void> {
-  const data = str(flags, 'data') ?? DEFAULT_INTENTS_FILE;
+  // The built-in model is measured on its frozen split; a model of one's own on the built-in data's held-out rows unless --data says otherwise.
+  const data = str(flags, 'data') ?? (str(flags, 'model') ? DEFAULT_INTENTS_FILE : FROZEN_INTENT_TEST);
   const { engine, holdout } = await engineFor(flags);
   const { rows, split } = chooseRows(readExamples(data), flags, holdout, engine.modelInfo.dataHash);
   if (!rows.length) throw new Error('no rows to evaluate');
   const langs: Language[] = rows.map((r) => r.lang ?? detectLanguage(normalizeText(r.text)).language);
   const predicted: string[] = [];
+  const scored: ScoredRow[] = [];
+  const understood: LabelledUnderstanding[] = [];
   const started = Date.now();
   for (let i = 0; i < rows.length; i++) {
     const a = await engine.analyze(rows[i].text, { language: rows[i].lang });
     predicted.push(a.intent.name);
+    const inTop = a.ranking.find((r) => r.name !== OUT_OF_SCOPE)?.name ?? OUT_OF_SCOPE;
+    if (a.oosScore !== undefined) scored.push({ gold: rows[i].intent, inTop, oosScore: a.oosScore });
+    understood.push({ gold: rows[i].intent, understanding: { intent: a.intent.name, confidence: a.intent.confidence, ranking: a.ranking, outOfScope: a.outOfScope } });
   }
   const gold = rows.map((r) => r.intent);
   const report = evaluate(gold, predicted);
@@ -167,7 +181,37 @@ async function cmdEval(flags: Flags, out: (s: string) => void): Promise<void> {
       summary[`oosRecall_${lang}`] = r.oosRecall === null ? null : round(r.oosRecall);
     }
   }
+  const rejection = engine.modelInfo.rejection;
+  if (rejection && scored.some((r) => r.gold === OUT_OF_SCOPE)) {
+    out(`out of scope when ${rejection.score} ≥ threshold; trade-off on these rows (* = the model's fitted threshold):`);
+    out('  threshold  OOS recall  in-scope acc.  accuracy');
+    for (const p of rejectionTradeOff(scored, rejection.threshold, OUT_OF_SCOPE)) {
+      out(`${p.chosen ? '* ' : '  '}${p.threshold.toFixed(3).padStart(9)}  ${pct(p.oosRecall).padStart(10)}  ${pct(p.inScopeAccuracy).padStart(13)}  ${pct(p.accuracy).padStart(8)}`);
+    }
+    const chosen = rejectionTradeOff(scored, rejection.threshold, OUT_OF_SCOPE, []).find((p) => p.chosen)!;
+    summary.inScopeAccuracy = round(chosen.inScopeAccuracy);
+    summary.rejection = rejection;
+  }
+  printClarification(understood, out, summary);
   out(JSON.stringify(summary));
+}
+
+const policyText = (p: ClarificationPolicy) => `answer ≥ ${p.answerAbove}, ask within ${p.askMargin}, not understood < ${p.notUnderstoodBelow}`;
+
+/** How the shipped "Did you mean …?" policy and the cheapest one on these rows would treat them. */
+function printClarification(rows: LabelledUnderstanding[], out: (s: string) => void, summary: Record<string, unknown>): void {
+  const shipped = measurePolicy(rows, DEFAULT_CLARIFICATION_POLICY);
+  const best = choosePolicy(rows);
+  out('clarification (cost per message: wrong answer 1, useful question 0.25, useless question or missed answer 0.6):');
+  out('  policy                                                    right  wrong  asked (useful)  not underst.  cost');
+  for (const [name, o] of [['shipped', shipped], ['cheapest', best]] as const) {
+    const share = (k: number) => pct(k / Math.max(1, o.n));
+    out(
+      `  ${name.padEnd(9)}${policyText(o.policy).padEnd(49)} ${share(o.answeredRight)}  ${share(o.answeredWrong)}  ${share(o.askedUseful + o.askedUseless)} (${share(o.askedUseful)})  ${share(o.notUnderstood).padStart(12)}  ${o.cost.toFixed(3)}`,
+    );
+  }
+  summary.clarificationCost = round(shipped.cost);
+  summary.cheapestPolicy = best.policy;
 }
 
 async function cmdClassify(flags: Flags, out: (s: string) => void, input: NodeJS.ReadableStream): Promise<void> {

@@ -20,7 +20,8 @@ const HAS_CONTENT = /[\p{L}\p{N}]/u;
 
 export function createNlpEngine(parts: EngineParts): NlpEngine {
   const { classifier, sentiment } = parts;
-  const modelInfo = Object.freeze({ ...parts.modelInfo });
+  const rejection = classifier.state.rejection;
+  const modelInfo = Object.freeze({ ...parts.modelInfo, ...(rejection ? { rejection: { ...rejection } } : {}) });
 
   async function analyze(text: string, hints: AnalyzeHints = {}): Promise<Analysis> {
     const raw = typeof text === 'string' ? text : text == null ? '' : String(text);
@@ -52,9 +53,9 @@ export function createNlpEngine(parts: EngineParts): NlpEngine {
 
     const pred = await classifier.predict(clean, language);
     const top = pred.ranking[0];
-    let intent: IntentScore = top;
+    let intent: IntentScore = pred.ranking.find((r) => r.name === pred.label) ?? top;
     if (pred.outOfScope && top.name !== OUT_OF_SCOPE) {
-      // Rejected by the confidence threshold: report out_of_scope with the model's doubt as confidence.
+      // Rejected by the rejection score: report out_of_scope with the model's doubt as confidence.
       intent = { name: OUT_OF_SCOPE, confidence: Math.round((1 - top.confidence) * 10000) / 10000 };
     }
     return {
@@ -63,6 +64,7 @@ export function createNlpEngine(parts: EngineParts): NlpEngine {
       intent,
       ranking: pred.ranking,
       outOfScope: pred.outOfScope,
+      oosScore: pred.oosScore,
       sentiment: sentiment.analyze(clean, language),
       entities,
     };

@@ -27,6 +27,7 @@ export {
   DEFAULT_HOLDOUT,
   DEFAULT_INTENTS_FILE,
   DEFAULT_SENTIMENT_FILE,
+  FROZEN_INTENT_TEST,
   type DefaultEngineOptions,
   type EmbeddingConfig,
 } from './default';
@@ -43,3 +44,5 @@ export { detectLanguage, normalizeText, tokenize } from './text';
 export { extractPreferences, matchCatalogue, ZH_GLOSSARY, type PreferenceStatement, type PreferenceVocabulary, type ContactChannel } from './preferences';
 export { BUILT_IN_INTENTS, TOPIC_INTENTS, isBuiltInIntent, type BuiltInIntent } from './intents';
 export { decideTurn, DEFAULT_CLARIFICATION_POLICY, type ClarificationPolicy, type TurnDecision, type RankedUnderstanding } from './clarification';
+export { rejectionScores, rejectionTradeOff, REJECTION_SCORES, type RejectionScoreName, type OperatingPoint } from './rejection';
+export { choosePolicy, measurePolicy, CLARIFICATION_COSTS, type PolicyOutcome } from './clarificationPolicy';

@@ -12,6 +12,8 @@ export interface TrainModelOptions {
   /** Fraction held out (deterministic, stratified by intent and language) for the recorded metrics. */
   holdout?: number;
   embedder?: Embedder;
+  /** Rows to measure the model on instead of a held-out part (the built-in model's frozen split). */
+  testRows?: LabelledExample[];
 }
 
 export interface TrainedModel {
@@ -24,7 +26,7 @@ export interface TrainedModel {
 export async function trainIntentModel(examples: LabelledExample[], options: TrainModelOptions = {}): Promise<TrainedModel> {
   const holdout = options.holdout ?? 0;
   const dataHash = hashExamples(examples);
-  const { train, test } = holdout > 0 ? splitExamples(examples, holdout) : { train: examples, test: [] };
+  const { train, test } = holdout > 0 ? splitExamples(examples, holdout) : { train: examples, test: options.testRows ?? [] };
   const started = Date.now();
   const classifier = await IntentClassifier.train(train, options.classifier, options.embedder);
   const trainSeconds = (Date.now() - started) / 1000;
@@ -34,6 +36,7 @@ export async function trainIntentModel(examples: LabelledExample[], options: Tra
     trainSeconds,
     temperature: classifier.state.temperature,
     oosThreshold: classifier.state.oosThreshold,
+    ...(classifier.state.rejection ? { rejectionThreshold: classifier.state.rejection.threshold } : {}),
   };
   let evaluation: ModelEvaluation | undefined;
   if (test.length) {
@@ -72,7 +75,7 @@ export async function evaluateClassifier(classifier: IntentClassifier, rows: Lab
   const predictions: string[] = [];
   for (let i = 0; i < rows.length; i++) {
     const p = await classifier.predict(rows[i].text, langs[i]);
-    predictions.push(p.outOfScope ? OUT_OF_SCOPE : p.ranking[0].name);
+    predictions.push(p.label);
   }
   const gold = rows.map((r) => r.intent);
   const report = evaluate(gold, predictions);

@@ -45,6 +45,8 @@ export interface Analysis {
   /** Top 5 intents, best first. */
   ranking: IntentScore[];
   outOfScope: boolean;
+  /** The model's rejection score (higher = more likely out of scope; see ModelInfo.rejection). */
+  oosScore?: number;
   sentiment: Sentiment;
   entities: Entity[];
 }
@@ -68,6 +70,8 @@ export interface ModelInfo {
   id: string;
   dataHash: string;
   metrics?: Record<string, number>;
+  /** How the model rejects: out of scope when Analysis.oosScore ≥ threshold. */
+  rejection?: { score: string; threshold: number };
 }
 
 export interface NlpEngine {

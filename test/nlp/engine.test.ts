@@ -32,7 +32,7 @@ function expectValid(a: Analysis): void {
 }
 
 describe('default engine', () => {
-  test('model info records the data hash and held-out metrics', () => {
+  test('model info records the data hash and the frozen split metrics', () => {
     expect(engine.modelInfo.id).toMatch(/^intent-/);
     expect(engine.modelInfo.dataHash).toMatch(/^[0-9a-f]{16}$/);
     expect(engine.modelInfo.metrics?.accuracy).toBeGreaterThan(0.7);

@@ -22,7 +22,6 @@ const PROBES = [
   'I hate plastic packaging',
   'I really like your tea selection',
   '我喜欢绿茶',
-  'please contact me by phone',
 ];
 
 let engine: NlpEngine;
@@ -51,6 +50,8 @@ describe('the preference intent', () => {
   test.each([
     ['I want to talk to a human', 'human_agent'],
     ['call me back please', 'human_agent'],
+    // Asking to be phoned is a request for a call now (the bot's recognizer still reads a stated channel as a preference).
+    ['please contact me by phone', 'human_agent'],
     ['转人工', 'human_agent'],
     ["I want to return the coffee I didn't like", 'return_refund'],
     ["can I get a refund on the tea, I don't like it", 'return_refund'],
