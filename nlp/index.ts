@@ -16,6 +16,7 @@ export type {
   ModelInfo,
   MoneyValue,
   NlpEngine,
+  SegmentAnalysis,
   Sentiment,
   SentimentLabel,
 } from './types';
@@ -39,7 +40,21 @@ export { trainIntentModel, evaluateClassifier, type TrainedModel, type ModelEval
 export { saveModel, loadModel, readModelMeta, hasModel, type ModelMeta } from './model-store';
 export { readExamples, parseExamples, splitExamples, hashExamples } from './data-io';
 export { evaluate, percentile, type EvalReport } from './metrics';
-export { detectLanguage, normalizeText, tokenize } from './text';
+export { detectLanguage, identifyLanguage, languageEvidence, localeLanguage, messageLanguage, normalizeText, replyLanguage, tokenize, type LanguageIdentification, type MessageLanguage } from './text';
 export { extractPreferences, matchCatalogue, ZH_GLOSSARY, type PreferenceStatement, type PreferenceVocabulary, type ContactChannel } from './preferences';
 export { BUILT_IN_INTENTS, TOPIC_INTENTS, isBuiltInIntent, type BuiltInIntent } from './intents';
 export { decideTurn, DEFAULT_CLARIFICATION_POLICY, type ClarificationPolicy, type TurnDecision, type RankedUnderstanding } from './clarification';
+export {
+  understandMessage,
+  understandAnalysis,
+  planAnalysis,
+  analyzeHintsFor,
+  signalsOf,
+  asTasteIdioms,
+  type MessageUnderstanding,
+  type UnderstandingContext,
+  type UnderstandingRule,
+  type TurnIntent,
+  type AnalysisPlan,
+  type MessageSignals,
+} from './understanding';
