@@ -149,6 +149,14 @@ describe('MainDialog', () => {
       .assertReply(textMatching(/^Did you mean/))
       .send('something else')
       .assertReply(textMatching(/Sorry, I didn't quite get that/))
+      // In Chinese the labels are Chinese; the number of a choice picks it too.
+      .send('我的套餐扣费')
+      .assertReply((a) => {
+        expect(a.text).toBe('您是想问账单问题，还是订阅？');
+        expect(a.suggestedActions?.actions.map((x) => x.title)).toEqual(['账单问题', '订阅', '其他问题']);
+      })
+      .send('1')
+      .assertReply(textMatching(/账户 > 账单/))
       .startTest();
   });
 

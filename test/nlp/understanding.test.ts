@@ -99,6 +99,14 @@ describe('one understanding, one engine call', () => {
     expect(u.decision).toEqual({ action: 'answer', intent });
   });
 
+  test('the engine classifies the segments it is given in the same call, in their order', async () => {
+    const a = await engine.analyze('I prefer email, and has A10042 shipped yet?', { segments: ['I prefer email', 'and has A10042 shipped yet?', '   '] });
+    expect(a.segments?.map((x) => x.text)).toEqual(['I prefer email', 'and has A10042 shipped yet?', '   ']);
+    expect(a.segments?.[1].intent.name).toBe('order_status');
+    expect(a.segments?.[2]).toMatchObject({ outOfScope: true, intent: { name: 'out_of_scope' } });
+    expect((await engine.analyze('where is my parcel')).segments).toBeUndefined();
+  });
+
   test('entities index into the customer text even when the text was rewritten before the call', async () => {
     const text = 'talk to a person about order A10042, email me at dana@example.com';
     const u = await understandMessage(engine, text);
