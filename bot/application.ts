@@ -10,7 +10,7 @@ import type { AppConfig } from '../config';
 import { createCrm, DeliveryLog, openDatabase, type Crm, type CustomerRecord, type Database } from '../crm';
 import { ContentCatalog, MainDialog, languageOf, type ConversationFacts, type Recognizer } from '../dialogs';
 import { createSupport, loadRoutingConfig, RedisLiveEvents, type Support } from '../crm/support';
-import { loadDefaultNlpEngine } from '../nlp';
+import { loadDefaultNlpEngine, type NlpEngine } from '../nlp';
 import { NlpRecognizer } from './nlpRecognizer';
 import { Delivery } from './delivery';
 import { HandoffBridge } from './handoff';
@@ -23,6 +23,7 @@ import type { Logger } from './logger';
 import { ensureRedis, redisClient, type RedisEndpoint } from './redis';
 import { PostgresStorage } from './storage';
 import { CUSTOMER_KEY, TimelineMiddleware } from './timelineMiddleware';
+import { TurnUnderstanding } from './turnUnderstanding';
 import { RedisConversationOrigins } from './conversationOrigins';
 import { ChatIdentityProof, RedisAttemptLimiter } from './identityProof';
 import { createCustomer360, LearnedProfileStore } from '../crm/identity';
@@ -73,8 +74,10 @@ export interface ApplicationOptions {
   config: AppConfig;
   log: Logger;
   role?: ProcessRole;
-  /** The NLP-backed recognizer; the keyword recognizer when absent. */
+  /** The recognizer the bot understands messages with (default: the NLP engine's). */
   recognizer?: Recognizer;
+  /** The NLP engine (default: loadDefaultNlpEngine with the configured model and cache). */
+  nlpEngine?: NlpEngine;
 }
 
 /** Where the Direct Line signing key comes from: DIRECTLINE_SECRET, else one generated once and kept in DATA_DIR. */
@@ -177,20 +180,22 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     cleanups.push(() => subscriber.quit());
     const bus = new TranscriptBus(redis, subscriber);
 
-    const recognizer =
-      options.recognizer ??
-      new NlpRecognizer(
-        await loadDefaultNlpEngine({
-          cacheDir: config.NLP_CACHE_DIR ?? path.join(config.dataDir, 'nlp'),
-          modelDir: config.NLP_MODEL_DIR,
-          modelsDir: config.NLP_MODELS_DIR,
-          onWarning: (message) => log.warn({ part: 'nlp' }, message),
-        }),
-      );
+    const engine =
+      options.recognizer
+        ? undefined
+        : (options.nlpEngine ??
+          (await loadDefaultNlpEngine({
+            cacheDir: config.NLP_CACHE_DIR ?? path.join(config.dataDir, 'nlp'),
+            modelDir: config.NLP_MODEL_DIR,
+            modelsDir: config.NLP_MODELS_DIR,
+            onWarning: (message) => log.warn({ part: 'nlp' }, message),
+          })));
+    const recognizer = options.recognizer ?? new NlpRecognizer(engine!);
     const content = ContentCatalog.fromFile(config.CONTENT_FILE, (file) => fs.readFileSync(file, 'utf8'));
     const storage = new PostgresStorage(crm.state);
     const conversationState = new ConversationState(storage);
     const facts = conversationState.createProperty<ConversationFacts>('facts');
+    const conversationLanguage = conversationState.createProperty<string | undefined>('conversationLanguage');
     const botIdentity = { id: config.MicrosoftAppId || 'concierge-bot', name: 'Concierge' };
 
     const server = http.createServer();
@@ -208,7 +213,15 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // One catalogue vocabulary for the learner and the bot's preference replies, so both read a message alike.
     const vocabulary = cachedCatalogueVocabulary(database.db);
     const learner = new ConversationLearner({ recognizer, learned, vocabulary });
-    const middleware = new TimelineMiddleware(crm, { learner, onError: (err) => log.warn({ err, part: 'learning' }, 'could not learn from a message') });
+    // Each customer message is understood once, before the dialogs; the understanding and its outcome are recorded.
+    const understanding = new TurnUnderstanding({
+      recognizer,
+      recorder: crm.understanding,
+      conversationLanguage,
+      modelVersion: engine?.modelInfo.id,
+      onError: (err) => log.warn({ err, part: 'understanding' }, 'could not record a message understanding'),
+    });
+    const middleware = new TimelineMiddleware(crm, { learner, onError: (err) => log.warn({ err, part: 'learning' }, 'could not learn from a message') }, understanding);
     // Messages stored but not learned (the process died mid-turn, the database failed) are learned by a catch-up, at start and periodically.
     const learningCatchUp = new LearningCatchUp({ timeline: crm.timeline, learned, observer: learner, graceMs: config.LEARNING_GRACE_SECONDS * 1000, periodMs: config.LEARNING_CATCH_UP_SECONDS * 1000, maxAttempts: config.LEARNING_MAX_ATTEMPTS, log: log.child({ part: 'learning' }) });
     learningCatchUp.start();
@@ -250,7 +263,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       onError: (err) => log.warn({ err, part: 'identity-proof' }, 'identity proof could not run'),
     });
     const customerOf = (ctx: TurnContext) => (ctx.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined)?.id;
-    const dialog = new MainDialog({ recognizer, facts, handoff, content, orders: new CommerceOrderLookup(customer360.commerce), recommendations: new ServiceRecommendations(recommendations), preferences: new CataloguePreferences(vocabulary), identity, customerOf });
+    const dialog = new MainDialog({ recognizer, facts, handoff, content, orders: new CommerceOrderLookup(customer360.commerce), recommendations: new ServiceRecommendations(recommendations), preferences: new CataloguePreferences(vocabulary), identity, customerOf, clarifications: crm.understanding });
     const bot = new ConciergeBot(conversationState, dialog, handoff, new CsatAnswers({ followUps: support.followUps, content }));
     // What workers send customers (CSAT surveys, reminders) goes out from web processes, which hold the channel adapters.
     const deliveryWorker = startDeliveryWorker({ redisUrl: redisEndpoint.url, delivery, references: crm.references, deliveries: new DeliveryLog(database.db), renderer: new FollowUpRenderer(content), log: log.child({ part: 'deliveries' }) });

@@ -1,7 +1,7 @@
 import { ActivityHandler, ConversationState } from 'botbuilder';
 import type { TurnContext } from 'botbuilder';
 import type { DialogState } from 'botbuilder-dialogs';
-import { MainDialog, welcomeActivity } from '../dialogs';
+import { MainDialog, setTurnOutcome, welcomeActivity } from '../dialogs';
 import type { HandoffBridge } from './handoff';
 import type { CsatAnswers } from './csatAnswers';
 
@@ -30,7 +30,10 @@ export class ConciergeBot extends ActivityHandler {
 
     this.onMessage(async (context, next) => {
       // A survey answer (card submit, or a bare rating right after the survey) never reaches the dialogs nor reopens.
-      if (this.csat && (await this.csat.handle(context))) return next();
+      if (this.csat && (await this.csat.handle(context))) {
+        setTurnOutcome(context, 'answered', 'survey_answer');
+        return next();
+      }
       // While a person owns the conversation the bot stays quiet.
       if (this.handoff && (await this.handoff.routeToPerson(context))) return next();
       await this.dialog.run(context, this.dialogState);

@@ -1,8 +1,11 @@
 import type { Db } from '../crm';
 import { loadCatalog } from '../crm/commerce';
 import type { LearnedProfileStore, MessageObservation, MessageSource } from '../crm/identity';
-import type { Recognizer } from '../dialogs';
+import type { Recognizer, Understanding } from '../dialogs';
 import { extractPreferences, type PreferenceVocabulary } from '../nlp';
+
+/** Whether a message says enough to tell its language (nlp/text.ts): "ok", "A10042" and an email tell nothing. */
+export { languageEvidence } from '../nlp';
 
 /** An inbound customer message, as the timeline stored it. */
 export interface LearnableMessage {
@@ -16,7 +19,8 @@ export interface LearnableMessage {
 }
 
 export interface ProfileLearner {
-  learn(message: LearnableMessage): Promise<void>;
+  /** `understanding`: the turn's understanding of the message, when there is one (no second NLP call). */
+  learn(message: LearnableMessage, understanding?: Understanding): Promise<void>;
 }
 
 /** What one message tells, without storing it (the catch-up observes a batch, then stores it at once). */
@@ -32,36 +36,28 @@ export interface ConversationLearnerOptions {
 }
 
 /**
- * Whether a message says enough to tell its language: two CJK characters, or two Latin words once
- * emails, order numbers and digits are removed ("ok", "A10042" and an email tell nothing).
- */
-export function languageEvidence(text: string): boolean {
-  const cjk = (text.match(/[\u3400-\u9fff]/g) ?? []).length;
-  if (cjk >= 2) return true;
-  const latin = text.replace(/\S+@\S+/g, ' ').replace(/#?\b[A-Za-z]*\d[\w-]*\b/g, ' ').match(/\b[A-Za-z]{2,}\b/g) ?? [];
-  return latin.length >= 2;
-}
-
-/**
  * Learning from conversations: the bot's own NLP reading of each stored customer message (language,
  * sentiment) and the preferences it states, folded into the customer's learned profile in crm/identity.
  */
 export class ConversationLearner implements ProfileLearner, MessageObserver {
   constructor(private readonly o: ConversationLearnerOptions) {}
 
-  /** The message's language (when it says enough), sentiment and preferences; nothing for an empty text. */
-  async observe(m: LearnableMessage): Promise<MessageObservation> {
+  /**
+   * The message's language (when it says enough), sentiment and preferences; nothing for an empty
+   * text. On its turn the turn's understanding is read; the catch-up (no turn) asks the NLP.
+   */
+  async observe(m: LearnableMessage, understanding?: Understanding): Promise<MessageObservation> {
     const text = m.text.trim();
     const source: MessageSource = { channel: m.channel, conversationId: m.conversationId, activityId: m.activityId, text: text.slice(0, 200), at: m.at.toISOString() };
     if (!text) return { language: null, sentiment: null, preferences: [], source };
-    const u = await this.o.recognizer.recognize(text, { locale: m.locale });
+    const u = understanding ?? (await this.o.recognizer.recognize(text, { locale: m.locale }));
     const preferences = extractPreferences(text, await this.o.vocabulary());
-    return { language: languageEvidence(text) ? u.language : null, sentiment: u.sentiment.score, preferences, source };
+    return { language: u.languageEvidence ? u.detectedLanguage : null, sentiment: u.sentiment.score, preferences, source };
   }
 
   /** Learns a stored message now (on its turn); once, even if the catch-up learns it at the same time. */
-  async learn(m: LearnableMessage): Promise<void> {
-    await this.o.learned.recordMessages(m.customerId, [await this.observe(m)]);
+  async learn(m: LearnableMessage, understanding?: Understanding): Promise<void> {
+    await this.o.learned.recordMessages(m.customerId, [await this.observe(m, understanding)]);
   }
 }
 

@@ -1,7 +1,8 @@
 import type { TurnContext } from 'botbuilder';
 import type { Crm, CustomerRecord } from '../crm';
 import type { Support, TicketView } from '../crm/support';
-import { ContentCatalog, contentLanguage, fill, type HandoffOutcome, type HandoffPort, type HandoffTrigger, type Recognizer, type Understanding } from '../dialogs';
+import { ContentCatalog, contentLanguage, fill, setTurnOutcome, understandTurn, type HandoffOutcome, type HandoffPort, type HandoffTrigger, type Recognizer, type Understanding } from '../dialogs';
+import type { BuiltInIntent } from '../nlp';
 import { forbidden, HttpError } from './errors';
 import type { Delivery } from './delivery';
 import { CUSTOMER_KEY } from './timelineMiddleware';
@@ -9,6 +10,7 @@ import { CUSTOMER_KEY } from './timelineMiddleware';
 export interface HandoffBridgeOptions {
   crm: Crm;
   support: Support;
+  /** Only for a turn that carries no understanding (the bot's middleware computes it before): one per message. */
   recognizer: Recognizer;
   delivery: Delivery;
   content?: ContentCatalog;
@@ -16,7 +18,7 @@ export interface HandoffBridgeOptions {
 
 
 /** Intents that close a conversation politely rather than ask for more: they never reopen a ticket. */
-const NOT_A_REOPEN = new Set(['thanks', 'goodbye', 'greeting']);
+const NOT_A_REOPEN: ReadonlySet<string> = new Set<BuiltInIntent>(['thanks', 'goodbye', 'greeting']);
 
 /**
  * Between the bot and the agents: opens tickets when the dialogs ask for a person, keeps the bot quiet
@@ -41,7 +43,8 @@ export class HandoffBridge implements HandoffPort {
       channel: channelId,
       conversationId: conversation.id,
       intent: request.topic,
-      language: request.understanding.language,
+      // The language the customer writes in, also one the bot does not speak (routing looks for an agent who does).
+      language: request.understanding.detectedLanguage,
       sentiment: request.understanding.sentiment.score,
       recentMessages,
       entities: request.understanding.entities,
@@ -62,8 +65,9 @@ export class HandoffBridge implements HandoffPort {
     const ticket = await this.o.support.tickets.findOpenForConversation(channelId, conversation.id);
     if (!ticket) return this.reopenIfRecent(context);
     const text = context.activity.text ?? '';
-    const u = text.trim() ? await this.o.recognizer.recognize(text, { locale: context.activity.locale }) : undefined;
+    const u = text.trim() ? await understandTurn(context, this.o.recognizer) : undefined;
     await this.o.support.tickets.recordCustomerMessage(ticket.id, { text, sentiment: u?.sentiment.score });
+    setTurnOutcome(context, 'handed_over', ticket.assignedAgentId ? 'agent_owns_conversation' : 'waiting_for_agent');
     if (!ticket.assignedAgentId) {
       const position = await this.o.support.tickets.positionInQueue(ticket);
       await context.sendActivity(fill(this.content.texts(contentLanguage(ticket.language)).stillQueued, { position: position ?? 1 }));
@@ -82,11 +86,12 @@ export class HandoffBridge implements HandoffPort {
     if (!text.trim()) return false;
     const resolved = await this.o.support.followUps.reopenable(channelId, conversation.id);
     if (!resolved) return false;
-    const u = await this.o.recognizer.recognize(text, { locale: context.activity.locale });
+    const u = await understandTurn(context, this.o.recognizer);
     if (NOT_A_REOPEN.has(u.intent)) return false;
     const ticket = await this.o.support.followUps.reopen(resolved.id);
     if (!ticket) return false;
     await this.o.support.tickets.recordCustomerMessage(ticket.id, { text, sentiment: u.sentiment.score });
+    setTurnOutcome(context, 'handed_over', 'reopened');
     const t = this.content.texts(contentLanguage(ticket.language));
     const agent = ticket.assignedAgentId ? await this.o.support.agents.get(ticket.assignedAgentId) : null;
     if (agent) await context.sendActivity(fill(t.reopenedAssigned, { ticket: ticket.number, agent: agent.displayName }));

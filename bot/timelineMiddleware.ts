@@ -4,6 +4,7 @@ import type { Activity, Middleware } from 'botbuilder';
 import type { Crm, CustomerRecord } from '../crm';
 import { TIMELINE_SUMMARY_FIELD } from '../dialogs';
 import type { ProfileLearner } from './conversationLearning';
+import type { TurnUnderstanding } from './turnUnderstanding';
 import { deliveryIdOf } from './directline/adapter';
 
 export const CUSTOMER_KEY = Symbol('customer');
@@ -18,7 +19,8 @@ export function channelIdentity(activity: Partial<Activity>): { kind: string; ex
 
 /**
  * Before the bot answers: resolve the channel user to a customer, store the inbound message in their
- * timeline, and remember how to reach the conversation. Every outgoing message is stored before it is sent.
+ * timeline, understand it once (the turn carries the understanding to everything after), and
+ * remember how to reach the conversation. Every outgoing message is stored before it is sent.
  */
 export class TimelineMiddleware implements Middleware {
   /** References already stored by this instance (bounded): they rarely change within a conversation. */
@@ -28,6 +30,8 @@ export class TimelineMiddleware implements Middleware {
     private readonly crm: Pick<Crm, 'customers' | 'timeline' | 'references'>,
     /** Learning from conversations: each newly stored customer message updates the learned profile. */
     private readonly learning?: { learner: ProfileLearner; onError: (err: unknown) => void },
+    /** Understanding each stored customer message once, before the dialogs (and recording it). */
+    private readonly understanding?: TurnUnderstanding,
   ) {}
 
   private async saveReference(channelId: string, conversationId: string, activity: Partial<Activity>, customerId: string): Promise<void> {
@@ -52,6 +56,7 @@ export class TimelineMiddleware implements Middleware {
       customer = await this.crm.customers.resolve({ ...identity, language: activity.locale });
       context.turnState.set(CUSTOMER_KEY, customer);
     }
+    let inboundId: string | undefined;
     // Proactive turns (agent replies, follow-ups) are events: their replies are recorded, nothing else.
     if (customer && conversationId && activity.type !== ActivityTypes.Event) {
       if (activity.type === ActivityTypes.Message) {
@@ -64,10 +69,13 @@ export class TimelineMiddleware implements Middleware {
           text: activity.text ?? '',
           activityId: activity.id ?? `${conversationId}:${Date.now()}`,
         };
-        const isNew = await this.crm.timeline.record(inbound);
+        // Stored before anything else: a crash after this line loses no message.
+        const { id, isNew } = await this.crm.timeline.recordReturningId(inbound);
+        inboundId = id;
+        const understood = this.understanding ? await this.understanding.understand(context, id) : undefined;
         // Learned once per stored message (a re-run turn learns nothing twice); never fails the turn.
         if (isNew && this.learning) {
-          await this.learning.learner.learn({ ...inbound, locale: activity.locale, at: new Date() }).catch(this.learning.onError);
+          await this.learning.learner.learn({ ...inbound, locale: activity.locale, at: new Date() }, understood).catch(this.learning.onError);
         }
       }
       await this.saveReference(activity.channelId, conversationId, activity, customer.id);
@@ -99,6 +107,7 @@ export class TimelineMiddleware implements Middleware {
       return sendNext();
     });
     await next();
+    if (inboundId && this.understanding) await this.understanding.finish(context, inboundId);
   }
 }
 

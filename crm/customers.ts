@@ -120,6 +120,32 @@ export class Timeline {
     return inserted.length > 0;
   }
 
+  /**
+   * Records a message like `record` and returns its id, also when this activity was stored before (a
+   * re-run turn): what the message's understanding and labels refer to.
+   */
+  async recordReturningId(message: TimelineMessage, db: DbOrTx = this.db): Promise<{ id: string; isNew: boolean }> {
+    const inserted = await db
+      .insert(messages)
+      .values({ ...message, createdAt: message.at ?? new Date() })
+      .onConflictDoNothing()
+      .returning({ id: messages.id });
+    if (inserted[0]) return { id: inserted[0].id, isNew: true };
+    const [existing] = await db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(
+        and(
+          eq(messages.channel, message.channel),
+          eq(messages.conversationId, message.conversationId),
+          eq(messages.activityId, message.activityId),
+          eq(messages.direction, message.direction),
+        ),
+      )
+      .limit(1);
+    return { id: existing.id, isNew: false };
+  }
+
   async forCustomer(customerId: string, limit = 500): Promise<StoredMessage[]> {
     return this.db
       .select()

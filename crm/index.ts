@@ -5,6 +5,7 @@ import { TranscriptStore } from './transcripts';
 import { ConversationReferenceStore } from './conversationReferences';
 import { StateDocumentStore } from './stateDocuments';
 import { SessionService, UserService } from './users';
+import { UnderstandingRecorder } from './understanding';
 
 export { openDatabase, migrationsFolder } from './db';
 export type { Db, Tx, DbOrTx, Database, DatabaseOptions } from './db';
@@ -23,6 +24,8 @@ export type { DeliveryRecord } from './deliveries';
 export type { StateDocument } from './stateDocuments';
 export { UserService, SessionService, createUsers } from './users';
 export type { UserView, SessionInfo, NewUser } from './users';
+export { UnderstandingRecorder } from './understanding';
+export type { ClarificationLabel, MessageUnderstandingRecord, StoredIntentLabel, StoredUnderstanding, UnderstandingOutcome } from './understanding';
 
 /** The domain services, wired on one database. */
 export interface Crm {
@@ -34,6 +37,8 @@ export interface Crm {
   /** Console users and their sign-in sessions. */
   users: UserService;
   sessions: SessionService;
+  /** What the bot understood of each inbound message, and intent labels learned from use. */
+  understanding: UnderstandingRecorder;
 }
 
 export function createCrm(db: Db): Crm {
@@ -45,5 +50,6 @@ export function createCrm(db: Db): Crm {
     state: new StateDocumentStore(db),
     users: new UserService(db),
     sessions: new SessionService(db),
+    understanding: new UnderstandingRecorder(db),
   };
 }

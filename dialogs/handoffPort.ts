@@ -1,7 +1,7 @@
 import type { TurnContext } from 'botbuilder-core';
 import type { Understanding } from './recognizer';
 
-export type HandoffTrigger = 'asked_for_person' | 'complaint' | 'negative_sentiment' | 'unresolved';
+export type HandoffTrigger = 'asked_for_person' | 'complaint' | 'negative_sentiment' | 'unresolved' | 'other_language';
 
 export interface HandoffOutcome {
   ticketNumber: number;

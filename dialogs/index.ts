@@ -11,7 +11,11 @@ export type { RecommendationPort, RecommendedProduct, RecommendationDialogOption
 export { PreferenceDialog, PREFERENCE_DIALOG, preferenceConfirmation } from './preferenceDialog';
 export type { PreferencePort, StatedPreference, PreferenceDialogOptions, PreferenceDialogResult } from './preferenceDialog';
 export type { HandoffPort, HandoffOutcome, HandoffTrigger } from './handoffPort';
-export { KeywordRecognizer, contentLanguage, languageOf } from './recognizer';
-export type { Recognizer, Understanding, Language } from './recognizer';
+export { contentLanguage, languageOf } from './recognizer';
+export type { Recognizer, RecognizeContext, Understanding, Language } from './recognizer';
+export { TURN_UNDERSTANDING_KEY, TURN_OUTCOMES, understandingOf, understandTurn, setTurnOutcome, turnOutcomeOf } from './turnUnderstanding';
+export type { TurnOutcome, TurnOutcomeKind } from './turnUnderstanding';
+export { CLARIFICATION_CHOICE_TYPE, SOMETHING_ELSE, clarificationActivity, clarificationAnswer, clarificationDataIn } from './clarificationChoice';
+export type { ClarificationAnswer, ClarificationChoiceData, ClarificationPort, ClarificationQuestion } from './clarificationChoice';
 export { content, textsFor, fill, ContentCatalog } from './content';
 export type { Content, ContentOverrides } from './content';

@@ -1,7 +1,8 @@
 import { ActivityTypes, MessageFactory } from 'botbuilder-core';
 import type { Activity, StatePropertyAccessor, TurnContext } from 'botbuilder-core';
-import { ChoiceFactory, ChoicePrompt, ComponentDialog, DialogSet, DialogTurnStatus, ListStyle, WaterfallDialog } from 'botbuilder-dialogs';
-import type { DialogState, FoundChoice, WaterfallStepContext } from 'botbuilder-dialogs';
+import { ComponentDialog, Dialog, DialogSet, DialogTurnStatus, WaterfallDialog } from 'botbuilder-dialogs';
+import type { DialogState, WaterfallStepContext } from 'botbuilder-dialogs';
+import { isBuiltInIntent, TOPIC_INTENTS, type BuiltInIntent, type TurnIntent } from '../nlp';
 import { ContentCatalog, fill } from './content';
 import type { HandoffPort, HandoffTrigger } from './handoffPort';
 import { HelpDialog, HELP_DIALOG } from './helpDialog';
@@ -9,11 +10,12 @@ import { OrderStatusDialog, ORDER_STATUS_DIALOG, type OrderLookupPort, type Orde
 import { proofDetailsIn, VerifyIdentityDialog, VERIFY_IDENTITY_DIALOG, type IdentityProofPort, type VerifyIdentityResult } from './verifyIdentityDialog';
 import { RecommendationDialog, RECOMMENDATION_DIALOG, recommendationCategoryIn, type RecommendationPort } from './recommendationDialog';
 import { PreferenceDialog, PREFERENCE_DIALOG, type PreferencePort } from './preferenceDialog';
+import { clarificationActivity, clarificationAnswer, clarificationDataIn, type ClarificationPort, type ClarificationQuestion } from './clarificationChoice';
 import { languageOf } from './recognizer';
 import type { Language, Recognizer, Understanding } from './recognizer';
+import { setTurnOutcome, understandTurn } from './turnUnderstanding';
 
 export const MAIN_DIALOG = 'main';
-const CLARIFY_PROMPT = 'clarify';
 
 /** What the main dialog remembers between turns of a conversation. */
 export interface ConversationFacts {
@@ -38,46 +40,42 @@ export interface MainDialogOptions {
   recommendations?: RecommendationPort;
   /** Stated preferences matched to the catalogue, for the `preference` intent's confirmation; without it, a plain thank-you. */
   preferences?: PreferencePort;
+  /** Where a clarification choice is kept as a labelled example; without it the choice is only followed. */
+  clarifications?: ClarificationPort;
   /** A customer is handed over after this many misunderstood messages in a row. */
   misunderstandingsBeforeHandoff?: number;
   /** At or below this sentiment score the bot hands over instead of answering. */
   handoffSentiment?: number;
-  /** "Did you mean A or B?" when the top two intents are within this margin (and the top one is unsure). */
-  clarifyMargin?: number;
   /** What the bot says (built-in sentences with the operator's overrides). */
   content?: ContentCatalog;
 }
 
-/** Intents that name what the customer needs (a ticket's category), as opposed to small talk. */
-const TOPIC_INTENTS = new Set([
-  'order_status', 'cancel_order', 'return_refund', 'billing', 'account_access', 'update_details', 'technical_issue',
-  'product_question', 'recommendation', 'shipping_info', 'subscription', 'feedback', 'privacy_request',
-]);
-const SMALL_TALK = new Set(['greeting', 'thanks', 'goodbye', 'help']);
-/** What a clause beside a stated preference may ask for and win with: a need, or a person (feedback is no task). */
-const TASK_INTENTS = new Set([...TOPIC_INTENTS, 'human_agent'].filter((i) => i !== 'feedback'));
-/** A clause beside a stated preference must be at least this sure of its task to take the message over. */
-const TASK_CONFIDENCE = 0.5;
-/** Clause boundaries: sentence ends (a full stop only before a space, so emails stay whole), commas, dashes, "but". */
-const CLAUSE_BREAK = /[.!?;:](?=\s|$)|[,，、。！？；：\n—–]|\s-\s|\bbut\b|但是|不过/i;
+/** The intents that name what the customer needs (a ticket's category), as opposed to small talk. */
+const TOPICS: ReadonlySet<string> = TOPIC_INTENTS;
+const SMALL_TALK: ReadonlySet<string> = new Set<BuiltInIntent | 'help'>(['greeting', 'thanks', 'goodbye', 'help']);
 /** Account questions: after the answer, the bot offers to link the chat to the account (identity proof). */
-const ACCOUNT_INTENTS = new Set(['account_access', 'update_details', 'privacy_request']);
-/** An explicit request to be recognised: "verify my identity", "link my account", 验证身份. */
-const VERIFY_REQUEST = /\b(verify|confirm|prove)\b.{0,20}\b(identity|account|who i am)\b|\blink (this chat|my account)\b|验证身份|核实身份|验证我的身份|关联账户|绑定账户/i;
+const ACCOUNT_INTENTS: ReadonlySet<string> = new Set<BuiltInIntent>(['account_access', 'update_details', 'privacy_request']);
+/** The languages the bot speaks; a message in any other is handed to a person. */
+const SPOKEN: ReadonlySet<string> = new Set<Language>(['en', 'zh']);
+
+/** A clarification asked on this turn and answered on the next: the question and the message it is about. */
+interface PendingClarification {
+  question: ClarificationQuestion;
+  u: Understanding;
+}
 
 /** Routes each message to the dialog for its intent; hands over to a person when it should. */
 export class MainDialog extends ComponentDialog {
-  private readonly o: Required<Pick<MainDialogOptions, 'misunderstandingsBeforeHandoff' | 'handoffSentiment' | 'clarifyMargin' | 'content'>> & MainDialogOptions;
+  private readonly o: Required<Pick<MainDialogOptions, 'misunderstandingsBeforeHandoff' | 'handoffSentiment' | 'content'>> & MainDialogOptions;
 
   constructor(options: MainDialogOptions) {
     super(MAIN_DIALOG);
-    this.o = { misunderstandingsBeforeHandoff: 2, handoffSentiment: -0.6, clarifyMargin: 0.12, ...options, content: options.content ?? new ContentCatalog() };
+    this.o = { misunderstandingsBeforeHandoff: 2, handoffSentiment: -0.6, ...options, content: options.content ?? new ContentCatalog() };
     this.addDialog(new HelpDialog(this.o.content));
     this.addDialog(new OrderStatusDialog(options.recognizer, options.orders, this.o.content, options.identity !== undefined));
     this.addDialog(new VerifyIdentityDialog(options.recognizer, options.identity, this.o.content));
     this.addDialog(new RecommendationDialog(options.recommendations, this.o.content));
     this.addDialog(new PreferenceDialog(options.preferences, this.o.content));
-    this.addDialog(new ChoicePrompt(CLARIFY_PROMPT));
     this.addDialog(new WaterfallDialog('mainSteps', [this.route.bind(this), this.clarified.bind(this), this.done.bind(this)]));
     this.initialDialogId = 'mainSteps';
   }
@@ -96,15 +94,12 @@ export class MainDialog extends ComponentDialog {
   }
 
   private async route(step: WaterfallStepContext) {
-    const text = step.context.activity.text ?? '';
-    const heard = await this.o.recognizer.recognize(text, { locale: step.context.activity.locale });
-    // "I prefer email — where is my order A10042?": the task wins (the learner still records the preference).
-    const u = heard.intent === 'preference' ? ((await this.taskBesidePreference(text, heard, step.context.activity.locale)) ?? heard) : heard;
+    const u = await understandTurn(step.context, this.o.recognizer);
     (step.values as { u: Understanding }).u = u;
     const facts = await this.o.facts.get(step.context, { misunderstandings: 0 });
     const t = this.o.content.texts(u.language);
 
-    const notUnderstood = u.outOfScope || u.intent === 'none';
+    const notUnderstood = u.decision.action === 'not_understood';
     facts.misunderstandings = notUnderstood ? facts.misunderstandings + 1 : 0;
     const topic = this.topicOf(u);
     if (topic) facts.lastTopic = topic;
@@ -114,7 +109,22 @@ export class MainDialog extends ComponentDialog {
     if (category) {
       facts.misunderstandings = 0;
       facts.lastTopic = 'recommendation';
+      setTurnOutcome(step.context, 'answered', 'recommendation_button');
       return step.beginDialog(RECOMMENDATION_DIALOG, { language: u.language, category });
+    }
+    // A choice tapped on a clarification that is no longer open (the conversation moved on): follow it.
+    const stale = clarificationDataIn(step.context.activity.value);
+    if (stale && isBuiltInIntent(stale.intent) && TOPICS.has(stale.intent)) {
+      facts.misunderstandings = 0;
+      facts.lastTopic = stale.intent;
+      setTurnOutcome(step.context, 'answered', 'clarification_choice');
+      return this.dispatch(step, stale.intent, u);
+    }
+    // A language the bot does not speak: say so in English and get a person who may.
+    if (!SPOKEN.has(u.detectedLanguage)) {
+      facts.misunderstandings = 0;
+      await step.context.sendActivity(this.o.content.texts('en').otherLanguage);
+      return this.handOff(step, u, 'other_language');
     }
     if (u.intent === 'human_agent') return this.handOff(step, u, 'asked_for_person');
     // A dislike is negative by nature ("I hate bitter coffee"): it is no reason to hand over.
@@ -125,50 +135,64 @@ export class MainDialog extends ComponentDialog {
       // Proof when the message carries an email and an order number (or an email after an order question), or asks for it.
       const proof = proofDetailsIn(u);
       const orderNumbers = proof.orderNumbers.length ? proof.orderNumbers : facts.proofOrderNumber ? [facts.proofOrderNumber] : [];
-      if ((proof.email && orderNumbers.length) || VERIFY_REQUEST.test(text)) {
+      if ((proof.email && orderNumbers.length) || u.asksToVerifyIdentity) {
         facts.misunderstandings = 0;
+        setTurnOutcome(step.context, 'answered', 'identity_proof');
         return step.beginDialog(VERIFY_IDENTITY_DIALOG, { language: u.language, email: proof.email, orderNumbers });
       }
     }
     if (u.intent === 'complaint') return this.handOff(step, u, 'complaint');
     if (notUnderstood) {
       if (facts.misunderstandings >= this.o.misunderstandingsBeforeHandoff) return this.handOff(step, u, 'unresolved');
+      setTurnOutcome(step.context, 'not_understood', u.outOfScope ? 'out_of_scope' : 'low_confidence');
       await step.context.sendActivity(t.fallback);
       return step.next();
     }
-    const [first, second] = u.ranking;
-    if (
-      first && second && first.confidence < 0.7 && first.confidence - second.confidence < this.o.clarifyMargin &&
-      TOPIC_INTENTS.has(first.name) && TOPIC_INTENTS.has(second.name)
-    ) {
-      (step.values as { options: string[] }).options = [first.name, second.name];
-      const names = [t.intentNames[first.name] ?? first.name, t.intentNames[second.name] ?? second.name];
-      return step.prompt(CLARIFY_PROMPT, {
-        prompt: fill(t.didYouMean, { a: names[0], b: names[1] }),
-        choices: ChoiceFactory.toChoices([...names, t.neither]),
-        style: ListStyle.suggestedAction,
-      });
+    if (u.decision.action === 'clarify') {
+      const question: ClarificationQuestion = {
+        question: fill(t.didYouMean, { a: t.intentNames[u.decision.options[0]] ?? u.decision.options[0], b: t.intentNames[u.decision.options[1]] ?? u.decision.options[1] }),
+        options: u.decision.options.map((intent) => ({ intent, label: t.intentNames[intent] ?? intent })),
+        somethingElse: t.neither,
+        messageId: u.messageId,
+      };
+      (step.values as { clarification: PendingClarification }).clarification = { question, u };
+      setTurnOutcome(step.context, 'clarified', `close:${u.decision.options.join('|')}`);
+      await step.context.sendActivity(clarificationActivity(step.context.activity.channelId, question));
+      return Dialog.EndOfTurn;
     }
+    setTurnOutcome(step.context, 'answered', u.rules.length ? u.rules.join(',') : undefined);
     return this.dispatch(step, u.intent, u);
   }
 
+  /**
+   * The answer to "Did you mean … or …?": the intent chosen is handled as the first message's intent
+   * (its text and entities) and kept as a labelled example; "something else" gets the fallback; any
+   * other message is a new request and is routed as one.
+   */
   private async clarified(step: WaterfallStepContext) {
-    const options = (step.values as { options?: string[] }).options;
-    if (!options) return this.afterChild(step);
-    const u = (step.values as { u: Understanding }).u;
-    const index = (step.result as FoundChoice).index;
-    if (index >= options.length) {
+    const pending = (step.values as { clarification?: PendingClarification }).clarification;
+    if (!pending) return this.afterChild(step);
+    const answer = clarificationAnswer(step.context.activity, pending.question);
+    if (!answer) return step.replaceDialog('mainSteps');
+    const { u } = pending;
+    const facts = await this.o.facts.get(step.context, { misunderstandings: 0 });
+    if (answer.kind === 'something_else') {
+      setTurnOutcome(step.context, 'not_understood', 'clarification_declined');
       await step.context.sendActivity(this.o.content.texts(u.language).fallback);
       return step.next();
     }
-    const facts = await this.o.facts.get(step.context, { misunderstandings: 0 });
-    facts.lastTopic = options[index];
-    return this.dispatch(step, options[index], u);
+    facts.misunderstandings = 0;
+    facts.lastTopic = answer.intent;
+    setTurnOutcome(step.context, 'answered', 'clarification_choice');
+    if (this.o.clarifications && u.messageId) {
+      await this.o.clarifications.recordClarification({ messageId: u.messageId, text: u.text, language: u.detectedLanguage, intent: answer.intent, previousIntent: u.modelIntent?.name ?? null });
+    }
+    return this.dispatch(step, answer.intent, { ...u, intent: answer.intent as Understanding['intent'] });
   }
 
   private async dispatch(step: WaterfallStepContext, intent: string, u: Understanding) {
     const t = this.o.content.texts(u.language);
-    switch (intent) {
+    switch (intent as TurnIntent) {
       case 'help':
         return step.beginDialog(HELP_DIALOG, { language: u.language });
       case 'order_status': {
@@ -178,7 +202,7 @@ export class MainDialog extends ComponentDialog {
       case 'recommendation':
         return step.beginDialog(RECOMMENDATION_DIALOG, { language: u.language });
       case 'preference':
-        return step.beginDialog(PREFERENCE_DIALOG, { language: u.language, text: step.context.activity.text ?? '' });
+        return step.beginDialog(PREFERENCE_DIALOG, { language: u.language, text: u.text });
       case 'greeting':
         await step.context.sendActivity(t.greeting);
         break;
@@ -216,6 +240,8 @@ export class MainDialog extends ComponentDialog {
 
   private async handOff(step: WaterfallStepContext, u: Understanding, trigger: HandoffTrigger) {
     const t = this.o.content.texts(u.language);
+    if (trigger === 'other_language') setTurnOutcome(step.context, 'other_language', `language:${u.detectedLanguage}`);
+    else setTurnOutcome(step.context, 'handed_over', trigger);
     if (!this.o.handoff) {
       await step.context.sendActivity(t.handoff);
       return step.next();
@@ -231,27 +257,10 @@ export class MainDialog extends ComponentDialog {
     return step.next();
   }
 
-  /**
-   * The task in another clause of a message the recognizer read as a stated preference: the first
-   * clause that asks for a need (or a person) with some confidence, with the whole message's
-   * entities, language and sentiment.
-   */
-  private async taskBesidePreference(text: string, u: Understanding, locale: string | undefined): Promise<Understanding | undefined> {
-    const clauses = text.split(CLAUSE_BREAK).map((c) => c.trim()).filter((c) => c.replace(/[\s\p{P}]/gu, '').length >= 3);
-    if (clauses.length < 2) return undefined;
-    for (const clause of clauses) {
-      const c = await this.o.recognizer.recognize(clause, { locale });
-      if (!c.outOfScope && TASK_INTENTS.has(c.intent) && c.confidence >= TASK_CONFIDENCE) {
-        return { ...c, language: u.language, sentiment: u.sentiment, entities: u.entities };
-      }
-    }
-    return undefined;
-  }
-
   /** The best-ranked intent that names a need (not small talk), if the recognizer gives it some weight. */
   private topicOf(u: Understanding): string | undefined {
-    if (TOPIC_INTENTS.has(u.intent)) return u.intent;
-    return u.ranking.find((r) => TOPIC_INTENTS.has(r.name) && r.confidence >= 0.05)?.name;
+    if (TOPICS.has(u.intent)) return u.intent;
+    return u.ranking.find((r) => TOPICS.has(r.name) && r.confidence >= 0.05)?.name;
   }
 
   private async done(step: WaterfallStepContext) {
@@ -261,5 +270,5 @@ export class MainDialog extends ComponentDialog {
 
 /** The greeting sent when a customer joins a conversation. */
 export function welcomeActivity(locale?: string, catalog: ContentCatalog = new ContentCatalog()): Partial<Activity> {
-  return { ...MessageFactory.text(catalog.texts(languageOf(locale) as Language).welcome), type: ActivityTypes.Message };
+  return { ...MessageFactory.text(catalog.texts(languageOf(locale)).welcome), type: ActivityTypes.Message };
 }

@@ -1,7 +1,9 @@
 import { ComponentDialog, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs';
+import type { TurnContext } from 'botbuilder-core';
 import type { PromptValidatorContext, WaterfallStepContext } from 'botbuilder-dialogs';
 import { ContentCatalog, fill } from './content';
 import type { Language, Recognizer } from './recognizer';
+import { understandTurn } from './turnUnderstanding';
 
 export const ORDER_STATUS_DIALOG = 'orderStatus';
 const ORDER_NUMBER_PROMPT = 'orderNumber';
@@ -50,12 +52,12 @@ export class OrderStatusDialog extends ComponentDialog {
   }
 
   private async hasOrderNumber(prompt: PromptValidatorContext<string>): Promise<boolean> {
-    const text = prompt.recognized.value ?? '';
-    return (await this.orderNumberIn(text)) !== undefined;
+    return (await this.orderNumberIn(prompt.context)) !== undefined;
   }
 
-  private async orderNumberIn(text: string): Promise<string | undefined> {
-    const u = await this.recognizer.recognize(text, {});
+  /** The order number in this turn's message (the reply to the prompt), from the turn's understanding. */
+  private async orderNumberIn(context: TurnContext): Promise<string | undefined> {
+    const u = await understandTurn(context, this.recognizer);
     const entity = u.entities.find((e) => e.type === 'order_number');
     return entity ? String(entity.value ?? entity.text) : undefined;
   }
@@ -71,7 +73,7 @@ export class OrderStatusDialog extends ComponentDialog {
   private async answer(step: WaterfallStepContext) {
     const o = (step.values as { o: OrderStatusOptions }).o;
     const t = this.content.texts(o.language);
-    const orderNumber = o.orderNumber ?? (await this.orderNumberIn(step.result as string))!;
+    const orderNumber = o.orderNumber ?? (await this.orderNumberIn(step.context))!;
     if (!this.orders) {
       await step.context.sendActivity(fill(t.orderLookupUnavailable, { order: orderNumber }));
       return step.endDialog({ orderNumber, found: false });

@@ -3,6 +3,7 @@ import { ComponentDialog, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs
 import type { PromptValidatorContext, WaterfallStepContext } from 'botbuilder-dialogs';
 import { ContentCatalog, fill } from './content';
 import type { Language, Recognizer, Understanding } from './recognizer';
+import { understandTurn } from './turnUnderstanding';
 
 export const VERIFY_IDENTITY_DIALOG = 'verifyIdentity';
 const EMAIL_PROMPT = 'proofEmail';
@@ -70,13 +71,14 @@ export class VerifyIdentityDialog extends ComponentDialog {
     this.initialDialogId = 'verifySteps';
   }
 
-  private async details(text: string) {
-    return proofDetailsIn(await this.recognizer.recognize(text, {}));
+  /** The email and order number in this turn's message (a reply to the prompt), from the turn's understanding. */
+  private async details(context: TurnContext) {
+    return proofDetailsIn(await understandTurn(context, this.recognizer));
   }
 
   /** A reply is taken when it has what was asked for, or after the last try (then the dialog gives up). */
   private async accept(prompt: PromptValidatorContext<string>, want: 'email' | 'order'): Promise<boolean> {
-    const d = await this.details(prompt.recognized.value ?? '');
+    const d = await this.details(prompt.context);
     const found = want === 'email' ? d.email !== undefined : d.orderNumbers.length > 0;
     return found || prompt.attemptCount >= MAX_PROMPTS;
   }
@@ -101,7 +103,7 @@ export class VerifyIdentityDialog extends ComponentDialog {
     const o = this.state(step);
     const t = this.content.texts(o.language);
     if (typeof step.result === 'string') {
-      const d = await this.details(step.result);
+      const d = await this.details(step.context);
       if (!d.email) return this.giveUp(step);
       o.email = d.email;
       if (d.orderNumbers.length && !o.orderNumbers?.length) o.orderNumbers = d.orderNumbers;
@@ -114,7 +116,7 @@ export class VerifyIdentityDialog extends ComponentDialog {
     const o = this.state(step);
     const t = this.content.texts(o.language);
     if (typeof step.result === 'string') {
-      const d = await this.details(step.result);
+      const d = await this.details(step.context);
       if (!d.orderNumbers.length) return this.giveUp(step);
       o.orderNumbers = d.orderNumbers;
       if (d.email) o.email = d.email;

@@ -1,9 +1,9 @@
 /** The NLP engine: one analyze() call combining language, intent, out-of-scope, sentiment, entities. */
-import type { IntentClassifier } from './classifier';
+import type { IntentClassifier, Prediction } from './classifier';
 import { extractEntities } from './entities';
 import type { SentimentAnalyzer } from './sentiment';
 import { detectLanguage, MAX_INPUT_CHARS, normalizeText } from './text';
-import { OUT_OF_SCOPE, type Analysis, type AnalyzeHints, type Entity, type IntentScore, type ModelInfo, type NlpEngine } from './types';
+import { OUT_OF_SCOPE, type Analysis, type AnalyzeHints, type Entity, type IntentScore, type Language, type ModelInfo, type NlpEngine, type SegmentAnalysis } from './types';
 
 export interface EngineParts {
   classifier: IntentClassifier;
@@ -17,6 +17,36 @@ function entitySource(raw: string): string {
 }
 
 const HAS_CONTENT = /[\p{L}\p{N}]/u;
+
+/** Clauses classified with a message at most (AnalyzeHints.segments): a chat message has few. */
+export const MAX_SEGMENTS = 6;
+
+/**
+ * The intent a prediction answers with: out_of_scope when rejected (confidence: the model's doubt,
+ * 1 − top confidence), else the best in-scope intent.
+ */
+function intentOf(pred: Prediction): IntentScore {
+  const top = pred.ranking[0];
+  if (pred.outOfScope) return top.name === OUT_OF_SCOPE ? top : { name: OUT_OF_SCOPE, confidence: Math.round((1 - top.confidence) * 10000) / 10000 };
+  return pred.ranking.find((r) => r.name === pred.label) ?? top;
+}
+
+/** The hints' segments, each classified like a message of its own (no entities, no sentiment). */
+async function classifySegments(classifier: IntentClassifier, segments: unknown, language: Language): Promise<SegmentAnalysis[] | undefined> {
+  if (!Array.isArray(segments) || segments.length === 0) return undefined;
+  const out: SegmentAnalysis[] = [];
+  for (const segment of segments.slice(0, MAX_SEGMENTS)) {
+    const text = typeof segment === 'string' ? segment : '';
+    const clean = normalizeText(text);
+    if (!HAS_CONTENT.test(clean)) {
+      out.push({ text, intent: { name: OUT_OF_SCOPE, confidence: 1 }, ranking: [{ name: OUT_OF_SCOPE, confidence: 1 }], outOfScope: true });
+      continue;
+    }
+    const pred = await classifier.predict(clean, language);
+    out.push({ text, intent: intentOf(pred), ranking: pred.ranking, outOfScope: pred.outOfScope });
+  }
+  return out;
+}
 
 export function createNlpEngine(parts: EngineParts): NlpEngine {
   const { classifier, sentiment } = parts;
@@ -52,12 +82,8 @@ export function createNlpEngine(parts: EngineParts): NlpEngine {
     }
 
     const pred = await classifier.predict(clean, language);
-    const top = pred.ranking[0];
-    let intent: IntentScore = pred.ranking.find((r) => r.name === pred.label) ?? top;
-    if (pred.outOfScope && top.name !== OUT_OF_SCOPE) {
-      // Rejected by the rejection score: report out_of_scope with the model's doubt as confidence.
-      intent = { name: OUT_OF_SCOPE, confidence: Math.round((1 - top.confidence) * 10000) / 10000 };
-    }
+    const intent = intentOf(pred);
+    const segments = await classifySegments(classifier, hints.segments, language);
     return {
       language,
       languageConfidence,
@@ -67,6 +93,7 @@ export function createNlpEngine(parts: EngineParts): NlpEngine {
       oosScore: pred.oosScore,
       sentiment: sentiment.analyze(clean, language),
       entities,
+      ...(segments ? { segments } : {}),
     };
   }
 

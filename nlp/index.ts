@@ -16,6 +16,7 @@ export type {
   ModelInfo,
   MoneyValue,
   NlpEngine,
+  SegmentAnalysis,
   Sentiment,
   SentimentLabel,
 } from './types';
@@ -40,9 +41,23 @@ export { trainIntentModel, evaluateClassifier, type TrainedModel, type ModelEval
 export { saveModel, loadModel, readModelMeta, hasModel, type ModelMeta } from './model-store';
 export { readExamples, parseExamples, splitExamples, hashExamples } from './data-io';
 export { evaluate, percentile, type EvalReport } from './metrics';
-export { detectLanguage, normalizeText, tokenize } from './text';
+export { detectLanguage, identifyLanguage, languageEvidence, localeLanguage, messageLanguage, normalizeText, replyLanguage, tokenize, type LanguageIdentification, type MessageLanguage } from './text';
 export { extractPreferences, matchCatalogue, ZH_GLOSSARY, type PreferenceStatement, type PreferenceVocabulary, type ContactChannel } from './preferences';
 export { BUILT_IN_INTENTS, TOPIC_INTENTS, isBuiltInIntent, type BuiltInIntent } from './intents';
 export { decideTurn, DEFAULT_CLARIFICATION_POLICY, type ClarificationPolicy, type TurnDecision, type RankedUnderstanding } from './clarification';
 export { rejectionScores, rejectionTradeOff, REJECTION_SCORES, type RejectionScoreName, type OperatingPoint } from './rejection';
 export { choosePolicy, measurePolicy, CLARIFICATION_COSTS, type PolicyOutcome } from './clarificationPolicy';
+export {
+  understandMessage,
+  understandAnalysis,
+  planAnalysis,
+  analyzeHintsFor,
+  signalsOf,
+  asTasteIdioms,
+  type MessageUnderstanding,
+  type UnderstandingContext,
+  type UnderstandingRule,
+  type TurnIntent,
+  type AnalysisPlan,
+  type MessageSignals,
+} from './understanding';

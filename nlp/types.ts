@@ -49,6 +49,16 @@ export interface Analysis {
   oosScore?: number;
   sentiment: Sentiment;
   entities: Entity[];
+  /** The intents of `hints.segments`, in their order (classified in the same call; absent without segments). */
+  segments?: SegmentAnalysis[];
+}
+
+/** A part of the message (a clause) classified on its own: intent only, in the message's language. */
+export interface SegmentAnalysis {
+  text: string;
+  intent: IntentScore;
+  ranking: IntentScore[];
+  outOfScope: boolean;
 }
 
 export interface CatalogProduct {
@@ -64,6 +74,11 @@ export interface AnalyzeHints {
   now?: Date;
   /** Catalog to match product names against. */
   products?: CatalogProduct[];
+  /**
+   * Parts of the text (clauses) to classify too, in the same call, when a rule must compare the
+   * message's intent with a part's ("I prefer email, and has A10042 shipped?"). At most MAX_SEGMENTS.
+   */
+  segments?: string[];
 }
 
 export interface ModelInfo {

@@ -42,7 +42,7 @@ function subjectFrom(messages: string[]): string {
 }
 
 function summaryFrom(req: HandoffRequest, reasons: string[]): string {
-  const why = { asked_for_person: 'asked for a person', complaint: 'complained', negative_sentiment: 'is upset', unresolved: 'was not helped by the bot' }[req.trigger];
+  const why = { asked_for_person: 'asked for a person', complaint: 'complained', negative_sentiment: 'is upset', unresolved: 'was not helped by the bot', other_language: 'writes in a language the bot does not speak' }[req.trigger];
   const details = req.entities.map((e) => `${e.type.replace('_', ' ')} ${e.text}`).slice(0, 6);
   return [`Customer ${why} (${req.intent.replace(/_/g, ' ')}, ${req.language}).`, details.length ? `Key details: ${details.join(', ')}.` : '', `Priority: ${reasons.join('; ')}.`]
     .filter(Boolean)

@@ -4,6 +4,7 @@ import { startInProcessApp } from '../support/apps';
 import { channelToken as signedChannelToken, nockMicrosoftAuth, signingKey } from '../support/microsoftEndpoints';
 import type { Application } from '../../bot/application';
 import { users } from '../../crm/schema';
+import { ambiguousMessage } from '../support/clarification';
 
 /**
  * The Teams path: Bot Framework authentication on /api/messages and replies through the Bot Connector.
@@ -135,6 +136,48 @@ describe('Teams through the Bot Connector', () => {
     expect(outgoing[1].body.text).toBe('Hello from Tess, I am looking at your bill.');
     const timeline = await app.crm.timeline.forConversation('msteams', 'a:teams-conversation-handoff');
     expect(timeline.map((m) => m.author)).toEqual(['customer', 'bot', `agent:${user.id}`]);
+  });
+
+  it('asks "Did you mean … or …?" with an Adaptive Card, follows the choice submitted and keeps it as a labelled example', async () => {
+    const ambiguous = await ambiguousMessage();
+    const outgoing: Array<{ text?: string; replyToId?: string; attachments?: Array<{ contentType: string; content: any }> }> = [];
+    let notify: () => void = () => undefined;
+    // Its own service URL (a Teams region), so the earlier tests' interceptors do not take its replies.
+    const serviceUrl = 'https://smba.trafficmanager.net/emea/';
+    const token = () => `Bearer ${signedChannelToken(key.privateKey, { appId: APP_ID, serviceUrl, kid: KID })}`;
+    nock('https://smba.trafficmanager.net')
+      .persist()
+      .post(/\/emea\/v3\/conversations\/.+\/activities/)
+      .reply(function (_path, body) {
+        outgoing.push(body as (typeof outgoing)[number]);
+        notify();
+        return [200, { id: `teams-clarify-${outgoing.length}` }];
+      });
+    const sentCount = (n: number) => new Promise<void>((resolve) => {
+      notify = () => outgoing.length >= n && resolve();
+      notify();
+    });
+    const conversation = { id: 'a:teams-conversation-clarify', conversationType: 'personal', tenantId: TENANT };
+    const question = { ...teamsMessage(ambiguous.text), serviceUrl, conversation };
+    expect((await post(question, token())).status).toBe(200);
+    await sentCount(1);
+    const card = outgoing[0].attachments?.[0];
+    expect(card?.contentType).toBe('application/vnd.microsoft.card.adaptive');
+    expect(card!.content.body[0].text).toMatch(/^Did you mean .+ or .+\?$/);
+    const actions = card!.content.actions as Array<{ type: string; title: string; data: { type: string; intent: string; messageId: string } }>;
+    expect(actions.map((a) => [a.type, a.data.intent])).toEqual([['Action.Submit', ambiguous.options[0]], ['Action.Submit', ambiguous.options[1]], ['Action.Submit', 'something_else']]);
+    expect(actions[2].title).toBe('Something else');
+    const messageId = actions[0].data.messageId;
+    expect(await app.crm.understanding.forMessage(messageId)).toMatchObject({ channel: 'msteams', outcome: 'clarified', intent: ambiguous.modelTop });
+
+    // What Teams posts for an Action.Submit: a message without text whose value is the action's data.
+    const { text: _none, ...submit } = { ...teamsMessage(''), serviceUrl, conversation, value: actions[0].data };
+    expect((await post(submit, token())).status).toBe(200);
+    await sentCount(2);
+    expect(outgoing[1].text).not.toMatch(/Did you mean|Sorry, I didn't/);
+    expect(await app.crm.understanding.labelsOf(messageId)).toEqual([
+      expect.objectContaining({ source: 'clarification', text: ambiguous.text, language: 'en', intent: ambiguous.options[0], previousIntent: ambiguous.modelTop, labelledBy: 'customer' }),
+    ]);
   });
 
   it('rejects a malformed activity with a valid token (400)', async () => {

@@ -3,7 +3,7 @@ import type { DialogState } from 'botbuilder-dialogs';
 import { createCrm, openDatabase, type Database } from '../../crm';
 import { CommerceStore, seedDemoCatalog } from '../../crm/commerce';
 import { ContentCatalog, MainDialog, welcomeActivity, type ConversationFacts, type MainDialogOptions } from '../../dialogs';
-import { createNlpEngine, IntentClassifier, loadDefaultNlpEngine, SentimentAnalyzer, type NlpEngine } from '../../nlp';
+import { createNlpEngine, decideTurn, IntentClassifier, loadDefaultNlpEngine, SentimentAnalyzer, type NlpEngine } from '../../nlp';
 import { NlpRecognizer } from '../../bot/nlpRecognizer';
 import { cachedCatalogueVocabulary } from '../../bot/conversationLearning';
 import { CommerceOrderLookup } from '../../bot/orderLookup';
@@ -119,13 +119,16 @@ describe('MainDialog', () => {
 
   it('asks "did you mean A or B?" when two topics are close, and follows the choice', async () => {
     const state = new ConversationState(new MemoryStorage());
-    const close = {
-      recognize: async () => ({
-        intent: 'billing', confidence: 0.45, outOfScope: false, language: 'en' as const, sentiment: { label: 'neutral' as const, score: 0 }, entities: [],
+    // A model that cannot tell billing from subscription (a stand-in for the trained one: the question depends on its scores).
+    const close: NlpEngine = {
+      modelInfo: { id: 'close', dataHash: 'test' },
+      analyze: async () => ({
+        language: 'en', languageConfidence: 1, intent: { name: 'billing', confidence: 0.45 }, outOfScope: false, sentiment: { label: 'neutral', score: 0 }, entities: [],
         ranking: [{ name: 'billing', confidence: 0.45 }, { name: 'subscription', confidence: 0.4 }],
       }),
     };
-    const dialog = new MainDialog({ recognizer: close, facts: state.createProperty<ConversationFacts>('facts') });
+    expect(decideTurn({ intent: 'billing', confidence: 0.45, outOfScope: false, ranking: [{ name: 'billing', confidence: 0.45 }, { name: 'subscription', confidence: 0.4 }] }).action).toBe('clarify');
+    const dialog = new MainDialog({ recognizer: new NlpRecognizer(close), facts: state.createProperty<ConversationFacts>('facts') });
     const accessor = state.createProperty<DialogState>('dialogState');
     await new TestAdapter(async (context) => {
       if (context.activity.type === ActivityTypes.Message) await dialog.run(context, accessor);
@@ -134,10 +137,26 @@ describe('MainDialog', () => {
       .send('my plan charge')
       .assertReply((a) => {
         expect(a.text).toBe('Did you mean a billing question or your subscription?');
-        expect(a.suggestedActions?.actions.map((x) => x.title)).toEqual(['a billing question', 'your subscription', 'Neither']);
+        expect(a.suggestedActions?.actions.map((x) => [x.type, x.title, x.value])).toEqual([
+          ['messageBack', 'a billing question', { type: 'concierge.clarification', intent: 'billing' }],
+          ['messageBack', 'your subscription', { type: 'concierge.clarification', intent: 'subscription' }],
+          ['messageBack', 'Something else', { type: 'concierge.clarification', intent: 'something_else' }],
+        ]);
       })
       .send('your subscription')
       .assertReply(textMatching(/Account > Subscription/))
+      .send('my plan charge')
+      .assertReply(textMatching(/^Did you mean/))
+      .send('something else')
+      .assertReply(textMatching(/Sorry, I didn't quite get that/))
+      // In Chinese the labels are Chinese; the number of a choice picks it too.
+      .send('我的套餐扣费')
+      .assertReply((a) => {
+        expect(a.text).toBe('您是想问账单问题，还是订阅？');
+        expect(a.suggestedActions?.actions.map((x) => x.title)).toEqual(['账单问题', '订阅', '其他问题']);
+      })
+      .send('1')
+      .assertReply(textMatching(/账户 > 账单/))
       .startTest();
   });
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../config';
-import { startApplication, type Application, type ProcessRole } from '../../bot/application';
+import { startApplication, type Application, type ApplicationOptions, type ProcessRole } from '../../bot/application';
 import { createLogger } from '../../bot/logger';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
@@ -22,7 +22,11 @@ export function testDatabaseUrl(): string {
 }
 
 /** The application in this process, on the run's PostgreSQL database and the local Redis. */
-export async function startInProcessApp(env: Record<string, string> = {}, role: ProcessRole = 'web'): Promise<Application & { url: string }> {
+export async function startInProcessApp(
+  env: Record<string, string> = {},
+  role: ProcessRole = 'web',
+  options: Pick<ApplicationOptions, 'nlpEngine'> = {},
+): Promise<Application & { url: string }> {
   const config = parseConfig({
     DATABASE_URL: testDatabaseUrl(),
     PORT: '0',
@@ -34,7 +38,7 @@ export async function startInProcessApp(env: Record<string, string> = {}, role: 
     ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
     ...env,
   });
-  const app = await startApplication({ config, log: createLogger(config.LOG_LEVEL), role });
+  const app = await startApplication({ config, log: createLogger(config.LOG_LEVEL), role, ...options });
   return app as Application & { url: string };
 }
 
