@@ -23,6 +23,7 @@ const CANDIDATES: Record<string, Partial<ClassifierOptions>> = {
   softmax: { ...base, linear: { ...base.linear!, loss: 'softmax', learningRate: 0.5, l2: 1e-5, epochs: 15 } },
   balanced: { ...base, oosObjective: 'balanced' },
   accuracy: { ...base, oosObjective: 'accuracy' },
+  'mask-entities': { ...base, features: { ...base.features!, maskEntities: true } },
   'epochs-12': { ...base, linear: { ...base.linear!, epochs: 12 } },
   'min-df-2': { ...base, features: { ...base.features!, minDf: 2 } },
   'hinge-l2-3e-5': { ...base, linear: { ...base.linear!, l2: 3e-5 } },

@@ -3,7 +3,7 @@
  * temperature-calibrated softmax probabilities, with an out-of-scope rule: a rejection score
  * (rejection.ts) at or above a threshold, both chosen on out-of-fold scores.
  */
-import { Featurizer, DEFAULT_FEATURE_OPTIONS, rawFeatures, type FeatureOptions, type SparseVector } from './features';
+import { Featurizer, DEFAULT_FEATURE_OPTIONS, featureText, rawFeatures, type FeatureOptions, type SparseVector } from './features';
 import {
   DEFAULT_LINEAR_OPTIONS,
   fitTemperature,
@@ -129,7 +129,10 @@ export class IntentClassifier {
     if (labels.length < 2) throw new Error('need at least two intents');
     const texts = examples.map((e) => normalizeText(e.text));
     const langs = examples.map((e, i) => e.lang ?? detectLanguage(texts[i]).language);
-    const raws = texts.map((t, i) => rawFeatures(tokenize(t, langs[i]), t, o.features));
+    const raws = texts.map((t, i) => {
+      const f = featureText(t, o.features);
+      return rawFeatures(tokenize(f, langs[i]), f, o.features);
+    });
     const ys = examples.map((e) => labels.indexOf(e.intent));
     const dense = embedder ? await embedder.embed(texts) : undefined;
     const embedding = embedder ? { id: embedder.id, dim: embedder.dim, weight: o.embeddingWeight } : undefined;

@@ -21,6 +21,11 @@ export interface FeatureOptions {
   charWeight: number;
   /** Also take Latin character n-grams across word boundaries (over the space-joined words). */
   crossWordChars?: boolean;
+  /**
+   * Read order numbers, emails and other digit codes as one token each ("ordernumber",
+   * "emailaddress"): "where's A10042" then looks like every other order question, whatever the number.
+   */
+  maskEntities?: boolean;
 }
 
 export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
@@ -31,6 +36,19 @@ export const DEFAULT_FEATURE_OPTIONS: FeatureOptions = {
   sublinearTf: true,
   charWeight: 1,
 };
+
+const EMAIL = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,24}/g;
+/**
+ * An order-like code: letters then 4+ digits (A10042, ORD-55821), "#" then 4+ digits (#58213), or 5+
+ * digits (12345678). Prices and years ($1299, 2026) stay what they are.
+ */
+const DIGIT_CODE = /(?<![A-Za-z0-9])(?:#?[A-Za-z]{1,4}-?[0-9]{4,}|#[0-9]{4,}|[0-9]{5,})(?![A-Za-z0-9])/g;
+
+/** The text the features are taken from (see FeatureOptions.maskEntities). */
+export function featureText(text: string, opts: Pick<FeatureOptions, 'maskEntities'>): string {
+  if (!opts.maskEntities) return text;
+  return text.replace(EMAIL, ' emailaddress ').replace(DIGIT_CODE, ' ordernumber ');
+}
 
 /** A sparse vector: parallel arrays of feature indices and values. */
 export interface SparseVector {
@@ -134,7 +152,8 @@ export class Featurizer {
   }
 
   featuresOf(text: string, language: Language): Map<string, number> {
-    return rawFeatures(tokenize(text, language), text, this.state.options);
+    const t = featureText(text, this.state.options);
+    return rawFeatures(tokenize(t, language), t, this.state.options);
   }
 
   /** TF-IDF vector with per-block L2 normalisation. */
@@ -174,7 +193,8 @@ export class Featurizer {
   }
 
   /** Inference path: look features up while generating them (no intermediate string Map). */
-  transform(text: string, language: Language): SparseVector {
+  transform(rawText: string, language: Language): SparseVector {
+    const text = featureText(rawText, this.state.options);
     const counts = new Map<number, number>();
     const index = this.index;
     const bump = (i: number) => counts.set(i, (counts.get(i) ?? 0) + 1);

@@ -198,7 +198,8 @@ const LATIN_WORD = /[a-zà-öø-ÿœß]+(?:'[a-z]+)?/g;
 const LANGUAGE_NOISE = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?:\/\/[\x21-\x7e]+|www\.[\x21-\x7e]+|#?\b[A-Za-z]*\d[\w-]*\b/gu;
 
 function latinLanguage(text: string): LanguageIdentification {
-  const words = text.toLowerCase().match(LATIN_WORD) ?? [];
+  // Distinct words: "yo yo" or "ta-ta" is one word said twice, not two pieces of Spanish or Italian.
+  const words = [...new Set(text.toLowerCase().match(LATIN_WORD) ?? [])];
   const scores: Record<string, number> = {};
   for (const word of words) {
     for (const [code, profile] of Object.entries(LATIN_PROFILES)) if (profile.has(word)) scores[code] = (scores[code] ?? 0) + 1;

@@ -269,7 +269,9 @@ export function understandAnalysis(text: string, plan: AnalysisPlan, a: Analysis
   if (r.intent === 'preference' && a.segments?.length) {
     for (const segment of a.segments) {
       const c = clauseReading(segment.text, segment);
-      if (!c.outOfScope && TASK_INTENTS.has(c.intent) && c.confidence >= TASK_CONFIDENCE) {
+      // A person counts only when asked for in words: the model alone hears one in "please don't call me".
+      const asked = c.intent !== 'human_agent' || c.rules.includes('asked_for_person') || c.rules.includes('asked_for_call');
+      if (!c.outOfScope && TASK_INTENTS.has(c.intent) && c.confidence >= TASK_CONFIDENCE && asked) {
         r = { ...c, rules: [...r.rules, ...c.rules, 'task_beside_preference'] };
         break;
       }

@@ -299,9 +299,9 @@ describe('MainDialog: stated preferences', () => {
   it('a preference with an order question answers the order', async () => {
     const answer = textMatching(/^Order A10042: shipped \(ordered on \d{4}-\d{2}-\d{2}\)\.$/);
     await harness(undefined, ports).send('I prefer email — where is my order A10042?').assertReply(answer).startTest();
-    // Read as a preference on the whole: the clause that asks about the order wins.
+    // Whether the model reads these as a preference on the whole or as the order question, the order is
+    // answered (the clause rule itself: test/nlp/understanding.test.ts, on a fixed analysis).
     for (const text of ['I prefer email, and has A10042 shipped yet?', "I like tea. where's A10042"]) {
-      expect([text, (await engine.analyze(text)).intent.name]).toEqual([text, 'preference']);
       await harness(undefined, ports).send(text).assertReply(answer).startTest();
     }
     await harness(undefined, ports).send('我更喜欢邮件联系，订单A10042到哪了').assertReply(textMatching(/^订单 A10042：已发货/)).startTest();

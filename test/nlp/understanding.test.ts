@@ -1,4 +1,4 @@
-import { DEFAULT_CLARIFICATION_POLICY, identifyLanguage, languageEvidence, loadDefaultNlpEngine, messageLanguage, understandMessage, type AnalyzeHints, type NlpEngine } from '../../nlp';
+import { DEFAULT_CLARIFICATION_POLICY, planAnalysis, understandAnalysis, identifyLanguage, languageEvidence, loadDefaultNlpEngine, messageLanguage, understandMessage, type AnalyzeHints, type NlpEngine } from '../../nlp';
 import { sharedNlpCache } from '../support/apps';
 
 /** The real default engine, with every analyze call counted. */
@@ -126,5 +126,41 @@ describe('one understanding, one engine call', () => {
     const never = await understandMessage(engine, 'where is my parcel', { policy: { ...DEFAULT_CLARIFICATION_POLICY, notUnderstoodBelow: 1.01 } });
     expect(never.decision).toEqual({ action: 'not_understood' });
     expect((await understandMessage(engine, 'what is the capital of france')).decision).toEqual({ action: 'not_understood' });
+  });
+});
+
+describe('a task beside a stated preference', () => {
+  const analysis = (segments: Array<[string, string, number]>) => ({
+    language: 'en' as const,
+    languageConfidence: 1,
+    intent: { name: 'preference', confidence: 0.93 },
+    ranking: [
+      { name: 'preference', confidence: 0.93 },
+      { name: 'order_status', confidence: 0.06 },
+    ],
+    outOfScope: false,
+    sentiment: { label: 'neutral' as const, score: 0 },
+    entities: [],
+    segments: segments.map(([text, name, confidence]) => ({ text, intent: { name, confidence }, ranking: [{ name, confidence }], outOfScope: false })),
+  });
+
+  test('a clause that asks a task takes the message over from the preference the whole reads as', () => {
+    const text = 'I prefer email, and has A10042 shipped yet?';
+    const plan = planAnalysis(text);
+    expect(plan.clauses).toEqual(['I prefer email', 'and has A10042 shipped yet']);
+    const u = understandAnalysis(text, plan, analysis([['I prefer email', 'preference', 0.99], ['and has A10042 shipped yet', 'order_status', 0.9]]));
+    expect([u.intent, u.rules]).toEqual(['order_status', ['task_beside_preference']]);
+  });
+
+  test('a clause the model alone reads as a request for a person does not hand over: "please don\'t call me"', () => {
+    const text = "I prefer email, please don't call me";
+    const u = understandAnalysis(text, planAnalysis(text), analysis([['I prefer email', 'preference', 0.99], ["please don't call me", 'human_agent', 0.97]]));
+    expect(u.intent).toBe('preference');
+  });
+
+  test('a clause that asks for a person in words does', () => {
+    const text = 'I prefer email, but get me a real person now';
+    const u = understandAnalysis(text, planAnalysis(text), analysis([['I prefer email', 'preference', 0.99], ['get me a real person now', 'human_agent', 0.6]]));
+    expect(u.intent).toBe('human_agent');
   });
 });

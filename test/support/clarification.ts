@@ -6,7 +6,7 @@ import { sharedNlpCache } from './apps';
  * the model and on DEFAULT_CLARIFICATION_POLICY (to be fitted): the tests take the first one that the
  * bot, with the policy in force, does ask about.
  */
-const AMBIGUOUS = ['I was billed for the box', 'problem with my order payment', 'my order payment', 'my payment and my order', 'billed for the kettle'];
+const AMBIGUOUS = ['I was billed for the box', 'problem with my order payment', 'my order payment', 'my payment and my order', 'billed for the kettle', 'order money', 'money for the order', 'charged for delivery', 'refund my payment'];
 
 /** A message the bot answers with "Did you mean … or …?", and the two intents it offers. */
 export async function ambiguousMessage(engine?: NlpEngine): Promise<{ text: string; options: [string, string]; modelTop: string }> {
