@@ -69,6 +69,8 @@ export interface Application {
   handoff?: HandoffBridge;
   /** Roles `all` and `workers`: the outbox relay, the queues and the workers of this process. */
   workers?: WorkerHost;
+  /** Web roles with the NLP recognizer: which intent model version the bot serves, and its switching. */
+  intentModels?: IntentModelServing;
   stop(): Promise<void>;
 }
 
@@ -339,7 +341,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // Customer messages stored but never answered (the process died mid-turn) are answered now.
     void recoverUnansweredTurns(crm, directLine, log);
 
-    return { url: localUrl, crm, support, database, handoff, demoSignIns, demoOrders, workers, stop: stopAll };
+    return { url: localUrl, crm, support, database, handoff, demoSignIns, demoOrders, workers, intentModels: intentServing, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
