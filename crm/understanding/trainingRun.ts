@@ -35,6 +35,7 @@ export interface IntentTrainingInput {
   knownVersionIds: string[];
   /** The active version's bytes, when its scores are of another frozen split: scored again. */
   rescore?: { versionId: string; modelJsonGz: Uint8Array; weightsGz: Uint8Array };
+  /** The run's clock (the caller's, so a thread and an inline run agree). */
   trainedAtMs: number;
 }
 
@@ -98,6 +99,10 @@ export async function runIntentTraining(input: IntentTrainingInput, threadId = 0
   const frozenSentences = new Set(frozen.map((r) => sentenceKey(r.text)));
   const options = retrainingOptions();
   const out: IntentTrainingOutput = { baseDataHash, frozenHash, frozenRows: frozen.length, provenance: undefined as never, threadId };
+  // A version's training time is the run's clock plus the time taken until it was trained: the
+  // baseline, trained first, is older than the retrained version of the same run.
+  const runStarted = Date.now();
+  const trainedAt = () => input.trainedAtMs + (Date.now() - runStarted);
 
   if (input.rescore) {
     const dir = mkdtempSync(join(tmpdir(), 'concierge-intent-rescore-'));
@@ -125,7 +130,7 @@ export async function runIntentTraining(input: IntentTrainingInput, threadId = 0
       params: { ...options, kind: 'built-in' },
       trainingMs,
       ...pack(trained.classifier, trained.meta),
-      trainedAtMs: input.trainedAtMs,
+      trainedAtMs: trainedAt(),
     };
   }
 
@@ -164,7 +169,7 @@ export async function runIntentTraining(input: IntentTrainingInput, threadId = 0
     trainingMs,
     // The served engine reports this id (modelInfo.id), so understandings name the version.
     ...pack(trained.classifier, { ...trained.meta, id: versionId }),
-    trainedAtMs: input.trainedAtMs,
+    trainedAtMs: trainedAt(),
   };
   return out;
 }
