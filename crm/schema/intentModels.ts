@@ -9,7 +9,7 @@ const bytea = customType<{ data: Buffer; driverData: Buffer | Uint8Array }>({
 });
 
 /** What the retraining decided about a version when it was stored. */
-export const INTENT_MODEL_DECISIONS = ['baseline', 'activated', 'rejected', 'pinned', 'unchanged'] as const;
+export const INTENT_MODEL_DECISIONS = ['baseline', 'activated', 'rejected', 'pinned'] as const;
 export type IntentModelDecision = (typeof INTENT_MODEL_DECISIONS)[number];
 
 /**
