@@ -230,7 +230,8 @@ function Conversation({ me, ticket, messages, agents, onAction, busy, error }) {
   }, [messages.length, ticket?.id]);
   useEffect(() => setText(''), [ticket?.id]);
   const intents = useIntents();
-  const [learning, setLabel] = useUnderstandings(ticket?.id, messages.length);
+  // Reloaded when a message arrives or the category changes (a category correction labels a message too).
+  const [learning, setLabel] = useUnderstandings(ticket?.id, `${messages.length}:${ticket?.category}`);
   if (!ticket) {
     return html`<main class="conversation empty-state" aria-label="Conversation">
       <div><h2>No ticket selected</h2><p class="muted">Pick a ticket in the inbox. New tickets and messages appear as they arrive.</p></div>

@@ -40,9 +40,9 @@ const nameOf = (intents, id) => intents.find((i) => i.id === id)?.name ?? String
 
 /**
  * What the bot understood of each customer message of the ticket (and its latest label), by message
- * id; reloaded when the ticket or its message count changes. `set(messageId, label)` records a new label.
+ * id; reloaded when the ticket or `reloadKey` changes. `set(messageId, label)` records a new label.
  */
-export function useUnderstandings(ticketId, messageCount) {
+export function useUnderstandings(ticketId, reloadKey) {
   const [byMessage, setByMessage] = useState(new Map());
   useEffect(() => {
     let live = true;
@@ -55,7 +55,7 @@ export function useUnderstandings(ticketId, messageCount) {
     return () => {
       live = false;
     };
-  }, [ticketId, messageCount]);
+  }, [ticketId, reloadKey]);
   const set = useCallback((messageId, label) => setByMessage((m) => new Map(m).set(messageId, { ...(m.get(messageId) ?? { messageId, understanding: null }), label })), []);
   return [byMessage, set];
 }
