@@ -188,7 +188,7 @@ function LabelIt({ row, intents, onLabelled, onError }) {
   </form>`;
 }
 
-function NotUnderstood({ days, ui, onError }) {
+function NotUnderstood({ days, ui, onError, onLabelled }) {
   const [language, setLanguage] = useState('');
   const [page, setPage] = useState(null);
   const [intents, setIntents] = useState([]);
@@ -214,7 +214,10 @@ function NotUnderstood({ days, ui, onError }) {
     }
   };
   const nameOf = (id) => intents.find((i) => i.id === id)?.name ?? id.replace(/_/g, ' ');
-  const labelled = (messageId, label) => setPage((p) => ({ ...p, messages: p.messages.map((m) => (m.messageId === messageId ? { ...m, label: { intent: label.intent, source: label.source, labelledBy: label.labelledBy, at: label.createdAt } } : m)) }));
+  const labelled = (messageId, label) => {
+    setPage((p) => ({ ...p, messages: p.messages.map((m) => (m.messageId === messageId ? { ...m, label: { intent: label.intent, source: label.source, labelledBy: label.labelledBy, at: label.createdAt } } : m)) }));
+    onLabelled();
+  };
   return html`<section class="panel" aria-labelledby="nu-title">
     <div class="section-head">
       <h2 id="nu-title">Messages the bot did not understand</h2>
@@ -266,15 +269,16 @@ function provenanceText(p) {
   return `${count(p.builtIn)} built-in${learned.length ? ` + ${learned.join(', ')}` : ''}${p.superseded ? ` (${count(p.superseded)} superseded)` : ''}${p.excludedFrozenOverlap ? `; ${count(p.excludedFrozenOverlap)} left out (same as a test row)` : ''}`;
 }
 
-function IntentModels({ ui, onError }) {
+function IntentModels({ ui, onError, labelsChanged }) {
   const [models, setModels] = useState(null);
   const [busy, setBusy] = useState(null);
   const [confirming, setConfirming] = useState(null);
   const [notice, setNotice] = useState(null);
   const load = useCallback(() => api('GET', '/api/dashboard/intent-models').then(setModels, onError), [onError]);
+  // Again after a label is written (the count of labels waiting to be learned).
   useEffect(() => {
     void load();
-  }, [load]);
+  }, [load, labelsChanged]);
   const act = async (what, fn) => {
     setBusy(what);
     setNotice(null);
@@ -362,6 +366,8 @@ function IntentModels({ ui, onError }) {
 export function BotAnalytics({ days, ui, onUnauthorized }) {
   const [overview, setOverview] = useState(null);
   const [error, setError] = useState(null);
+  const [labelsChanged, setLabelsChanged] = useState(0);
+  const onLabelled = useCallback(() => setLabelsChanged((n) => n + 1), []);
   const onError = useCallback((err) => (err instanceof ApiError && err.status === 401 ? onUnauthorized() : setError(err.message)), [onUnauthorized]);
   useEffect(() => {
     setOverview(null);
@@ -387,7 +393,7 @@ export function BotAnalytics({ days, ui, onUnauthorized }) {
     </section>
     ${overview && html`<div class="bot-two"><${Reasons} overview=${overview} /><${ConfidenceHistogram} overview=${overview} ui=${ui} /></div>`}
     ${overview && html`<${IntentVolume} overview=${overview} ui=${ui} />`}
-    <${NotUnderstood} days=${days} ui=${ui} onError=${onError} />
-    <${IntentModels} ui=${ui} onError=${onError} />
+    <${NotUnderstood} days=${days} ui=${ui} onError=${onError} onLabelled=${onLabelled} />
+    <${IntentModels} ui=${ui} onError=${onError} labelsChanged=${labelsChanged} />
   </div>`;
 }
