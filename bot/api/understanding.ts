@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { NotFoundError, type Timeline } from '../../crm';
 import type { TicketView, Support } from '../../crm/support';
 import {
-  InvalidCursorError, NotACustomerMessageError, type BotAnalytics, type IntentLabelStore, type IntentLabelView, type IntentModelAdmin, type IntentModelPin, type IntentModelVersion,
+  InvalidCursorError, NotACustomerMessageError, UnknownIntentError, type BotAnalytics, type IntentLabelStore, type IntentLabelView, type IntentModelAdmin, type IntentModelPin, type IntentModelVersion,
 } from '../../crm/understanding';
 import { lastDays } from '../../crm/calendar';
 import { DEFAULT_ACTIVATION_POLICY } from '../../nlp/retraining';
@@ -39,7 +39,7 @@ function labelOut(l: IntentLabelView) {
 /** Domain errors of labelling → HTTP. */
 function asHttp(err: unknown): never {
   if (err instanceof NotFoundError) throw notFound('no such message', 'unknown_message');
-  if (err instanceof NotACustomerMessageError) throw badRequest(err.message, err.code);
+  if (err instanceof NotACustomerMessageError || err instanceof UnknownIntentError) throw badRequest(err.message, err.code);
   throw err;
 }
 
