@@ -69,8 +69,6 @@ export interface MergeOptions {
   holdout?: number;
   /** sentenceKey of every frozen test row: learned rows saying the same are not trained on. */
   frozenSentences?: ReadonlySet<string>;
-  /** Each learned row is trained on this many times (default 1). */
-  learnedWeight?: number;
 }
 
 /**
@@ -104,8 +102,9 @@ export function mergeTrainingData(base: readonly LabelledExample[], labels: read
     learnedRows.push({ text, intent: l.intent, lang });
     bySource[l.source] = (bySource[l.source] ?? 0) + 1;
   }
-  const weight = Math.max(1, Math.floor(o.learnedWeight ?? 1));
-  const rows = [...builtIn, ...learnedRows.flatMap((r) => new Array<LabelledExample>(weight).fill(r))];
+  // Each correction counts once, like a built-in row: one corrected message among thousands still
+  // changes its own reading (measured with 2,299 and 16,965 built-in rows), and a wrong label weighs little.
+  const rows = [...builtIn, ...learnedRows];
   return {
     rows,
     provenance: { builtIn: builtIn.length, learned: learnedRows.length, bySource, superseded, excludedFrozenOverlap, excludedInvalid, excludedOtherLanguage },

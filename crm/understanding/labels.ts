@@ -8,7 +8,7 @@
  * understood) but written by their owners.
  */
 import { createHash } from 'node:crypto';
-import { and, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db';
 import { CrmError, NotFoundError } from '../errors';
 import { queryRows } from '../commerce/rows';
@@ -175,7 +175,7 @@ export class IntentLabelStore {
     const rows = await this.db
       .select({ source: intentLabels.source, n: sql<number>`count(*)::int` })
       .from(intentLabels)
-      .where(and(isNotNull(intentLabels.messageId)))
+      .where(isNotNull(intentLabels.messageId))
       .groupBy(intentLabels.source);
     return Object.fromEntries(rows.map((r) => [r.source, r.n]));
   }

@@ -98,7 +98,8 @@ export async function runIntentTraining(input: IntentTrainingInput, threadId = 0
   const frozenHash = frozenHashOf(frozen);
   const frozenSentences = new Set(frozen.map((r) => sentenceKey(r.text)));
   const options = retrainingOptions();
-  const out: IntentTrainingOutput = { baseDataHash, frozenHash, frozenRows: frozen.length, provenance: undefined as never, threadId };
+  const merged = mergeTrainingData(base, input.labels, { holdout: options.holdout, frozenSentences });
+  const out: IntentTrainingOutput = { baseDataHash, frozenHash, frozenRows: frozen.length, provenance: merged.provenance, threadId };
   // A version's training time is the run's clock plus the time taken until it was trained: the
   // baseline, trained first, is older than the retrained version of the same run.
   const runStarted = Date.now();
@@ -134,9 +135,6 @@ export async function runIntentTraining(input: IntentTrainingInput, threadId = 0
     };
   }
 
-  const labels = input.labels.map((l) => ({ ...l, at: l.at }));
-  const merged = mergeTrainingData(base, labels, { holdout: options.holdout, frozenSentences });
-  out.provenance = merged.provenance;
   if (merged.provenance.learned === 0) {
     out.candidateSkipped = { versionId: null, reason: 'no_labels' };
     return out;
