@@ -17,7 +17,7 @@ import { HandoffBridge } from './handoff';
 import { CsatAnswers } from './csatAnswers';
 import { startDeliveryWorker } from './deliveryWorker';
 import { FollowUpRenderer } from './followUpCards';
-import { createQueues, queueAdminRoutes, requestAgentEvaluation, requestRecommendationTrainingNow, startWorkers, type WorkerHost } from '../workers';
+import { createQueues, queueAdminRoutes, requestAgentEvaluation, requestIntentModelTrainingNow, requestRecommendationTrainingNow, startWorkers, type WorkerHost } from '../workers';
 import { authenticate, RedisSignInThrottle, requireRole } from './auth';
 import type { Logger } from './logger';
 import { ensureRedis, redisClient, type RedisEndpoint } from './redis';
@@ -50,6 +50,9 @@ import { AgentEvaluationService, scoreOptionsFromEnv } from '../crm/scores';
 import { SupportReports, seedDemoActivity } from '../crm/reports';
 import { dashboardRoutes } from './api/dashboard';
 import { CustomerValueStore } from '../crm/value';
+import { BotAnalytics, IntentLabelStore, IntentModelAdmin, IntentModelStore, IntentModelTrainer, INTENT_MODEL_ACTIVATED_CHANNEL } from '../crm/understanding';
+import { IntentModelServing } from './intentModels';
+import { botAnalyticsRoutes } from './api/understanding';
 
 export type ProcessRole = 'all' | 'web' | 'workers';
 
@@ -67,6 +70,8 @@ export interface Application {
   handoff?: HandoffBridge;
   /** Roles `all` and `workers`: the outbox relay, the queues and the workers of this process. */
   workers?: WorkerHost;
+  /** Web roles with the NLP recognizer: which intent model version the bot serves, and its switching. */
+  intentModels?: IntentModelServing;
   stop(): Promise<void>;
 }
 
@@ -140,6 +145,9 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const live = new RedisLiveEvents(redis, liveSubscriber);
     // "A new recommendation model is active": the training job says it, web processes reload.
     const modelActivations = new RedisModelActivations(redis, liveSubscriber);
+    // The same for intent model versions: the retraining job or a supervisor activates one, web processes load it.
+    const intentActivations = new RedisModelActivations(redis, liveSubscriber, INTENT_MODEL_ACTIVATED_CHANNEL);
+    const intentTrainer = new IntentModelTrainer({ db: database.db });
     // Customer value (RFM segment) feeds ticket priority: valued segments of the routing rules are raised.
     const values = new CustomerValueStore(database.db);
     const support = createSupport({ db: database.db, config: routing, live, followUps, customerSegment: (customerId) => values.segmentOf(customerId) });
@@ -168,6 +176,9 @@ export async function startApplication(options: ApplicationOptions): Promise<App
         recommendationsCron: config.RECOMMENDATIONS_TRAIN_CRON,
         recommendationsAlgorithm: config.RECOMMENDATIONS_ALGORITHM,
         recommendationActivations: modelActivations,
+        intentModelCron: config.INTENT_MODEL_TRAIN_CRON,
+        intentTrainer,
+        intentModelActivations: intentActivations,
       });
       cleanups.push(() => workers!.close());
     }
@@ -180,17 +191,21 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     cleanups.push(() => subscriber.quit());
     const bus = new TranscriptBus(redis, subscriber);
 
-    const engine =
-      options.recognizer
-        ? undefined
-        : (options.nlpEngine ??
-          (await loadDefaultNlpEngine({
-            cacheDir: config.NLP_CACHE_DIR ?? path.join(config.dataDir, 'nlp'),
-            modelDir: config.NLP_MODEL_DIR,
-            modelsDir: config.NLP_MODELS_DIR,
-            onWarning: (message) => log.warn({ part: 'nlp' }, message),
-          })));
-    const recognizer = options.recognizer ?? new NlpRecognizer(engine!);
+    const nlpCacheDir = config.NLP_CACHE_DIR ?? path.join(config.dataDir, 'nlp');
+    const builtInEngine = () =>
+      loadDefaultNlpEngine({ cacheDir: nlpCacheDir, modelDir: config.NLP_MODEL_DIR, modelsDir: config.NLP_MODELS_DIR, onWarning: (message) => log.warn({ part: 'nlp' }, message) });
+    // The intent model served is the version active in the database (retrained from learned labels, or
+    // activated on the dashboard), switched without a restart; the built-in model while none is stored.
+    // An operator's NLP_MODEL_DIR is served as it is: its data is not the built-in data the versions learn from.
+    const serveIntentVersions = !options.recognizer && !config.NLP_MODEL_DIR;
+    const intentServing = serveIntentVersions
+      ? new IntentModelServing({ store: new IntentModelStore(database.db), cacheDir: path.join(nlpCacheDir, 'intent-versions'), fallback: builtInEngine, engineOptions: { modelsDir: config.NLP_MODELS_DIR }, log: log.child({ part: 'nlp' }) })
+      : undefined;
+    const recognizer = options.recognizer ?? new NlpRecognizer(intentServing ? await intentServing.start() : await builtInEngine());
+    if (intentServing) {
+      await intentServing.watch({ activations: intentActivations, pollMs: config.INTENT_MODEL_POLL_SECONDS * 1000 });
+      cleanups.push(() => intentServing.close());
+    }
     const content = ContentCatalog.fromFile(config.CONTENT_FILE, (file) => fs.readFileSync(file, 'utf8'));
     const storage = new PostgresStorage(crm.state);
     const conversationState = new ConversationState(storage);
@@ -218,7 +233,6 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       recognizer,
       recorder: crm.understanding,
       conversationLanguage,
-      modelVersion: engine?.modelInfo.id,
       onError: (err) => log.warn({ err, part: 'understanding' }, 'could not record a message understanding'),
     });
     const middleware = new TimelineMiddleware(crm, { learner, onError: (err) => log.warn({ err, part: 'learning' }, 'could not learn from a message') }, understanding);
@@ -286,7 +300,15 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     if (!workers) cleanups.push(() => Promise.all(Object.values(queuesForAdmin).map((q) => q.close())));
     // The dashboard's model versions: activating one announces it like a training does, so every web process reloads.
     const recommendationModels = new RecommendationModelAdmin({ store: new RecommendationModelStore(database.db), notifier: modelActivations, log: log.child({ part: 'recommendations' }) });
-    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInThrottle: new RedisSignInThrottle(redis), customer360, insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores, timeZone: config.SUPPORT_TIME_ZONE }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o), models: recommendationModels, requestTraining: () => requestRecommendationTrainingNow(queuesForAdmin.recommendationTraining, database.db) })], log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
+    const intentLabels = new IntentLabelStore(database.db);
+    const botAnalytics = botAnalyticsRoutes({
+      analytics: new BotAnalytics({ db: database.db, timeZone: config.SUPPORT_TIME_ZONE }),
+      labels: intentLabels,
+      timeline: crm.timeline,
+      models: new IntentModelAdmin({ store: intentTrainer.store, notifier: intentActivations, log: log.child({ part: 'nlp' }) }),
+      requestTraining: () => requestIntentModelTrainingNow(queuesForAdmin.intentModelTraining, intentTrainer),
+    });
+    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInThrottle: new RedisSignInThrottle(redis), customer360, insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores, timeZone: config.SUPPORT_TIME_ZONE }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o), models: recommendationModels, requestTraining: () => requestRecommendationTrainingNow(queuesForAdmin.recommendationTraining, database.db) }), botAnalytics], understanding: { labels: intentLabels }, log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
     cleanups.push(() => consoleApi.close());
     const app = createHttpApp({
       log,
@@ -330,7 +352,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // Customer messages stored but never answered (the process died mid-turn) are answered now.
     void recoverUnansweredTurns(crm, directLine, log);
 
-    return { url: localUrl, crm, support, database, handoff, demoSignIns, demoOrders, workers, stop: stopAll };
+    return { url: localUrl, crm, support, database, handoff, demoSignIns, demoOrders, workers, intentModels: intentServing, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -73,6 +73,9 @@ export const configSchema = z.object({
   CUSTOMER_VALUE_CRON: z.string().min(1).default('0 3 * * *'),
   RECOMMENDATIONS_TRAIN_CRON: z.string().min(1).default('30 3 * * *'),
   RECOMMENDATIONS_ALGORITHM: z.enum(['ease', 'item-knn', 'als', 'popularity']).default('ease'),
+  /** Intent model retraining from learned labels (cron in SUPPORT_TIME_ZONE), and how often web processes look for a newly active version. */
+  INTENT_MODEL_TRAIN_CRON: z.string().min(1).default('0 4 * * *'),
+  INTENT_MODEL_POLL_SECONDS: z.coerce.number().int().min(0).max(86400).default(30),
   /** Learning from conversations: how often web processes learn messages a turn stored but did not learn, and how old they must be. */
   LEARNING_CATCH_UP_SECONDS: z.coerce.number().int().min(1).max(86400).default(60),
   LEARNING_GRACE_SECONDS: z.coerce.number().int().min(0).max(86400).default(30),

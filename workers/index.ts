@@ -18,6 +18,8 @@ import { RECOMMENDATION_TRAINING_JOB_NAME, scheduleRecommendationTraining, start
 import { RECOMMENDATIONS_TRAIN_TOPIC, RecommendationTrainer, type AlgorithmName, type ModelActivationNotifier } from '../crm/recommendations';
 import { computeCustomerValueIfEmpty, customerValueRoutes, scheduleCustomerValue, startCustomerValueWorker } from './customerValueJob';
 import { CustomerValueStore } from '../crm/value';
+import { IntentModelTrainer } from '../crm/understanding';
+import { requestIntentModelTrainingIfStale, scheduleIntentModelTraining, startIntentModelTrainingWorker } from './intentModelTrainingJob';
 
 export * from './queues';
 export * from './outboxRelay';
@@ -30,6 +32,7 @@ export * from './pendingReminderJob';
 export * from './resolvedCloseJob';
 export * from './followUpWorker';
 export * from './customerValueJob';
+export * from './intentModelTrainingJob';
 export { queueAdminRoutes, QUEUE_ADMIN_PATH } from './queueAdmin';
 export type { QueueAdminOptions } from './queueAdmin';
 
@@ -60,6 +63,12 @@ export interface WorkerHostOptions extends QueueConnection {
   recommendationsAlgorithm?: AlgorithmName;
   /** Tells web processes a new recommendation model is active (Redis pub/sub). */
   recommendationActivations?: ModelActivationNotifier;
+  /** Cron of the intent model retraining (in `timeZone`; config INTENT_MODEL_TRAIN_CRON). Default `0 4 * * *`; `off` schedules none. */
+  intentModelCron?: string;
+  /** The intent retraining; default: crm/understanding on `db` (a worker thread per run). */
+  intentTrainer?: IntentModelTrainer;
+  /** Tells web processes a new intent model version is active (Redis pub/sub). */
+  intentModelActivations?: ModelActivationNotifier;
   /** Outbox poll period (default 1000 ms) and longest wait after failed passes (default 5 s). */
   relayPollMs?: number;
   relayBackoffMaxMs?: number;
@@ -80,6 +89,7 @@ export interface WorkerHost {
 export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
   const connection: QueueConnection = { redisUrl: o.redisUrl, prefix: o.prefix };
   const values = o.values ?? new CustomerValueStore(o.db);
+  const intentTrainer = o.intentTrainer ?? new IntentModelTrainer({ db: o.db });
   const queues = createQueues(connection);
   const relay = new OutboxRelay({
     db: o.db,
@@ -118,6 +128,7 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
       notifier: o.recommendationActivations,
       log: o.log.child({ job: 'recommendation-training' }),
     }),
+    startIntentModelTrainingWorker({ ...connection, trainer: intentTrainer, notifier: o.intentModelActivations, log: o.log.child({ job: 'intent-model-training' }) }),
   ];
   // Every worker process upserts the same schedulers: one schedule each, whatever the process count.
   const cron = o.evaluationCron?.trim() || DEFAULT_EVALUATION_CRON;
@@ -126,6 +137,13 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
   await scheduleCustomerValue(queues.customerValue, { cron: o.customerValueCron, tz: o.timeZone }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the customer value run (Redis unreachable?)'));
   await scheduleRecommendationTraining(queues.recommendationTraining, { cron: o.recommendationsCron, tz: o.timeZone }).catch((err: unknown) =>
     o.log.warn({ err }, 'could not schedule the recommendation training (Redis unreachable?)'),
+  );
+  await scheduleIntentModelTraining(queues.intentModelTraining, { cron: o.intentModelCron, tz: o.timeZone }).catch((err: unknown) =>
+    o.log.warn({ err }, 'could not schedule the intent model retraining (Redis unreachable?)'),
+  );
+  // No version stored yet (first start) or the active one learned from older built-in data: train now, in the background.
+  await requestIntentModelTrainingIfStale(queues.intentModelTraining, intentTrainer, o.log.child({ job: 'intent-model-training' })).catch((err: unknown) =>
+    o.log.warn({ err }, 'could not check the intent model version at start'),
   );
   // A fresh install with orders (the demo shop) shows values at once rather than after the first night.
   await computeCustomerValueIfEmpty(values, o.log.child({ job: 'customer-value' })).catch((err: unknown) =>

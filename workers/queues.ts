@@ -19,6 +19,8 @@ export const QUEUE_NAMES = {
   deliveries: 'deliveries',
   /** Recommendation model training (workers/recommendationTrainingJob.ts). */
   recommendationTraining: 'recommendation-training',
+  /** Intent model retraining from learned labels (workers/intentModelTrainingJob.ts). */
+  intentModelTraining: 'intent-model-training',
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
@@ -127,6 +129,7 @@ export function createQueues(c: QueueConnection): Record<keyof typeof QUEUE_NAME
     followUps: createQueue(QUEUE_NAMES.followUps, c),
     deliveries: createQueue(QUEUE_NAMES.deliveries, c),
     recommendationTraining: createQueue(QUEUE_NAMES.recommendationTraining, c),
+    intentModelTraining: createQueue(QUEUE_NAMES.intentModelTraining, c),
   };
 }
 

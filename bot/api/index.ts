@@ -45,6 +45,8 @@ import { consoleStatic } from './static';
 import { LiveStreams, type LiveEventSource } from './live';
 import { registerCustomer360Routes } from './customers360';
 import type { Customer360 } from '../../crm/identity';
+import type { IntentLabelStore } from '../../crm/understanding';
+import { registerCorrectionRoutes } from './understanding';
 
 export type { LiveEventSource } from './live';
 
@@ -84,6 +86,8 @@ export interface ConsoleDeps {
   recommendations?: Pick<RecommendationService, 'recommendFor'>;
   /** Customer value (the nightly job's RFM, LTV, churn risk) and what the bot learned, for the customer panel. */
   insights?: { values: Pick<CustomerValueStore, 'get'>; learned: Pick<LearnedProfileStore, 'get'> };
+  /** Learning from agents: what the bot understood of a ticket's messages, "the bot misunderstood this", category corrections; without it those routes are absent. */
+  understanding?: { labels: IntentLabelStore };
 }
 
 const SEES_ALL = new Set(['supervisor', 'admin']);
@@ -415,6 +419,10 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
         return scope.all || (await support.tickets.list({ customerId, limit: 100 })).some((t) => canSee(scope, t));
       },
     });
+  }
+
+  if (deps.understanding) {
+    registerCorrectionRoutes(api, { labels: deps.understanding.labels, support, timeline: crm.timeline, visibleTicket, actionableTicket, present });
   }
 
   // --- agents, queues, users --------------------------------------------------------------------

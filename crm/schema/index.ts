@@ -8,3 +8,4 @@ export * from './value';
 export * from './followups';
 export * from './recommendations';
 export * from './understanding';
+export * from './intentModels';

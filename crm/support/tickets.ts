@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, gt, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../db';
+import type { Db, Tx } from '../db';
 import { NotFoundError, CrmError } from '../errors';
 import { agents, OPEN_TICKET_STATUSES, outbox, ticketEvents, tickets, type TicketPriority, type TicketStatus } from '../schema';
 import { decidePriority, queueForCategory, slaDueTimes } from './policy';
@@ -265,6 +265,26 @@ export class TicketService {
       await this.o.live?.publish({ type: 'ticket.changed', ticketId, queueId: t.queueId, assignedAgentId: t.assignedAgentId, status: t.status });
     }
     return this.require(ticketId);
+  }
+
+  /**
+   * Corrects the ticket's category (what the customer's request is about). The queue stays: moving
+   * the ticket is a reassignment. `alsoInTransaction` runs in the same transaction (the learned label
+   * of the correction, crm/understanding), so the change and what is learned from it commit together.
+   */
+  async setCategory(ticketId: string, category: string, actor: string, alsoInTransaction?: (tx: Tx, previous: TicketView) => Promise<void>): Promise<{ ticket: TicketView; changed: boolean }> {
+    const at = new Date();
+    const t = await this.require(ticketId);
+    const changed = t.category !== category;
+    await this.o.db.transaction(async (tx) => {
+      if (changed) {
+        await tx.update(tickets).set({ category, updatedAt: at }).where(eq(tickets.id, ticketId));
+        await tx.insert(ticketEvents).values({ ticketId, type: 'category_changed', actor, data: { from: t.category, to: category }, at });
+      }
+      await alsoInTransaction?.(tx, t);
+    });
+    if (changed) await this.o.live?.publish({ type: 'ticket.changed', ticketId, queueId: t.queueId, assignedAgentId: t.assignedAgentId, status: t.status });
+    return { ticket: await this.require(ticketId), changed };
   }
 
   async events(ticketId: string) {

@@ -6,6 +6,7 @@ import htm from '/console/vendor/htm.mjs';
 import { Customer360 } from '/console/customer360.js';
 import { CustomAttributes } from '/console/attributes.js';
 import { api, ApiError } from '/console/api.js';
+import { CategorySelect, MessageLearning, useIntents, useUnderstandings } from '/console/corrections.js';
 
 const html = htm.bind(h);
 
@@ -228,6 +229,9 @@ function Conversation({ me, ticket, messages, agents, onAction, busy, error }) {
     if (logRef.current) logRef.current.scrollTop = logRef.current.scrollHeight;
   }, [messages.length, ticket?.id]);
   useEffect(() => setText(''), [ticket?.id]);
+  const intents = useIntents();
+  // Reloaded when a message arrives or the category changes (a category correction labels a message too).
+  const [learning, setLabel] = useUnderstandings(ticket?.id, `${messages.length}:${ticket?.category}`);
   if (!ticket) {
     return html`<main class="conversation empty-state" aria-label="Conversation">
       <div><h2>No ticket selected</h2><p class="muted">Pick a ticket in the inbox. New tickets and messages appear as they arrive.</p></div>
@@ -270,6 +274,7 @@ function Conversation({ me, ticket, messages, agents, onAction, busy, error }) {
             ${PRIORITIES.map((p) => html`<option value=${p}>${p[0].toUpperCase() + p.slice(1)}</option>`)}
           </select>
         </label>
+        <${CategorySelect} ticket=${ticket} disabled=${!mayAct || busy} onChange=${(category) => onAction('category', { category })} />
         <label class="inline">
           <span>Reassign</span>
           <select
@@ -298,6 +303,7 @@ function Conversation({ me, ticket, messages, agents, onAction, busy, error }) {
         (m) => html`<div key=${m.id} class=${`msg ${m.kind === 'customer' ? 'in' : m.kind === 'agent' ? 'agent' : 'bot'}`}>
           <div class="msg-meta"><strong>${m.author === me.user.id ? 'You' : m.authorName}</strong> <time datetime=${m.at}>${time(m.at)}</time></div>
           <div class="bubble">${m.text}</div>
+          ${m.kind === 'customer' && m.direction === 'inbound' && html`<${MessageLearning} ticketId=${ticket.id} message=${m} entry=${learning.get(m.id)} intents=${intents} onLabelled=${(label) => setLabel(m.id, label)} />`}
         </div>`,
       )}
       ${messages.length === 0 && html`<p class="muted center">No messages yet.</p>`}
@@ -484,6 +490,16 @@ function Console({ me, setMe, onSignedOut }) {
     return () => window.removeEventListener('hashchange', follow);
   }, []);
   const screen = me.user.role === 'admin' ? screenAsked : 'inbox';
+  // A link to one ticket (the dashboard's bot analytics links here): /console/#ticket=<id>.
+  useEffect(() => {
+    const open = () => {
+      const m = /^#ticket=([0-9a-f-]{36})$/i.exec(location.hash);
+      if (m) setSelectedId(m[1].toLowerCase());
+    };
+    open();
+    window.addEventListener('hashchange', open);
+    return () => window.removeEventListener('hashchange', open);
+  }, []);
 
   const handleError = useCallback(
     (err) => {

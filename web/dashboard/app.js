@@ -5,6 +5,7 @@ import { h, render } from '/console/vendor/preact.mjs';
 import { useCallback, useEffect, useMemo, useRef, useState } from '/console/vendor/hooks.mjs';
 import htm from '/console/vendor/htm.mjs';
 import { api, ApiError } from '/console/api.js';
+import { BotAnalytics } from '/dashboard/bot.js';
 
 const html = htm.bind(h);
 const Chart = window.Chart;
@@ -606,6 +607,14 @@ function RecommendationModels({ onUnauthorized }) {
 // ---------------------------------------------------------------------------------------------
 // The page
 const RANGES = [7, 14, 28, 90];
+/** The dashboard's tabs; the URL's hash names the open one (#bot), so reload and links keep it. */
+const TABS = [
+  { id: 'team', label: 'Team' },
+  { id: 'bot', label: 'Bot analytics' },
+];
+const tabInUrl = () => (location.hash === '#bot' ? 'bot' : 'team');
+/** What the bot tab (bot.js) draws and formats with: the same charts and the same time zone. */
+const ui = { ChartCanvas, lineConfig, gridColor, minuteLabel: (iso) => minuteLabel(iso), dayLabel };
 
 function Dashboard({ me, onSignedOut }) {
   const [periods, setPeriods] = useState(null);
@@ -622,6 +631,16 @@ function Dashboard({ me, onSignedOut }) {
   const [notice, setNotice] = useState(null);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
+  const [tab, setTab] = useState(tabInUrl);
+  useEffect(() => {
+    const follow = () => setTab(tabInUrl());
+    window.addEventListener('hashchange', follow);
+    return () => window.removeEventListener('hashchange', follow);
+  }, []);
+  const openTab = (id) => {
+    setTab(id);
+    history.replaceState(null, '', id === 'team' ? location.pathname : `#${id}`);
+  };
 
   const handle = useCallback(
     (err) => {
@@ -683,13 +702,16 @@ function Dashboard({ me, onSignedOut }) {
 
   return html`<div class="shell">
     <${TopBar} me=${me} onSignOut=${signOut} />
+    <div class="tabs-bar" role="tablist" aria-label="Dashboard sections">
+      ${TABS.map((t) => html`<button type="button" role="tab" id=${`tab-${t.id}`} aria-selected=${tab === t.id} aria-controls="dashboard-panel" class=${tab === t.id ? 'tab active' : 'tab'} onClick=${() => openTab(t.id)}>${t.label}</button>`)}
+    </div>
     <div class="toolbar" role="toolbar" aria-label="Dashboard controls">
-      <label class="inline">Scores for
+      ${tab === 'team' && html`<label class="inline">Scores for
         <select aria-label="Score period" value=${period ? `${period.start}|${period.end}` : ''} onChange=${(e) => setPeriodKey(e.currentTarget.value)} disabled=${!periods?.length}>
           ${(periods ?? []).map((p) => html`<option value=${`${p.start}|${p.end}`}>${periodLabel(p)} · ${p.agents} agents</option>`)}
           ${periods && !periods.length && html`<option value="">no evaluations yet</option>`}
         </select>
-      </label>
+      </label>`}
       <label class="inline">Trends over
         <select aria-label="Trend range" value=${String(days)} onChange=${(e) => setDays(Number(e.currentTarget.value))}>
           ${RANGES.map((d) => html`<option value=${String(d)}>last ${d} days</option>`)}
@@ -697,12 +719,14 @@ function Dashboard({ me, onSignedOut }) {
       </label>
       ${zone && html`<span class="muted small zone-note">times in ${zone}</span>`}
       <span class="spacer"></span>
-      ${notice && html`<span class="notice" role="status">${notice}</span>`}
-      <a class="button ghost" href=${`/api/dashboard/ranking.csv?${periodParams(period)}`} download>Export CSV</a>
-      <button type="button" class="primary" onClick=${evaluateNow} disabled=${busy}>${busy ? 'Queuing…' : 'Evaluate now'}</button>
+      ${tab === 'team' && notice && html`<span class="notice" role="status">${notice}</span>`}
+      ${tab === 'team' && html`<a class="button ghost" href=${`/api/dashboard/ranking.csv?${periodParams(period)}`} download>Export CSV</a>
+      <button type="button" class="primary" onClick=${evaluateNow} disabled=${busy}>${busy ? 'Queuing…' : 'Evaluate now'}</button>`}
     </div>
     ${error && html`<p class="error banner" role="alert">${error} <button type="button" class="link" onClick=${() => setError(null)}>Dismiss</button></p>`}
-    <main class="content">
+    ${tab === 'bot'
+      ? html`<main class="content" id="dashboard-panel" role="tabpanel" aria-labelledby="tab-bot">${zone && html`<${BotAnalytics} days=${days} ui=${ui} onUnauthorized=${onSignedOut} />`}</main>`
+      : html`<main class="content" id="dashboard-panel" role="tabpanel" aria-labelledby="tab-team">
       <${QueueCards} health=${health} />
       <div class="grid">
         <section class="panel ranking-panel" aria-labelledby="ranking-title">
@@ -717,7 +741,7 @@ function Dashboard({ me, onSignedOut }) {
       </div>
       ${selected && html`<${AgentDetail} agentId=${selected} period=${period} onClose=${() => setSelected(null)} />`}
       <${RecommendationModels} onUnauthorized=${onSignedOut} />
-    </main>
+    </main>`}
   </div>`;
 }
 
