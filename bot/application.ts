@@ -192,12 +192,14 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const bus = new TranscriptBus(redis, subscriber);
 
     const nlpCacheDir = config.NLP_CACHE_DIR ?? path.join(config.dataDir, 'nlp');
-    const builtInEngine = () =>
+    const builtInEngine = async () =>
+      options.nlpEngine ??
       loadDefaultNlpEngine({ cacheDir: nlpCacheDir, modelDir: config.NLP_MODEL_DIR, modelsDir: config.NLP_MODELS_DIR, onWarning: (message) => log.warn({ part: 'nlp' }, message) });
     // The intent model served is the version active in the database (retrained from learned labels, or
     // activated on the dashboard), switched without a restart; the built-in model while none is stored.
     // An operator's NLP_MODEL_DIR is served as it is: its data is not the built-in data the versions learn from.
-    const serveIntentVersions = !options.recognizer && !config.NLP_MODEL_DIR;
+    // A caller's own engine (tests count its calls) is served as it is too.
+    const serveIntentVersions = !options.recognizer && !options.nlpEngine && !config.NLP_MODEL_DIR;
     const intentServing = serveIntentVersions
       ? new IntentModelServing({ store: new IntentModelStore(database.db), cacheDir: path.join(nlpCacheDir, 'intent-versions'), fallback: builtInEngine, engineOptions: { modelsDir: config.NLP_MODELS_DIR }, log: log.child({ part: 'nlp' }) })
       : undefined;

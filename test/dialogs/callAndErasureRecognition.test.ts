@@ -1,6 +1,6 @@
 import { NlpRecognizer } from '../../bot/nlpRecognizer';
 import { loadDefaultNlpEngine } from '../../nlp';
-import { readExamples, splitExamples } from '../../nlp/data-io';
+import { readExamples } from '../../nlp/data-io';
 import { DEFAULT_INTENTS_FILE } from '../../nlp/default';
 import { sharedNlpCache } from '../support/apps';
 
@@ -15,9 +15,9 @@ const ASKS_FOR_A_CALL = [
   'please call me',
   'can you call me',
   'could you call me back',
-  'call me back',
+  'call me back asap pls',
   'give me a call',
-  'ring me',
+  'can u ring me when you get a sec',
   '给我打个电话',
   '回个电话',
   'why did you call me? call me back',
@@ -25,10 +25,10 @@ const ASKS_FOR_A_CALL = [
 ];
 /** A callback that never came is a complaint (a ticket, a person), not a question the bot cannot place. */
 const MISSED_CALLBACK = ["why haven't you called me back", 'nobody called me back'];
-const ERASURE = ['forget me please', 'please forget me', 'forget about me', 'forget everything about me', '忘掉我', 'delete everything you know about me', '把我的信息都删掉'];
+const ERASURE = ['just forget me please', 'please forget me', 'forget about me', 'forget everything about me', '忘掉我', 'delete everything you know about me', '把我的信息都删掉'];
 /** "forget" that erases nothing. */
 const NOT_ERASURE: Array<[string, string]> = [
-  ['I forgot my password', 'account_access'],
+  ['I forgot my password again', 'account_access'],
   ['我忘了登录密码', 'account_access'],
 ];
 
@@ -39,7 +39,7 @@ beforeAll(async () => {
 
 describe('questions about a past call, requests for a call, and erasure', () => {
   test('the model is trained on none of these sentences', () => {
-    const trained = new Set(splitExamples(readExamples(DEFAULT_INTENTS_FILE), 0.2).train.map((e) => e.text.toLowerCase()));
+    const trained = new Set(readExamples(DEFAULT_INTENTS_FILE).map((e) => e.text.toLowerCase()));
     for (const text of [...ABOUT_A_PAST_CALL, ...ASKS_FOR_A_CALL, ...MISSED_CALLBACK, ...ERASURE, ...NOT_ERASURE.map(([t]) => t), 'never mind, forget it']) {
       expect([text, trained.has(text.toLowerCase())]).toEqual([text, false]);
     }
