@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { IntentClassifier } from '../../nlp/classifier';
-import { DEFAULT_ENGINE_CLASSIFIER_OPTIONS, loadDefaultNlpEngine, loadEngineFromModelDir } from '../../nlp/default';
+import { DEFAULT_ENGINE_CLASSIFIER_OPTIONS, DEFAULT_INTENTS_FILE, loadDefaultNlpEngine, loadEngineFromModelDir } from '../../nlp/default';
+import { readExamples } from '../../nlp/data-io';
 import { createTransformersEmbedder, findLocalModel } from '../../nlp/embeddings';
 import { main } from '../../nlp/cli';
 import type { Embedder } from '../../nlp/classifier';
@@ -85,13 +86,22 @@ describe('transformers.js embedding layer (generated tiny ONNX model)', () => {
 
   test('loadDefaultNlpEngine uses a configured models folder, and falls back without one', async () => {
     const cacheDir = join(modelsDir, 'cache');
-    // The real default data and options, fewer epochs to keep the test quick.
+    // The default options on a sample of the default data (the first 60 rows of each intent), fewer
+    // epochs: two trainings of all 18,000 rows would take most of a minute.
     const classifier = { ...DEFAULT_ENGINE_CLASSIFIER_OPTIONS, linear: { ...DEFAULT_ENGINE_CLASSIFIER_OPTIONS.linear!, epochs: 4 } };
-    const engine = await loadDefaultNlpEngine({ cacheDir, modelsDir, embeddingModel: MODEL, classifier });
+    const dataFile = join(modelsDir, 'sample.jsonl');
+    const perIntent = new Map<string, number>();
+    const sample = readExamples(DEFAULT_INTENTS_FILE).filter((e) => {
+      const n = perIntent.get(e.intent) ?? 0;
+      perIntent.set(e.intent, n + 1);
+      return n < 60;
+    });
+    writeFileSync(dataFile, sample.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const engine = await loadDefaultNlpEngine({ cacheDir, modelsDir, embeddingModel: MODEL, classifier, dataFile });
     expect(engine.modelInfo.id).toMatch(/-emb$/);
     expect((await engine.analyze('I want to cancel my order')).intent.name).toBe('cancel_order');
     const warnings: string[] = [];
-    const fallback = await loadDefaultNlpEngine({ cacheDir, classifier, modelsDir: join(modelsDir, 'missing'), onWarning: (w) => warnings.push(w) });
+    const fallback = await loadDefaultNlpEngine({ cacheDir, classifier, dataFile, modelsDir: join(modelsDir, 'missing'), onWarning: (w) => warnings.push(w) });
     expect(fallback.modelInfo.id).not.toMatch(/-emb$/);
     expect(warnings.join(' ')).toMatch(/embeddings disabled/);
   });
