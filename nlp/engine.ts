@@ -83,7 +83,8 @@ export function createNlpEngine(parts: EngineParts): NlpEngine {
 
     const pred = await classifier.predict(clean, language);
     const intent = intentOf(pred);
-    const segments = await classifySegments(classifier, hints.segments, language);
+    const wanted = !Array.isArray(hints.segmentsIf) || hints.segmentsIf.includes(intent.name);
+    const segments = wanted ? await classifySegments(classifier, hints.segments, language) : undefined;
     return {
       language,
       languageConfidence,

@@ -79,6 +79,11 @@ export interface AnalyzeHints {
    * message's intent with a part's ("I prefer email, and has A10042 shipped?"). At most MAX_SEGMENTS.
    */
   segments?: string[];
+  /**
+   * Classify the segments only when the whole message's intent is one of these (each segment costs a
+   * classification: a message of six clauses would cost seven).
+   */
+  segmentsIf?: string[];
 }
 
 export interface ModelInfo {

@@ -209,7 +209,8 @@ export function analyzeHintsFor(plan: AnalysisPlan, language: Language, context:
     language,
     ...(context.now ? { now: context.now } : {}),
     ...(context.products ? { products: context.products } : {}),
-    ...(plan.clauses.length ? { segments: plan.clauses } : {}),
+    // Only a message read as a preference (or as a person, which a stated channel turns into one) looks at its clauses.
+    ...(plan.clauses.length ? { segments: plan.clauses, segmentsIf: ['preference', 'human_agent'] } : {}),
   };
 }
 
