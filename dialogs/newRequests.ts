@@ -52,14 +52,18 @@ export function givesWayTo(activeDialog: string, u: Understanding, value?: unkno
 }
 
 /** Questions the bot answers from the shop's data while the customer waits for a person (nothing for the person to do). */
-const SELF_SERVICE: ReadonlySet<string> = new Set(['order_status', 'shipping_info', 'product_question', 'recommendation', 'help']);
+const SELF_SERVICE: ReadonlySet<string> = new Set(['shipping_info', 'product_question', 'recommendation', 'help']);
 
 /**
  * Whether the bot answers a message while its ticket waits in the queue (the customer keeps their
- * place, and the message is still added to the ticket): a button tap, or a confident self-service
- * question. Anything else (more about the problem, "are you there?") is for the person.
+ * place, and the message is still added to the ticket): a button tap, a confident self-service
+ * question, an order's status when the message names the order ("where is A10043?"; "still waiting"
+ * reads as an order question too, but it is said to the person). Anything else (more about the
+ * problem, "are you there?") is for the person.
  */
 export function answersWhileWaiting(u: Understanding, value?: unknown): boolean {
   if (productDetailsRequestIn(value) || recommendationCategoryIn(value)) return true;
-  return u.decision.action === 'answer' && SELF_SERVICE.has(u.intent);
+  if (u.decision.action !== 'answer') return false;
+  if (u.intent === 'order_status') return u.entities.some((e) => e.type === 'order_number');
+  return SELF_SERVICE.has(u.intent);
 }
