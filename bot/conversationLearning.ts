@@ -52,9 +52,9 @@ export class ConversationLearner implements ProfileLearner, MessageObserver {
     if (!text) return { language: null, sentiment: null, preferences: [], source };
     const u = understanding ?? (await this.o.recognizer.recognize(text, { locale: m.locale }));
     const preferences = extractPreferences(text, await this.o.vocabulary());
-    // The mood is read from messages that express one: an order number or "I want to talk to a human"
-    // after "this is outrageous" does not make it neutral or "improving".
-    return { language: u.languageEvidence ? u.detectedLanguage : null, sentiment: u.sentiment.score, sentimentExpressed: expressesSentiment(u.sentiment), preferences, source };
+    // The mood is read from messages that express one: an order number, "I want to talk to a human" or a
+    // greeting after "this is outrageous" does not make it neutral or "improving".
+    return { language: u.languageEvidence ? u.detectedLanguage : null, sentiment: u.sentiment.score, sentimentExpressed: expressesSentiment(u.sentiment, u.intent), preferences, source };
   }
 
   /** Learns a stored message now (on its turn); once, even if the catch-up learns it at the same time. */

@@ -52,7 +52,7 @@ export class HandoffBridge implements HandoffPort {
       intent: request.topic,
       // The language the customer writes in, also one the bot does not speak (routing looks for an agent who does).
       language: request.understanding.detectedLanguage,
-      sentiment: conversationSentiment(understood.map((m) => m.sentiment)),
+      sentiment: conversationSentiment(understood),
       recentMessages,
       subject: problemStatement(understood, request.topic)?.text,
       entities: request.understanding.entities,

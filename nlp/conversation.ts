@@ -36,20 +36,26 @@ export function problemStatement(messages: readonly UnderstoodMessage[], topic?:
   return [...stating].reverse().find((m) => topic !== undefined && needNamedBy(m) === topic) ?? stating[stating.length - 1];
 }
 
-/** A message that expresses a feeling: an order number, an email or "I want to talk to a human" does not. */
-export function expressesSentiment(s: Pick<Sentiment, 'label'>): boolean {
-  return s.label !== 'neutral';
+/** Greetings and goodbyes are formulas of politeness: "你好" reads as positive for its 好, and says nothing of the customer's mood. */
+const FORMULAS: ReadonlySet<string> = new Set(['greeting', 'goodbye']);
+
+/**
+ * A message that expresses a feeling: an order number, an email or "I want to talk to a human" does
+ * not (neutral), nor a greeting whatever its words score (`intent`, when known).
+ */
+export function expressesSentiment(s: Pick<Sentiment, 'label'>, intent?: string): boolean {
+  return s.label !== 'neutral' && !(intent !== undefined && FORMULAS.has(intent));
 }
 
 /**
  * The customer's sentiment over the conversation: the mean score of the messages that express one
- * (a neutral request for a person after "this is outrageous" does not make the conversation neutral),
- * else the mean of all; 0 without messages.
+ * (a neutral request for a person after "this is outrageous" does not make the conversation neutral,
+ * nor does a cheerful "你好" before it), else the mean of all; 0 without messages.
  */
-export function conversationSentiment(sentiments: readonly Sentiment[]): number {
-  const expressed = sentiments.filter(expressesSentiment);
-  const counted = expressed.length ? expressed : sentiments;
+export function conversationSentiment(messages: ReadonlyArray<{ sentiment: Sentiment; intent?: string }>): number {
+  const expressed = messages.filter((m) => expressesSentiment(m.sentiment, m.intent));
+  const counted = expressed.length ? expressed : messages;
   if (!counted.length) return 0;
-  const mean = counted.reduce((sum, s) => sum + s.score, 0) / counted.length;
+  const mean = counted.reduce((sum, m) => sum + m.sentiment.score, 0) / counted.length;
   return Math.round(mean * 1000) / 1000;
 }

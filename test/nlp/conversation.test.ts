@@ -71,10 +71,10 @@ describe('what a conversation says together', () => {
     expect(problemStatement([m('hello', 'greeting', 0.1), m('I want to talk to a human', 'human_agent', 0, [{ name: 'human_agent', confidence: 1 }])])).toBeUndefined();
   });
 
-  it('the sentiment is the mean of the messages that express one', () => {
-    expect(conversationSentiment([m('I was charged twice, this is outrageous', 'billing', -0.5), m('I want to talk to a human', 'human_agent', 0.02)].map((x) => x.sentiment))).toBe(-0.5);
-    expect(conversationSentiment([{ label: 'negative', score: -0.6 }, { label: 'positive', score: 0.2 }, { label: 'neutral', score: 0 }])).toBe(-0.2);
-    expect(conversationSentiment([{ label: 'neutral', score: 0.1 }, { label: 'neutral', score: -0.04 }])).toBe(0.03);
+  it('the sentiment is the mean of the messages that express one (not greetings)', () => {
+    expect(conversationSentiment([m('你好', 'greeting', 0.33), m('I was charged twice, this is outrageous', 'billing', -0.5), m('I want to talk to a human', 'human_agent', 0.02)])).toBe(-0.5);
+    expect(conversationSentiment([m('this is awful', 'complaint', -0.6), m('thanks for the quick answer', 'thanks', 0.2), m('A10042', 'order_status', 0)])).toBe(-0.2);
+    expect(conversationSentiment([m('ok', 'thanks', 0.1), m('A10042', 'order_status', -0.04)])).toBe(0.03);
     expect(conversationSentiment([])).toBe(0);
   });
 });
