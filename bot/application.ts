@@ -45,6 +45,7 @@ import { CommerceOrderLookup } from './orderLookup';
 import { RecommendationModelAdmin, RecommendationModelStore, RecommendationService, RedisModelActivations } from '../crm/recommendations';
 import { ServiceRecommendations } from './recommendations';
 import { CataloguePreferences } from './preferences';
+import { CommerceProductCatalogue } from './productCatalogue';
 import { seedDemo, type DemoSignIn } from '../crm/users/demo';
 import { AgentEvaluationService, scoreOptionsFromEnv } from '../crm/scores';
 import { SupportReports, seedDemoActivity } from '../crm/reports';
@@ -279,7 +280,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       onError: (err) => log.warn({ err, part: 'identity-proof' }, 'identity proof could not run'),
     });
     const customerOf = (ctx: TurnContext) => (ctx.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined)?.id;
-    const dialog = new MainDialog({ recognizer, facts, handoff, content, orders: new CommerceOrderLookup(customer360.commerce), recommendations: new ServiceRecommendations(recommendations), preferences: new CataloguePreferences(vocabulary), identity, customerOf, clarifications: crm.understanding });
+    const dialog = new MainDialog({ recognizer, facts, handoff, content, orders: new CommerceOrderLookup(customer360.commerce), recommendations: new ServiceRecommendations(recommendations), preferences: new CataloguePreferences(vocabulary), products: new CommerceProductCatalogue(customer360.commerce, vocabulary), identity, customerOf, clarifications: crm.understanding });
     const bot = new ConciergeBot(conversationState, dialog, handoff, new CsatAnswers({ followUps: support.followUps, content }));
     // What workers send customers (CSAT surveys, reminders) goes out from web processes, which hold the channel adapters.
     const deliveryWorker = startDeliveryWorker({ redisUrl: redisEndpoint.url, delivery, references: crm.references, deliveries: new DeliveryLog(database.db), renderer: new FollowUpRenderer(content), log: log.child({ part: 'deliveries' }) });

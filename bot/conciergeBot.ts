@@ -34,8 +34,10 @@ export class ConciergeBot extends ActivityHandler {
         setTurnOutcome(context, 'answered', 'survey_answer');
         return next();
       }
-      // While a person owns the conversation the bot stays quiet.
-      if (this.handoff && (await this.handoff.routeToPerson(context))) return next();
+      // While a person owns the conversation the bot stays quiet (while the customer waits for one, it
+      // still answers self-service questions and the reply to a question it asked).
+      const awaitingReply = ((await this.dialogState.get(context))?.dialogStack.length ?? 0) > 0;
+      if (this.handoff && (await this.handoff.routeToPerson(context, { awaitingReply }))) return next();
       await this.dialog.run(context, this.dialogState);
       await next();
     });

@@ -2,7 +2,7 @@ import type { Db } from '../crm';
 import { loadCatalog } from '../crm/commerce';
 import type { LearnedProfileStore, MessageObservation, MessageSource } from '../crm/identity';
 import type { Recognizer, Understanding } from '../dialogs';
-import { extractPreferences, type PreferenceVocabulary } from '../nlp';
+import { expressesSentiment, extractPreferences, type PreferenceVocabulary } from '../nlp';
 
 /** Whether a message says enough to tell its language (nlp/text.ts): "ok", "A10042" and an email tell nothing. */
 export { languageEvidence } from '../nlp';
@@ -52,7 +52,9 @@ export class ConversationLearner implements ProfileLearner, MessageObserver {
     if (!text) return { language: null, sentiment: null, preferences: [], source };
     const u = understanding ?? (await this.o.recognizer.recognize(text, { locale: m.locale }));
     const preferences = extractPreferences(text, await this.o.vocabulary());
-    return { language: u.languageEvidence ? u.detectedLanguage : null, sentiment: u.sentiment.score, preferences, source };
+    // The mood is read from messages that express one: an order number, "I want to talk to a human" or a
+    // greeting after "this is outrageous" does not make it neutral or "improving".
+    return { language: u.languageEvidence ? u.detectedLanguage : null, sentiment: u.sentiment.score, sentimentExpressed: expressesSentiment(u.sentiment, u.intent), preferences, source };
   }
 
   /** Learns a stored message now (on its turn); once, even if the catch-up learns it at the same time. */

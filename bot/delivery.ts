@@ -2,6 +2,7 @@ import type { Activity, ConversationReference, TurnContext } from 'botbuilder';
 import type { ConversationReferenceDocument } from '../crm';
 import type { DirectLineAdapter } from './directline/adapter';
 import type { ChannelAdapter } from './teams';
+import { withSenderNamed } from './agentMessages';
 
 /**
  * The delivery port: one way to reach a customer wherever they are. Website conversations go through
@@ -18,6 +19,14 @@ export class Delivery {
     const ref = reference as unknown as Partial<ConversationReference>;
     const ids: string[] = [];
     const logic = async (context: TurnContext) => {
+      // After the timeline has stored each message as written (its handler runs first): Teams gets the
+      // person's name in the text, as it shows every message under the bot's name.
+      if (ref.channelId !== 'directline') {
+        context.onSendActivities(async (_ctx, outgoing, next) => {
+          for (const a of outgoing) withSenderNamed(a);
+          return next();
+        });
+      }
       const responses = await context.sendActivities(activities);
       for (const r of responses) if (r?.id) ids.push(r.id);
     };

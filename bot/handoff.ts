@@ -1,11 +1,12 @@
-import type { TurnContext } from 'botbuilder';
-import type { Crm, CustomerRecord } from '../crm';
+import type { Activity, TurnContext } from 'botbuilder';
+import type { Crm, CustomerRecord, StoredMessage } from '../crm';
 import type { Support, TicketView } from '../crm/support';
-import { ContentCatalog, contentLanguage, fill, setTurnOutcome, understandTurn, type HandoffOutcome, type HandoffPort, type HandoffTrigger, type Recognizer, type Understanding } from '../dialogs';
-import type { BuiltInIntent } from '../nlp';
+import { answersWhileWaiting, ContentCatalog, contentLanguage, fill, replyLanguageOf, setTurnOutcome, understandTurn, type HandoffOutcome, type HandoffPort, type HandoffTrigger, type Recognizer, type Understanding } from '../dialogs';
+import { conversationSentiment, problemStatement, type BuiltInIntent, type UnderstoodMessage } from '../nlp';
 import { forbidden, HttpError } from './errors';
 import type { Delivery } from './delivery';
 import { CUSTOMER_KEY } from './timelineMiddleware';
+import { agentMessage } from './agentMessages';
 
 export interface HandoffBridgeOptions {
   crm: Crm;
@@ -16,6 +17,9 @@ export interface HandoffBridgeOptions {
   content?: ContentCatalog;
 }
 
+
+/** Customer messages of the conversation a ticket's subject and sentiment are read from (the latest). */
+const CONVERSATION_WINDOW = 20;
 
 /** Intents that close a conversation politely rather than ask for more: they never reopen a ticket. */
 const NOT_A_REOPEN: ReadonlySet<string> = new Set<BuiltInIntent>(['thanks', 'goodbye', 'greeting']);
@@ -37,7 +41,10 @@ export class HandoffBridge implements HandoffPort {
     if (!customer) throw new Error('handoff without a resolved customer');
     const { channelId, conversation } = context.activity;
     const history = await this.o.crm.timeline.forConversation(channelId, conversation.id);
-    const recentMessages = history.filter((m) => m.direction === 'inbound').slice(-5).map((m) => m.text);
+    const inbound = history.filter((m) => m.direction === 'inbound');
+    const recentMessages = inbound.slice(-5).map((m) => m.text);
+    // The ticket tells the customer's problem and mood over the conversation, not only its last message.
+    const understood = await this.understoodMessages(channelId, conversation.id, inbound.slice(-CONVERSATION_WINDOW), request.understanding);
     const { ticket, created, position } = await this.o.support.tickets.open({
       customerId: customer.id,
       channel: channelId,
@@ -45,8 +52,9 @@ export class HandoffBridge implements HandoffPort {
       intent: request.topic,
       // The language the customer writes in, also one the bot does not speak (routing looks for an agent who does).
       language: request.understanding.detectedLanguage,
-      sentiment: request.understanding.sentiment.score,
+      sentiment: conversationSentiment(understood),
       recentMessages,
+      subject: problemStatement(understood, request.topic)?.text,
       entities: request.understanding.entities,
       trigger: request.trigger,
     });
@@ -56,21 +64,42 @@ export class HandoffBridge implements HandoffPort {
   }
 
   /**
-   * When a person owns this conversation: hands the customer's message to the ticket (and the agent,
-   * live) and returns true, so the bot stays quiet. While the ticket still waits, the customer is told
-   * their place in the queue.
+   * The conversation's customer messages with what the bot understood of each (recorded on their
+   * turns), oldest first; this turn's message with this turn's understanding.
    */
-  async routeToPerson(context: TurnContext): Promise<boolean> {
+  private async understoodMessages(channel: string, conversationId: string, inbound: readonly StoredMessage[], current: Understanding): Promise<UnderstoodMessage[]> {
+    const rows = new Map((await this.o.crm.understanding.forConversation(channel, conversationId)).map((r) => [r.messageId, r]));
+    const out: UnderstoodMessage[] = [];
+    for (const m of inbound) {
+      if (m.id === current.messageId) continue;
+      const r = rows.get(m.id);
+      if (r) out.push({ text: m.text, intent: r.intent, ranking: r.ranking, sentiment: { label: r.sentimentLabel, score: r.sentimentScore } });
+    }
+    out.push(current);
+    return out;
+  }
+
+  /**
+   * When a person owns this conversation: hands the customer's message to the ticket (and the agent,
+   * live) and returns true, so the bot stays quiet. While the ticket still waits, the bot still
+   * answers what it can answer itself (self-service questions, its own buttons, the reply to a question
+   * it just asked: `awaitingReply`) and returns false, the customer keeping their place in the queue;
+   * for anything else they are told their place.
+   */
+  async routeToPerson(context: TurnContext, o: { awaitingReply?: boolean } = {}): Promise<boolean> {
     const { channelId, conversation } = context.activity;
     const ticket = await this.o.support.tickets.findOpenForConversation(channelId, conversation.id);
     if (!ticket) return this.reopenIfRecent(context);
     const text = context.activity.text ?? '';
-    const u = text.trim() ? await understandTurn(context, this.o.recognizer) : undefined;
+    const u = text.trim() || context.activity.value !== undefined ? await understandTurn(context, this.o.recognizer) : undefined;
+    // The agent sees everything the customer writes, answered by the bot or not.
     await this.o.support.tickets.recordCustomerMessage(ticket.id, { text, sentiment: u?.sentiment.score });
+    if (!ticket.assignedAgentId && u && (o.awaitingReply || answersWhileWaiting(u, context.activity.value))) return false;
     setTurnOutcome(context, 'handed_over', ticket.assignedAgentId ? 'agent_owns_conversation' : 'waiting_for_agent');
     if (!ticket.assignedAgentId) {
       const position = await this.o.support.tickets.positionInQueue(ticket);
-      await context.sendActivity(fill(this.content.texts(contentLanguage(ticket.language)).stillQueued, { position: position ?? 1 }));
+      const language = replyLanguageOf(context, contentLanguage(ticket.language));
+      await context.sendActivity(fill(this.content.texts(language).stillQueued, { position: position ?? 1 }));
     }
     return true;
   }
@@ -104,27 +133,29 @@ export class HandoffBridge implements HandoffPort {
     const ticket = await this.o.support.tickets.require(ticketId);
     if (user.role === 'agent' && ticket.assignedAgentId !== user.id) throw forbidden('only the assigned agent can reply to this ticket');
     if (!['assigned', 'pending_customer', 'reopened', 'new'].includes(ticket.status)) throw new HttpError(409, 'ticket_closed', `ticket is ${ticket.status}`);
-    await this.deliver(ticket, text, `agent:${user.id}`);
+    // The customer sees who answers: the agent's name travels with the reply.
+    const author = await this.o.crm.users.get(user.id);
+    await this.deliver(ticket, agentMessage(text, `agent:${user.id}`, author?.displayName));
     return this.o.support.tickets.recordAgentMessage(ticketId, user.id, text, options);
   }
 
   /** Resolves the ticket and tells the customer; the bot answers their next message. */
   async resolve(ticketId: string, actor: string): Promise<TicketView> {
     const ticket = await this.o.support.tickets.resolve(ticketId, actor);
-    await this.deliver(ticket, this.content.texts(contentLanguage(ticket.language)).resolved, 'system');
+    await this.deliver(ticket, { type: 'message', text: this.content.texts(contentLanguage(ticket.language)).resolved, channelData: { author: 'system' } });
     return ticket;
   }
 
   /** The agent hands the conversation back to the bot. */
   async handBack(ticketId: string, actor: string): Promise<TicketView> {
     const ticket = await this.o.support.tickets.resolve(ticketId, actor, { reason: 'handback' });
-    await this.deliver(ticket, this.content.texts(contentLanguage(ticket.language)).handedBack, 'system');
+    await this.deliver(ticket, { type: 'message', text: this.content.texts(contentLanguage(ticket.language)).handedBack, channelData: { author: 'system' } });
     return ticket;
   }
 
-  private async deliver(ticket: TicketView, text: string, author: string): Promise<void> {
+  private async deliver(ticket: TicketView, activity: Partial<Activity>): Promise<void> {
     const reference = await this.o.crm.references.get(ticket.channel, ticket.conversationId);
     if (!reference) throw new HttpError(409, 'no_conversation', 'the customer conversation cannot be reached');
-    await this.o.delivery.send(reference, [{ type: 'message', text, channelData: { author } }]);
+    await this.o.delivery.send(reference, [activity]);
   }
 }

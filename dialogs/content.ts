@@ -77,6 +77,13 @@ export const content = {
     recommendationAsk: 'Tell me more about {item}',
     /** Heading of the product list the timeline (agent console) stores with a carousel. */
     recommendationsShown: 'Shown:',
+    /** A product's details from the catalogue: {name}, {price}, then its description and facts. */
+    productDetails: '{name}: {price}.',
+    productFacts: '{facts}.',
+    productFact: '{name}: {value}',
+    productFactSeparator: '; ',
+    productUnavailable: 'It is no longer available.',
+    productSentenceBreak: ' ',
     /** A stated preference: {list} is the statements below joined; {term} is the customer's own words. */
     preferenceNoted: 'Thanks, I have noted that {list}.',
     preferenceLikes: 'you like {term}',
@@ -187,6 +194,12 @@ export const content = {
     recommendationButton: '了解详情',
     recommendationAsk: '介绍一下{item}',
     recommendationsShown: '已展示：',
+    productDetails: '{name}：{price}。',
+    productFacts: '{facts}。',
+    productFact: '{name}：{value}',
+    productFactSeparator: '；',
+    productUnavailable: '该商品已下架。',
+    productSentenceBreak: '',
     preferenceNoted: '好的，已为您记下：{list}。',
     preferenceLikes: '您喜欢{term}',
     preferenceDislikes: '您不喜欢{term}',

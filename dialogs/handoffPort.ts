@@ -1,7 +1,8 @@
 import type { TurnContext } from 'botbuilder-core';
 import type { Understanding } from './recognizer';
 
-export type HandoffTrigger = 'asked_for_person' | 'complaint' | 'negative_sentiment' | 'unresolved' | 'other_language';
+/** 'reported_problem': a problem only a team can fix (a double charge, a refund that never came). */
+export type HandoffTrigger = 'asked_for_person' | 'complaint' | 'negative_sentiment' | 'unresolved' | 'other_language' | 'reported_problem';
 
 export interface HandoffOutcome {
   ticketNumber: number;

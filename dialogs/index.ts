@@ -13,9 +13,12 @@ export type { PreferencePort, StatedPreference, PreferenceDialogOptions, Prefere
 export type { HandoffPort, HandoffOutcome, HandoffTrigger } from './handoffPort';
 export { contentLanguage, languageOf } from './recognizer';
 export type { Recognizer, RecognizeContext, Understanding, Language } from './recognizer';
-export { TURN_UNDERSTANDING_KEY, TURN_OUTCOMES, understandingOf, understandTurn, setTurnOutcome, turnOutcomeOf } from './turnUnderstanding';
+export { TURN_UNDERSTANDING_KEY, TURN_OUTCOMES, understandingOf, understandTurn, replyLanguageOf, setTurnOutcome, turnOutcomeOf } from './turnUnderstanding';
 export type { TurnOutcome, TurnOutcomeKind } from './turnUnderstanding';
 export { CLARIFICATION_CHOICE_TYPE, SOMETHING_ELSE, clarificationActivity, clarificationAnswer, clarificationDataIn } from './clarificationChoice';
 export type { ClarificationAnswer, ClarificationChoiceData, ClarificationPort, ClarificationQuestion } from './clarificationChoice';
 export { content, textsFor, fill, ContentCatalog } from './content';
 export type { Content, ContentOverrides } from './content';
+export { ProductDetailsDialog, PRODUCT_DETAILS_DIALOG, PRODUCT_DETAILS_TYPE, productDetailsRequestIn, productDetailsText, productDetailsValue } from './productDialog';
+export type { ProductCataloguePort, ProductDetails, ProductDetailsOptions, ProductDetailsRequest } from './productDialog';
+export { answersWhileWaiting, givesWayTo, isButtonRequest } from './newRequests';

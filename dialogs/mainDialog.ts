@@ -1,8 +1,8 @@
 import { ActivityTypes, MessageFactory } from 'botbuilder-core';
 import type { Activity, StatePropertyAccessor, TurnContext } from 'botbuilder-core';
 import { ComponentDialog, Dialog, DialogSet, DialogTurnStatus, WaterfallDialog } from 'botbuilder-dialogs';
-import type { DialogState, WaterfallStepContext } from 'botbuilder-dialogs';
-import { isBuiltInIntent, TOPIC_INTENTS, type BuiltInIntent, type TurnIntent } from '../nlp';
+import type { DialogContext, DialogState, DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
+import { isBuiltInIntent, reportsBillingProblem, TOPIC_INTENTS, type BuiltInIntent, type TurnIntent } from '../nlp';
 import { ContentCatalog, fill } from './content';
 import type { HandoffPort, HandoffTrigger } from './handoffPort';
 import { HelpDialog, HELP_DIALOG } from './helpDialog';
@@ -11,9 +11,11 @@ import { proofDetailsIn, VerifyIdentityDialog, VERIFY_IDENTITY_DIALOG, type Iden
 import { RecommendationDialog, RECOMMENDATION_DIALOG, recommendationCategoryIn, type RecommendationPort } from './recommendationDialog';
 import { PreferenceDialog, PREFERENCE_DIALOG, type PreferencePort } from './preferenceDialog';
 import { clarificationActivity, clarificationAnswer, clarificationDataIn, type ClarificationPort, type ClarificationQuestion } from './clarificationChoice';
+import { givesWayTo } from './newRequests';
+import { ProductDetailsDialog, PRODUCT_DETAILS_DIALOG, productDetailsRequestIn, type ProductCataloguePort } from './productDialog';
 import { languageOf } from './recognizer';
 import type { Language, Recognizer, Understanding } from './recognizer';
-import { setTurnOutcome, understandTurn } from './turnUnderstanding';
+import { replyLanguageOf, setTurnOutcome, understandTurn } from './turnUnderstanding';
 
 export const MAIN_DIALOG = 'main';
 
@@ -40,6 +42,8 @@ export interface MainDialogOptions {
   recommendations?: RecommendationPort;
   /** Stated preferences matched to the catalogue, for the `preference` intent's confirmation; without it, a plain thank-you. */
   preferences?: PreferencePort;
+  /** The catalogue, for "tell me more about …" (a card's button or typed); without it, the general product answer. */
+  products?: ProductCataloguePort;
   /** Where a clarification choice is kept as a labelled example; without it the choice is only followed. */
   clarifications?: ClarificationPort;
   /** A customer is handed over after this many misunderstood messages in a row. */
@@ -76,6 +80,7 @@ export class MainDialog extends ComponentDialog {
     this.addDialog(new VerifyIdentityDialog(options.recognizer, options.identity, this.o.content));
     this.addDialog(new RecommendationDialog(options.recommendations, this.o.content));
     this.addDialog(new PreferenceDialog(options.preferences, this.o.content));
+    this.addDialog(new ProductDetailsDialog(options.products, this.o.content));
     this.addDialog(new WaterfallDialog('mainSteps', [this.route.bind(this), this.clarified.bind(this), this.done.bind(this)]));
     this.initialDialogId = 'mainSteps';
   }
@@ -91,6 +96,22 @@ export class MainDialog extends ComponentDialog {
     const dc = await dialogSet.createContext(context);
     const result = await dc.continueDialog();
     if (result.status === DialogTurnStatus.empty) await dc.beginDialog(this.id);
+  }
+
+  /**
+   * A prompt gives way to a new question: while a dialog waits for a reply (an order number, an
+   * email), a message that asks for something else ends it and is routed like any other message.
+   */
+  protected override async onContinueDialog(innerDc: DialogContext): Promise<DialogTurnResult> {
+    const active = innerDc.activeDialog?.id;
+    if (active && active !== 'mainSteps') {
+      const u = await understandTurn(innerDc.context, this.o.recognizer);
+      if (givesWayTo(active, u, innerDc.context.activity.value)) {
+        await innerDc.cancelAllDialogs();
+        return innerDc.beginDialog('mainSteps');
+      }
+    }
+    return super.onContinueDialog(innerDc);
   }
 
   private async route(step: WaterfallStepContext) {
@@ -111,6 +132,14 @@ export class MainDialog extends ComponentDialog {
       facts.lastTopic = 'recommendation';
       setTurnOutcome(step.context, 'answered', 'recommendation_button');
       return step.beginDialog(RECOMMENDATION_DIALOG, { language: u.language, category });
+    }
+    // A product card's "Tell me more": that product's details, in the language the card was shown in.
+    const asked = productDetailsRequestIn(step.context.activity.value);
+    if (asked) {
+      facts.misunderstandings = 0;
+      facts.lastTopic = 'product_question';
+      setTurnOutcome(step.context, 'answered', 'product_button');
+      return step.beginDialog(PRODUCT_DETAILS_DIALOG, { language: asked.language ?? u.language, sku: asked.sku });
     }
     // A choice tapped on a clarification that is no longer open (the conversation moved on): follow it.
     const stale = clarificationDataIn(step.context.activity.value);
@@ -201,6 +230,19 @@ export class MainDialog extends ComponentDialog {
       }
       case 'recommendation':
         return step.beginDialog(RECOMMENDATION_DIALOG, { language: u.language });
+      case 'product_question': {
+        // "Tell me more about the Gooseneck kettle": the catalogue's answer when the message names a product.
+        const [product] = this.o.products ? await this.o.products.namedIn(u.text, u.language) : [];
+        if (product) return step.beginDialog(PRODUCT_DETAILS_DIALOG, { language: u.language, product });
+        await step.context.sendActivity(t.answers.product_question ?? t.fallback);
+        break;
+      }
+      case 'billing':
+      case 'return_refund':
+        // "I was charged twice": a problem for the billing team, not the text about where invoices are.
+        if (reportsBillingProblem({ text: u.text, intent, sentiment: u.sentiment })) return this.handOff(step, u, 'reported_problem', 'billing');
+        await step.context.sendActivity(t.answers[intent] ?? t.fallback);
+        break;
       case 'preference':
         return step.beginDialog(PREFERENCE_DIALOG, { language: u.language, text: u.text });
       case 'greeting':
@@ -232,13 +274,14 @@ export class MainDialog extends ComponentDialog {
       facts.proofOrderNumber = undefined;
       if (result.linked && result.orderNumber) {
         const u = (step.values as { u: Understanding }).u;
-        return step.beginDialog(ORDER_STATUS_DIALOG, { language: u.language, orderNumber: result.orderNumber, customerId: result.customerId });
+        return step.beginDialog(ORDER_STATUS_DIALOG, { language: replyLanguageOf(step.context, u.language), orderNumber: result.orderNumber, customerId: result.customerId });
       }
     }
     return step.next(step.result);
   }
 
-  private async handOff(step: WaterfallStepContext, u: Understanding, trigger: HandoffTrigger) {
+  /** `topic`: the ticket's category when the trigger decides it (a billing problem), else the message's need. */
+  private async handOff(step: WaterfallStepContext, u: Understanding, trigger: HandoffTrigger, topic?: string) {
     const t = this.o.content.texts(u.language);
     if (trigger === 'other_language') setTurnOutcome(step.context, 'other_language', `language:${u.detectedLanguage}`);
     else setTurnOutcome(step.context, 'handed_over', trigger);
@@ -247,8 +290,8 @@ export class MainDialog extends ComponentDialog {
       return step.next();
     }
     const facts = await this.o.facts.get(step.context, { misunderstandings: 0 });
-    const topic = this.topicOf(u) ?? facts.lastTopic ?? (u.intent === 'complaint' ? 'complaint' : 'general');
-    const outcome = await this.o.handoff.requestHandoff(step.context, { understanding: u, trigger, topic });
+    const category = topic ?? this.topicOf(u) ?? facts.lastTopic ?? (u.intent === 'complaint' ? 'complaint' : 'general');
+    const outcome = await this.o.handoff.requestHandoff(step.context, { understanding: u, trigger, topic: category });
     facts.misunderstandings = 0;
     const message = outcome.agentName
       ? fill(t.handoffAssigned, { ticket: outcome.ticketNumber, agent: outcome.agentName })

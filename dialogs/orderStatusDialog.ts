@@ -3,7 +3,7 @@ import type { TurnContext } from 'botbuilder-core';
 import type { PromptValidatorContext, WaterfallStepContext } from 'botbuilder-dialogs';
 import { ContentCatalog, fill } from './content';
 import type { Language, Recognizer } from './recognizer';
-import { understandTurn } from './turnUnderstanding';
+import { replyLanguageOf, understandTurn } from './turnUnderstanding';
 
 export const ORDER_STATUS_DIALOG = 'orderStatus';
 const ORDER_NUMBER_PROMPT = 'orderNumber';
@@ -52,7 +52,11 @@ export class OrderStatusDialog extends ComponentDialog {
   }
 
   private async hasOrderNumber(prompt: PromptValidatorContext<string>): Promise<boolean> {
-    return (await this.orderNumberIn(prompt.context)) !== undefined;
+    if ((await this.orderNumberIn(prompt.context)) !== undefined) return true;
+    // Asked again in the language of the reply (a Chinese chat may go on in English).
+    const language = replyLanguageOf(prompt.context, (prompt.options.validations as { language?: Language } | undefined)?.language ?? 'en');
+    prompt.options.retryPrompt = this.content.texts(language).orderNumberRetry;
+    return false;
   }
 
   /** The order number in this turn's message (the reply to the prompt), from the turn's understanding. */
@@ -67,11 +71,12 @@ export class OrderStatusDialog extends ComponentDialog {
     (step.values as { o: OrderStatusOptions }).o = o;
     if (o.orderNumber) return step.next(o.orderNumber);
     const t = this.content.texts(o.language);
-    return step.prompt(ORDER_NUMBER_PROMPT, { prompt: t.askOrderNumber, retryPrompt: t.orderNumberRetry });
+    return step.prompt(ORDER_NUMBER_PROMPT, { prompt: t.askOrderNumber, retryPrompt: t.orderNumberRetry, validations: { language: o.language } });
   }
 
   private async answer(step: WaterfallStepContext) {
-    const o = (step.values as { o: OrderStatusOptions }).o;
+    const stored = (step.values as { o: OrderStatusOptions }).o;
+    const o = { ...stored, language: replyLanguageOf(step.context, stored.language) };
     const t = this.content.texts(o.language);
     const orderNumber = o.orderNumber ?? (await this.orderNumberIn(step.context))!;
     if (!this.orders) {

@@ -1,9 +1,13 @@
 import { CardFactory, MessageFactory } from 'botbuilder-core';
-import type { Attachment, TurnContext } from 'botbuilder-core';
+import type { Attachment, CardAction, TurnContext } from 'botbuilder-core';
 import { ComponentDialog, WaterfallDialog } from 'botbuilder-dialogs';
 import type { WaterfallStepContext } from 'botbuilder-dialogs';
 import { ContentCatalog, fill } from './content';
 import type { Language } from './recognizer';
+import { formatPrice } from './money';
+import { productDetailsValue } from './productDialog';
+
+export { formatPrice } from './money';
 
 export const RECOMMENDATION_DIALOG = 'recommendation';
 /** Cards in the chat carousel (the agent console's customer panel shows the same number). */
@@ -54,11 +58,13 @@ export function recommendationCategoryIn(value: unknown): string | undefined {
   return category && category.length <= 200 ? category : undefined;
 }
 
-/** Minor units → "€12.00" / "€12.00" in the customer's language (ISO 4217 digits). */
-export function formatPrice(priceMinor: number, currency: string, language: Language): string {
-  const format = new Intl.NumberFormat(language === 'zh' ? 'zh-CN' : 'en-GB', { style: 'currency', currency });
-  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-  return format.format(priceMinor / 10 ** digits);
+/**
+ * A card's "Tell me more": a messageBack whose value names the product (the main dialog answers from
+ * the catalogue) and whose text is the question typed out, so a channel that drops the value, or a
+ * customer who types it, still gets the product's details.
+ */
+function productDetailsAction(p: RecommendedProduct, language: Language, title: string, ask: string): CardAction {
+  return { type: 'messageBack', title, text: ask, displayText: ask, value: productDetailsValue(p.sku, language) };
 }
 
 /**
@@ -107,7 +113,7 @@ export class RecommendationDialog extends ComponentDialog {
         p.name,
         this.explain(p, language),
         undefined,
-        [{ type: 'imBack', title: t.recommendationButton, value: fill(t.recommendationAsk, { item: p.name }) }],
+        [productDetailsAction(p, language, t.recommendationButton, fill(t.recommendationAsk, { item: p.name }))],
         { subtitle: formatPrice(p.priceMinor, p.currency, language) },
       ),
     );

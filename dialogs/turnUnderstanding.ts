@@ -1,5 +1,5 @@
 import type { TurnContext } from 'botbuilder-core';
-import type { RecognizeContext, Recognizer, Understanding } from './recognizer';
+import type { Language, RecognizeContext, Recognizer, Understanding } from './recognizer';
 
 /** Where a turn carries the understanding of its message (set by the bot before the dialogs). */
 export const TURN_UNDERSTANDING_KEY = Symbol.for('concierge.turnUnderstanding');
@@ -38,4 +38,13 @@ export function setTurnOutcome(context: TurnContext, outcome: TurnOutcomeKind, r
 
 export function turnOutcomeOf(context: TurnContext): TurnOutcome | undefined {
   return context.turnState.get(TURN_OUTCOME_KEY) as TurnOutcome | undefined;
+}
+
+/**
+ * The language to answer this turn in: the understanding's (the message's own language when it tells
+ * one, else the language the conversation's messages last told: "A10042" tells none), so replies follow
+ * the customer's latest message; `fallback` (the dialog's language so far) for a turn without one.
+ */
+export function replyLanguageOf(context: TurnContext, fallback: Language): Language {
+  return understandingOf(context)?.language ?? fallback;
 }

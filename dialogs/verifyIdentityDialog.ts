@@ -3,7 +3,7 @@ import { ComponentDialog, TextPrompt, WaterfallDialog } from 'botbuilder-dialogs
 import type { PromptValidatorContext, WaterfallStepContext } from 'botbuilder-dialogs';
 import { ContentCatalog, fill } from './content';
 import type { Language, Recognizer, Understanding } from './recognizer';
-import { understandTurn } from './turnUnderstanding';
+import { replyLanguageOf, understandTurn } from './turnUnderstanding';
 
 export const VERIFY_IDENTITY_DIALOG = 'verifyIdentity';
 const EMAIL_PROMPT = 'proofEmail';
@@ -80,23 +80,30 @@ export class VerifyIdentityDialog extends ComponentDialog {
   private async accept(prompt: PromptValidatorContext<string>, want: 'email' | 'order'): Promise<boolean> {
     const d = await this.details(prompt.context);
     const found = want === 'email' ? d.email !== undefined : d.orderNumbers.length > 0;
-    return found || prompt.attemptCount >= MAX_PROMPTS;
+    if (found || prompt.attemptCount >= MAX_PROMPTS) return true;
+    // Asked again in the language of the reply.
+    const t = this.content.texts(replyLanguageOf(prompt.context, (prompt.options.validations as { language?: Language } | undefined)?.language ?? 'en'));
+    prompt.options.retryPrompt = want === 'email' ? t.proofEmailRetry : t.orderNumberRetry;
+    return false;
   }
 
+  /** The dialog's options, its language now the one of this turn's message when it tells one. */
   private state(step: WaterfallStepContext): VerifyIdentityOptions {
-    return (step.values as { o: VerifyIdentityOptions }).o;
+    const o = (step.values as { o: VerifyIdentityOptions }).o;
+    o.language = replyLanguageOf(step.context, o.language);
+    return o;
   }
 
   private async askEmail(step: WaterfallStepContext) {
-    const o: VerifyIdentityOptions = { ...(step.options as VerifyIdentityOptions) };
-    (step.values as { o: VerifyIdentityOptions }).o = o;
+    (step.values as { o: VerifyIdentityOptions }).o = { ...(step.options as VerifyIdentityOptions) };
+    const o = this.state(step);
     const t = this.content.texts(o.language);
     if (!this.proofs) {
       await step.context.sendActivity(t.proofUnavailable);
       return step.endDialog({ linked: false } satisfies VerifyIdentityResult);
     }
     if (o.email) return step.next();
-    return step.prompt(EMAIL_PROMPT, { prompt: o.orderNumbers?.length ? t.proofAskEmailForOrder : t.proofAskEmail, retryPrompt: t.proofEmailRetry });
+    return step.prompt(EMAIL_PROMPT, { prompt: o.orderNumbers?.length ? t.proofAskEmailForOrder : t.proofAskEmail, retryPrompt: t.proofEmailRetry, validations: { language: o.language } });
   }
 
   private async askOrder(step: WaterfallStepContext) {
@@ -109,7 +116,7 @@ export class VerifyIdentityDialog extends ComponentDialog {
       if (d.orderNumbers.length && !o.orderNumbers?.length) o.orderNumbers = d.orderNumbers;
     }
     if (o.orderNumbers?.length) return step.next();
-    return step.prompt(ORDER_PROMPT, { prompt: t.proofAskOrderNumber, retryPrompt: t.orderNumberRetry });
+    return step.prompt(ORDER_PROMPT, { prompt: t.proofAskOrderNumber, retryPrompt: t.orderNumberRetry, validations: { language: o.language } });
   }
 
   private async check(step: WaterfallStepContext) {

@@ -61,3 +61,5 @@ export {
   type AnalysisPlan,
   type MessageSignals,
 } from './understanding';
+export { namesBillingProblem, reportsBillingProblem, type BillingReading } from './billingProblem';
+export { conversationSentiment, expressesSentiment, needNamedBy, problemStatement, type UnderstoodMessage } from './conversation';

@@ -2,6 +2,7 @@ import { ActivityTypes, BotAdapter, TurnContext } from 'botbuilder';
 import type { Activity, ConversationReference, ResourceResponse } from 'botbuilder';
 import { seqOfActivityId, type TranscriptStore } from '../../crm';
 import type { TranscriptBus } from './bus';
+import { senderOf } from '../agentMessages';
 
 export interface DirectLineAdapterOptions {
   transcripts: TranscriptStore;
@@ -106,7 +107,8 @@ export class DirectLineAdapter extends BotAdapter {
   private outgoing(context: TurnContext, activity: Partial<Activity>): Record<string, unknown> {
     const out: Record<string, unknown> = {
       ...activity,
-      from: { id: this.options.bot.id, name: this.options.bot.name, role: 'bot' },
+      // A person's reply (an agent) carries their name; the page marks it as theirs.
+      from: { id: this.options.bot.id, name: senderOf(activity)?.name ?? this.options.bot.name, role: 'bot' },
       channelId: 'directline',
       serviceUrl: this.options.serviceUrl,
       timestamp: new Date().toISOString(),

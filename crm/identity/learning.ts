@@ -31,10 +31,11 @@ export interface LearnedProfile {
   /** Messages per detected language; `value` is the most used (ties: the latest). */
   language: { value: string | null; counts: Record<string, number> };
   sentiment: {
-    /** Exponentially weighted mean of the scores (−1 … 1), the latest weighing `alpha`. */
+    /** Exponentially weighted mean of the scores of messages that express a feeling (−1 … 1), the latest weighing `alpha`. */
     ewma: number | null;
+    /** Messages whose sentiment was read (neutral ones included). */
     count: number;
-    /** The last scores, oldest first. */
+    /** The last scores of messages that express a feeling, oldest first. */
     recent: Array<{ score: number; at: string }>;
     /** Recent half against the earlier half of `recent` (null with fewer than 4 readings). */
     trend: SentimentTrend | null;
@@ -54,6 +55,11 @@ export interface MessageObservation {
   language: string | null;
   /** Sentiment score −1 … 1, null when not analysed. */
   sentiment: number | null;
+  /**
+   * Whether the message expresses a feeling (its sentiment is not neutral; default true). Only those
+   * shape the mood (mean, recent scores, trend): an order number or an email says nothing of it.
+   */
+  sentimentExpressed?: boolean;
   preferences: ObservedPreference[];
   source: MessageSource;
 }
@@ -137,11 +143,11 @@ export function learnFrom(profile: LearnedProfile | null, obs: MessageObservatio
     next.language.value = counts[latest] === best ? latest : Object.keys(counts).find((k) => counts[k] === best)!;
   }
 
-  if (obs.sentiment !== null && Number.isFinite(obs.sentiment)) {
+  if (obs.sentiment !== null && Number.isFinite(obs.sentiment)) next.sentiment.count += 1;
+  if (obs.sentiment !== null && Number.isFinite(obs.sentiment) && obs.sentimentExpressed !== false) {
     const s = Math.max(-1, Math.min(1, obs.sentiment));
     const prev = next.sentiment.ewma;
     next.sentiment.ewma = prev === null ? s : alpha * s + (1 - alpha) * prev;
-    next.sentiment.count += 1;
     const recent = [...next.sentiment.recent, { score: s, at }];
     if (late) recent.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
     next.sentiment.recent = recent.slice(-keep);

@@ -35,14 +35,14 @@ export interface TicketServiceOptions {
   followUps?: Partial<FollowUpSettings>;
 }
 
-function subjectFrom(messages: string[]): string {
-  const last = [...messages].reverse().find((m) => m.trim().length > 0) ?? '';
+function subjectFrom(messages: string[], stated?: string): string {
+  const last = stated?.trim() ? stated : ([...messages].reverse().find((m) => m.trim().length > 0) ?? '');
   const line = last.replace(/\s+/g, ' ').trim();
   return line.length > 120 ? `${line.slice(0, 117)}...` : line || '(no message)';
 }
 
 function summaryFrom(req: HandoffRequest, reasons: string[]): string {
-  const why = { asked_for_person: 'asked for a person', complaint: 'complained', negative_sentiment: 'is upset', unresolved: 'was not helped by the bot', other_language: 'writes in a language the bot does not speak' }[req.trigger];
+  const why = { asked_for_person: 'asked for a person', complaint: 'complained', negative_sentiment: 'is upset', unresolved: 'was not helped by the bot', other_language: 'writes in a language the bot does not speak', reported_problem: 'reported a problem' }[req.trigger];
   const details = req.entities.map((e) => `${e.type.replace('_', ' ')} ${e.text}`).slice(0, 6);
   return [`Customer ${why} (${req.intent.replace(/_/g, ' ')}, ${req.language}).`, details.length ? `Key details: ${details.join(', ')}.` : '', `Priority: ${reasons.join('; ')}.`]
     .filter(Boolean)
@@ -80,7 +80,7 @@ export class TicketService {
           priorityScore: decision.score,
           language: req.language,
           sentiment: req.sentiment,
-          subject: subjectFrom(req.recentMessages),
+          subject: subjectFrom(req.recentMessages, req.subject),
           summary: summaryFrom(req, decision.reasons),
           entities: req.entities as Array<Record<string, unknown>>,
           routing: { reason: `queued in ${queueId}: category ${category}`, priority: decision.reasons },

@@ -15,8 +15,10 @@ export interface HandoffRequest {
   /** The customer's recent words, newest last (used for the subject, summary and urgency cues). */
   recentMessages: string[];
   entities: Array<{ type: string; text: string; value?: unknown }>;
-  /** Why the bot hands over: asked for a person, complaint, strong negative sentiment, unresolved, a language the bot does not speak. */
-  trigger: 'asked_for_person' | 'complaint' | 'negative_sentiment' | 'unresolved' | 'other_language';
+  /** Why the bot hands over: asked for a person, complaint, strong negative sentiment, unresolved, a language the bot does not speak, a problem reported (a double charge). */
+  trigger: 'asked_for_person' | 'complaint' | 'negative_sentiment' | 'unresolved' | 'other_language' | 'reported_problem';
+  /** The customer's words that state the problem (the ticket's subject); default: the latest of `recentMessages`. */
+  subject?: string;
 }
 
 export interface TicketView {

@@ -48,13 +48,18 @@ describe('handoff to a person (website)', () => {
     await app.handoff!.agentReply(ticket.id, { id: dana, role: 'agent' }, 'Hi, I am Dana. I can see the double charge and I am refunding it now.');
     const reply = await c.waitFor((a) => /I am Dana/.test(a.text ?? ''));
     expect(reply.replyToId).toBeUndefined();
+    // The customer's page can tell a person's reply from the bot's: the agent's name is on it.
+    expect(reply.from).toMatchObject({ role: 'bot', name: 'Dana Billing' });
+    expect(reply.channelData).toMatchObject({ sender: { role: 'agent', name: 'Dana Billing' } });
+    expect(reply.text).toBe('Hi, I am Dana. I can see the double charge and I am refunding it now.');
     expect((await app.support.tickets.get(ticket.id))!.firstResponseAt).toBeInstanceOf(Date);
 
     const timeline = await app.crm.timeline.forConversation('directline', c.conversationId);
     expect(timeline.find((m) => /I am Dana/.test(m.text))).toMatchObject({ direction: 'outbound', author: `agent:${dana}` });
 
     await app.handoff!.handBack(ticket.id, dana);
-    await c.waitFor((a) => /back with the virtual assistant/.test(a.text ?? ''));
+    const back = await c.waitFor((a) => /back with the virtual assistant/.test(a.text ?? ''));
+    expect(back.from).toMatchObject({ name: 'Concierge' });
     expect((await app.support.tickets.get(ticket.id))!.status).toBe('resolved');
     expect((await app.support.agents.require(dana)).activeTickets).toBe(0);
     const thanksId = await c.say('thanks');
@@ -71,6 +76,54 @@ describe('handoff to a person (website)', () => {
     await app.support.agents.setStatus(later, 'online');
     const ticket = (await app.support.tickets.findOpenForConversation('directline', c.conversationId))!;
     expect(ticket).toMatchObject({ category: 'privacy_request', assignedAgentId: later, status: 'assigned' });
+  });
+
+  it('a reported billing problem connects the customer to the billing team; the ticket states the problem and is negative', async () => {
+    await agent('Bill Payments', ['billing'], ['billing']);
+    const c = await customer();
+    const id = await c.say('I was charged twice, this is outrageous');
+    expect((await c.replyTo(id)).text).toMatch(/^I am connecting you with a member of our team \(ticket #\d+\)\. .+ will be with you in a moment\.$/);
+    const ticket = (await app.support.tickets.findOpenForConversation('directline', c.conversationId))!;
+    expect(ticket).toMatchObject({ category: 'billing', queueId: 'billing', status: 'assigned', subject: 'I was charged twice, this is outrageous' });
+    expect(ticket.summary).toMatch(/^Customer reported a problem \(billing, en\)\./);
+    expect(ticket.summary).toMatch(/urgency cue "charged twice"/);
+    expect(ticket.sentiment).toBeLessThan(-0.15);
+  });
+
+  it("the ticket's subject is the message that states the problem and its sentiment is the conversation's, not the request for a person's", async () => {
+    const c = await customer();
+    const late = await c.say('I am not happy, the delivery takes far too long');
+    expect((await c.replyTo(late)).text).toMatch(/Standard delivery takes 3–5 business days/);
+    const human = await c.say('I want to talk to a human');
+    expect((await c.replyTo(human)).text).toMatch(/connecting you with a member of our team/);
+    const ticket = (await app.support.tickets.findOpenForConversation('directline', c.conversationId))!;
+    expect(ticket.subject).toBe('I am not happy, the delivery takes far too long');
+    expect(ticket.category).toBe('shipping_info');
+    expect(ticket.sentiment).toBeLessThan(-0.15);
+  });
+
+  it('while waiting in the queue the bot still answers self-service questions; the rest goes to the ticket, and the agent gets every message', async () => {
+    const c = await customer();
+    // Nobody has the shipping skill: the ticket waits.
+    const ask = await c.say('I want to talk to someone about shipping to Norway');
+    expect((await c.replyTo(ask)).text).toMatch(/You are number \d+ in the queue/);
+    const ticket = (await app.support.tickets.findOpenForConversation('directline', c.conversationId))!;
+    const position = await app.support.tickets.positionInQueue(ticket);
+
+    const shipping = await c.say('how long does shipping take to Germany?');
+    expect((await c.replyTo(shipping)).text).toMatch(/^Standard delivery takes 3–5 business days/);
+    const recommend = await c.say('what would you recommend?');
+    expect((await c.replyTo(recommend)).text).not.toMatch(/added that to your ticket/);
+    const order = await c.say('where is my order A10042?');
+    expect((await c.replyTo(order)).text).not.toMatch(/added that to your ticket/);
+    const waiting = await c.say('are you still there? it is urgent');
+    expect((await c.replyTo(waiting)).text).toMatch(/^Thanks, I have added that to your ticket\. You are number \d+ in the queue/);
+
+    // Still in the queue, in the same place; everything the customer wrote is on the ticket.
+    const now = (await app.support.tickets.get(ticket.id))!;
+    expect(now).toMatchObject({ status: 'new', assignedAgentId: null });
+    expect(await app.support.tickets.positionInQueue(now)).toBe(position);
+    expect((await app.support.tickets.events(ticket.id)).filter((e) => e.type === 'customer_message')).toHaveLength(5);
   });
 
   it('refuses an agent reply to a ticket that is not theirs', async () => {

@@ -7,7 +7,8 @@ import { DEMO_ORDERS } from '../../crm/commerce';
 describe('order status in chat', () => {
   let app: Application & { url: string };
   beforeAll(async () => {
-    app = await startInProcessApp({ DEMO_SEED: 'always' });
+    // Proofs of the demo customer in every run: the hourly limits are not what these tests are about.
+    app = await startInProcessApp({ DEMO_SEED: 'always', IDENTITY_PROOF_MAX_ATTEMPTS: '100' });
   });
   afterAll(() => app.stop());
 
@@ -28,5 +29,21 @@ describe('order status in chat', () => {
     const zh = await DirectLineClient.open(app.url);
     const zhAsk = await zh.say('我的订单 A10041 到哪里了？');
     expect((await zh.replyTo(zhAsk)).text).toMatch(/^订单 A10041：已送达（?/);
+  });
+
+  it('in a chat begun in Chinese, "I am <email>, order <number>" sent when asked for the order number verifies Dana, in English', async () => {
+    const c = await DirectLineClient.open(app.url);
+    const asked = await c.say('我的订单什么时候到');
+    expect((await c.replyTo(asked)).text).toBe('好的，请问您的订单号是多少？（例如 #A12345）');
+    const proof = await c.say('I am dana.demo@example.com, order A10042');
+    expect((await c.replyTo(proof)).text).toBe('Thanks, Dana Demo, you are verified: I have linked this chat to your account.');
+    const order = await c.waitFor((a) => a.replyToId === proof && /^Order A10042/.test(a.text ?? ''));
+    expect(order.text).toMatch(/^Order A10042: shipped \(ordered on \d{4}-\d{2}-\d{2}\)\. Items: 1 × Gooseneck kettle\. Total: €59\.00\.$/);
+    const dana = await app.crm.customers.findByIdentity('email', 'dana.demo@example.com');
+    expect((await app.crm.customers.findByIdentity('directline', c.userId))!.id).toBe(dana!.id);
+    // No question for the email that was already given.
+    const replies = (await c.poll()).activities.filter((a) => a.replyToId === proof);
+    expect(replies.map((a) => a.text)).toHaveLength(2);
+    c.close();
   });
 });

@@ -133,9 +133,12 @@ describe('Teams through the Bot Connector', () => {
     await sentCount(2);
     expect(outgoing[1].path).toContain(encodeURIComponent('a:teams-conversation-handoff'));
     expect(outgoing[1].auth).toBe('Bearer bot-access-token-from-entra');
-    expect(outgoing[1].body.text).toBe('Hello from Tess, I am looking at your bill.');
+    // Teams shows every message under the bot's name: the agent's name leads their words.
+    expect(outgoing[1].body.text).toBe('**Tess Billing**: Hello from Tess, I am looking at your bill.');
     const timeline = await app.crm.timeline.forConversation('msteams', 'a:teams-conversation-handoff');
     expect(timeline.map((m) => m.author)).toEqual(['customer', 'bot', `agent:${user.id}`]);
+    // The record keeps the agent's words as written.
+    expect(timeline[2].text).toBe('Hello from Tess, I am looking at your bill.');
   });
 
   it('asks "Did you mean … or …?" with an Adaptive Card, follows the choice submitted and keeps it as a labelled example', async () => {

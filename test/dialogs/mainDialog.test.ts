@@ -102,7 +102,7 @@ describe('MainDialog', () => {
   it.each([
     ['cancel_order', 'I want to cancel the order I placed yesterday', /cancelled until they ship/],
     ['return_refund', 'how do I send back a jacket that does not fit and get my money back', /return most items within 30 days/],
-    ['billing', 'why is there a charge on my credit card statement I do not recognise', /Account > Billing/],
+    ['billing', 'where can I download my invoices?', /Account > Billing/],
     ['account_access', 'I forgot my password and cannot log in', /Forgot password/],
     ['update_details', 'I need to change my delivery address on my profile', /Account > Details/],
     ['technical_issue', 'the checkout page shows an error when I click pay', /refreshing the page or updating the app/],
@@ -185,6 +185,95 @@ describe('MainDialog', () => {
   it('welcomes in the customer locale', () => {
     expect(welcomeActivity('en-US').text).toMatch(/Concierge/);
     expect(welcomeActivity('zh-CN').text).toMatch(/您好/);
+  });
+});
+
+/** A billing problem goes to the billing team; a billing question still gets the answer. */
+describe('MainDialog: a reported billing problem', () => {
+  const HANDOFF = 'I will connect you with a member of our team.';
+
+  it.each([
+    'I was charged twice, this is outrageous',
+    'I was charged twice for order A10042, something looks wrong',
+    'the amount on my invoice is wrong',
+    'you took the money but I never got an order confirmation',
+    'I still have not received my refund',
+  ])('hands "%s" over instead of repeating the billing text', async (sentence) => {
+    await harness().send(sentence).assertReply(HANDOFF).startTest();
+  });
+
+  it.each(['我被重复扣款了', '扣款金额不对', '付款了但是没有订单', '退款还没到账'])('hands %s over in Chinese', async (sentence) => {
+    await harness().send(sentence).assertReply('我将为您转接人工客服。').startTest();
+  });
+
+  it('answers a billing question that reports nothing wrong, in both languages', async () => {
+    await harness().send('how do I update my payment method').assertReply(textMatching(/Account > Billing/)).send('发票在哪里下载').assertReply(textMatching(/账户 > 账单/)).startTest();
+  });
+});
+
+/** While a prompt waits for an order number, a new question is answered (the prompt ends); replies follow the latest message's language. */
+describe('MainDialog: a prompt gives way to a new question', () => {
+  it('asked for an order number, "what would you recommend?" gets recommendations, in English and in Chinese', async () => {
+    await harness()
+      .send('where is my order?')
+      .assertReply(textMatching(/What is your order number/))
+      .send('what would you recommend?')
+      .assertReply(textMatching(/I can suggest products you might like/))
+      .startTest();
+    await harness()
+      .send('我的订单什么时候到')
+      .assertReply(textMatching(/请问您的订单号是多少/))
+      .send('有什么推荐的吗？')
+      .assertReply(textMatching(/我可以为您推荐商品/))
+      .startTest();
+  });
+
+  it('in a chat begun in Chinese, an English question gets an English answer', async () => {
+    await harness()
+      .send('我的订单什么时候到')
+      .assertReply(textMatching(/请问您的订单号是多少/))
+      .send('what would you recommend?')
+      .assertReply(textMatching(/I can suggest products you might like/))
+      .startTest();
+  });
+
+  it('an English refund complaint with an order number in a Chinese chat is answered in English as a refund, not a status lookup', async () => {
+    await harness()
+      .send('我的订单什么时候到')
+      .assertReply(textMatching(/请问您的订单号是多少/))
+      .send('I want a refund for order A10042, the kettle arrived broken')
+      .assertReply(textMatching(/^You can return most items within 30 days/))
+      .startTest();
+  });
+
+  it('the reply to the prompt is answered in its own language; a reply that asks nothing new is asked again', async () => {
+    await harness()
+      .send('我的订单什么时候到')
+      .assertReply(textMatching(/请问您的订单号是多少/))
+      .send('my order number is B77881')
+      .assertReply(textMatching(/^Thanks, order B77881 is noted/))
+      .startTest();
+    await harness()
+      .send('我的订单什么时候到')
+      .assertReply(textMatching(/请问您的订单号是多少/))
+      .send('I do not remember')
+      .assertReply(textMatching(/^I could not find an order number in that/))
+      .send('B77881')
+      .assertReply(textMatching(/^Thanks, order B77881 is noted/))
+      .startTest();
+  });
+
+  it('the help menu gives way to a question it does not offer, and still takes its topics', async () => {
+    await harness()
+      .send('help')
+      .assertReply('What can I help you with?')
+      .send('what would you recommend?')
+      .assertReply(textMatching(/I can suggest products you might like/))
+      .send('help')
+      .assertReply('What can I help you with?')
+      .send('returns')
+      .assertReply(textMatching(/return most items within 30 days/))
+      .startTest();
   });
 });
 

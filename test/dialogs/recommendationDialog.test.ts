@@ -11,6 +11,8 @@ import { ServiceRecommendations } from '../../bot/recommendations';
 import { TimelineMiddleware } from '../../bot/timelineMiddleware';
 import { cachedCatalogueVocabulary, ConversationLearner } from '../../bot/conversationLearning';
 import { CataloguePreferences } from '../../bot/preferences';
+import { CommerceProductCatalogue } from '../../bot/productCatalogue';
+import { CommerceStore } from '../../crm/commerce';
 import { sharedNlpCache, testDatabaseUrl } from '../support/apps';
 
 /**
@@ -53,6 +55,7 @@ describe('recommendation carousel', () => {
       recognizer,
       facts: state.createProperty<ConversationFacts>('facts'),
       recommendations: new ServiceRecommendations(recommendations),
+      products: new CommerceProductCatalogue(new CommerceStore(database.db), vocabulary),
       ...(o.learning ? { preferences: new CataloguePreferences(vocabulary) } : {}),
     });
     const adapter = new TestAdapter(
@@ -104,7 +107,8 @@ describe('recommendation carousel', () => {
           expect(danaSkus.has(sku)).toBe(false);
           expect(sku).not.toBe('MUG-ENAMEL');
           expect(card.subtitle).toMatch(/^€\d+\.\d\d$/);
-          expect(card.buttons).toEqual([{ type: 'imBack', title: 'Tell me more', value: `Tell me more about ${card.title}` }]);
+          // The button carries the product; its text is the question typed out.
+          expect(card.buttons).toEqual([{ type: 'messageBack', title: 'Tell me more', text: `Tell me more about ${card.title}`, displayText: `Tell me more about ${card.title}`, value: { type: 'product.details', sku, language: 'en' } }]);
         }
         // Personal picks name one of the customer's own purchases.
         const reasons = cards.map((c) => c.text ?? '');
@@ -122,7 +126,7 @@ describe('recommendation carousel', () => {
         const cards = heroes(a);
         expect(cards.map((c) => c.title)).toEqual(expected.map((c) => c.name));
         expect(cards.some((c) => /^因为您购买过/.test(c.text ?? ''))).toBe(true);
-        expect(cards[0].buttons?.[0]).toMatchObject({ title: '了解详情', value: `介绍一下${cards[0].title}` });
+        expect(cards[0].buttons?.[0]).toMatchObject({ type: 'messageBack', title: '了解详情', text: `介绍一下${cards[0].title}`, value: { type: 'product.details', sku: expected[0].sku, language: 'zh' } });
         expect(cards[0].subtitle).toMatch(/^€\d+\.\d\d$/);
       })
       .startTest();
@@ -232,6 +236,53 @@ describe('recommendation carousel', () => {
         expect(reasons.slice(0, 2)).toEqual(['因为您说喜欢茶', '因为您说喜欢茶']);
         expect(reasons.slice(2).every((r) => r!.startsWith('因为您购买过'))).toBe(true);
       })
+      .startTest();
+  });
+
+  const attributesOf = (sku: string) => DEMO_PRODUCTS.find((p) => p.sku === sku)!.attributes as { description: string; description_zh: string };
+  const textMatching = (pattern: RegExp) => (a: Partial<Activity>) => expect(a.text).toMatch(pattern);
+
+  it('a card\'s "Tell me more" answers with that product from the catalogue (name, price, description), also when typed', async () => {
+    let button: CardAction | undefined;
+    let card: HeroCard | undefined;
+    const chat = chatAs('visitor-curious');
+    await chat
+      .send('what would you recommend?')
+      .assertReply((a) => {
+        card = heroes(a)[0];
+        button = card.buttons![0];
+      })
+      .startTest();
+    const sku = (button!.value as { sku: string }).sku;
+    // What Web Chat posts for a messageBack: its text and its value.
+    await chat
+      .send({ type: ActivityTypes.Message, text: button!.text, value: button!.value })
+      .assertReply(`${card!.title}: ${card!.subtitle}. ${attributesOf(sku).description}`)
+      .startTest();
+    // Typed (or from a channel that drops the value): the product the question names.
+    const kettle = `Gooseneck kettle: €59.00. ${attributesOf('KETTLE-GOOSE').description}`;
+    await chat.send('Tell me more about Gooseneck kettle').assertReply(kettle).startTest();
+    await chat.send('Tell me more about the hand coffee grinder').assertReply(textMatching(/^Hand coffee grinder: €45\.00\. A hand grinder with ceramic burrs/)).startTest();
+    // A product question that names no product of the catalogue: the general answer.
+    await chat.send('is this sofa cover machine washable?').assertReply(textMatching(/sizes, materials and care instructions/)).startTest();
+  });
+
+  it('in Chinese: the card\'s 了解详情 answers in Chinese with the catalogue\'s Chinese description', async () => {
+    let button: CardAction | undefined;
+    let card: HeroCard | undefined;
+    const chat = chatAs('visitor-curious-zh');
+    await chat
+      .send('有什么推荐的吗？')
+      .assertReply((a) => {
+        card = heroes(a)[0];
+        button = card.buttons![0];
+        expect(button).toMatchObject({ title: '了解详情', text: `介绍一下${card.title}` });
+      })
+      .startTest();
+    const sku = (button!.value as { sku: string }).sku;
+    await chat
+      .send({ type: ActivityTypes.Message, text: button!.text, value: button!.value })
+      .assertReply(`${card!.title}：${card!.subtitle}。${attributesOf(sku).description_zh}`)
       .startTest();
   });
 

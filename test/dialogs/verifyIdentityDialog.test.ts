@@ -226,6 +226,22 @@ describe('identity proof in chat', () => {
     down.disconnect();
   });
 
+  it('in a chat begun in Chinese, "I am <email>, order <number>" sent when asked for the order number verifies as in English (no re-ask)', async () => {
+    const v = visitor();
+    expect(await v.say('我的订单什么时候到')).toEqual(['好的，请问您的订单号是多少？（例如 #A12345）']);
+    // The email in the same message is used: the customer is verified and the order told in full, in English (their latest message's language).
+    expect(await v.say(`I am ${DANA}, order A10042`)).toEqual([
+      'Thanks, Dana Demo, you are verified: I have linked this chat to your account.',
+      expect.stringMatching(/^Order A10042: shipped \(ordered on \d{4}-\d{2}-\d{2}\)\. Items: 1 × Gooseneck kettle\. Total: €59\.00\.$/),
+    ]);
+    expect((await v.customer()).id).toBe(danaId);
+    // The same in English.
+    const w = visitor();
+    expect(await w.say('where is my order?')).toEqual(['Sure. What is your order number? (for example #A12345)']);
+    expect((await w.say(`I am ${DANA}, order A10041`))[0]).toBe('Thanks, Dana Demo, you are verified: I have linked this chat to your account.');
+    expect((await w.customer()).id).toBe(danaId);
+  });
+
   it('works in Chinese: one message with both, a mismatch, and the prompts', async () => {
     const v = visitor();
     expect(await v.say('我的邮箱是 mallory@example.test，订单号是 A10042')).toEqual(['抱歉，无法匹配您提供的信息。请核对邮箱地址和订单号，或者我可以为您转接人工客服。']);

@@ -29,6 +29,17 @@ describe('learning from conversations (pure)', () => {
     expect(p.language).toEqual({ value: 'zh', counts: { en: 2, zh: 3 } });
   });
 
+  it('a message that expresses no feeling is read but does not move the mood ("this is outrageous", then an order number and "I want a person")', () => {
+    let p = learnFrom(null, obs(0, { sentiment: -0.5 }));
+    p = learnFrom(p, obs(1, { sentiment: -0.44 }));
+    for (const [i, s] of [0.02, -0.05, 0.03].entries()) p = learnFrom(p, obs(i + 2, { sentiment: s, sentimentExpressed: false }));
+    expect(p.sentiment.count).toBe(5);
+    expect(p.sentiment.recent.map((r) => r.score)).toEqual([-0.5, -0.44]);
+    expect(p.sentiment.ewma).toBeCloseTo(0.3 * -0.44 + 0.7 * -0.5);
+    // Not "improving": two readings are not enough for a trend.
+    expect(p.sentiment.trend).toBeNull();
+  });
+
   it('sentiment: exponentially weighted mean (alpha 0.3), the last 10 scores and the trend', () => {
     let p = learnFrom(null, obs(0, { sentiment: -0.8 }));
     expect(p.sentiment.ewma).toBeCloseTo(-0.8);
@@ -156,8 +167,9 @@ describe('learning from conversations (stored)', () => {
     const p = (await learned.get(customer.id))!;
     expect(p.language).toEqual({ value: 'zh', counts: { zh: 3 } });
     expect(p.sentiment.count).toBe(4);
-    expect(p.sentiment.recent).toHaveLength(4);
-    expect(p.sentiment.recent[3].score).toBeLessThan(0);
+    // The mood is read from the messages that express one ("ok" does not).
+    expect(p.sentiment.recent).toHaveLength(3);
+    expect(p.sentiment.recent[2].score).toBeLessThan(0);
     expect(p.sentiment.ewma).toBeLessThan(p.sentiment.recent[0].score);
     expect(p.likes).toEqual([{ term: '蜡烛', categories: [], skus: ['CANDLE-CEDAR'], source: expect.objectContaining({ channel: 'directline', activityId: 'm2', text: '我喜欢蜡烛，请用邮件联系我' }) }]);
     expect(p.contact).toMatchObject({ channel: 'email', source: { activityId: 'm2' } });

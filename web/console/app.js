@@ -392,14 +392,22 @@ function CustomerValue({ value }) {
 
 const TREND_LABEL = { improving: 'Improving', declining: 'Declining', steady: 'Steady' };
 
+/** Every language the customer wrote in, most used first (a customer who wrote in both shows both). */
+function languagesWritten(learned) {
+  const counts = Object.entries(learned.languageCounts ?? {}).filter(([, n]) => n > 0);
+  if (counts.length === 0) return learned.language ? [[learned.language, 0]] : [];
+  return counts.sort((a, b) => b[1] - a[1] || (a[0] === learned.language ? -1 : b[0] === learned.language ? 1 : 0));
+}
+
 /** What the bot learned from the customer's messages: language, sentiment trend, stated preferences. */
 function LearnedProfile({ learned }) {
   if (!learned) return null;
+  const languages = languagesWritten(learned);
   const pref = (p) => html`<li key=${p.term}><span title=${`"${p.source.text}" · ${dateTime(p.source.at)}`}>${p.term}</span>${p.skus.length > 0 && html` <span class="muted small">(${p.skus.length} product${p.skus.length > 1 ? 's' : ''})</span>`}</li>`;
   return html`<section aria-labelledby="learned-heading" class="learned">
     <h3 id="learned-heading">Learned from conversations</h3>
     <dl class="facts">
-      <div><dt>Writes in</dt><dd>${learned.language ?? '—'}</dd></div>
+      <div><dt>Writes in</dt><dd title=${languages.map(([l, n]) => `${l}: ${n} message${n === 1 ? '' : 's'}`).join(', ')}>${languages.map(([l]) => l).join(', ') || '—'}</dd></div>
       <div><dt>Mood</dt><dd>${learned.sentiment.average === null ? '—' : `${TREND_LABEL[learned.sentiment.trend] ?? 'Not enough yet'} (${learned.sentiment.average.toFixed(2)})`}</dd></div>
       <div><dt>Contact by</dt><dd>${learned.contactPreference?.channel ?? '—'}</dd></div>
     </dl>

@@ -46,9 +46,35 @@
     if (directLine.token) localStorage.setItem(storageKey, JSON.stringify({ token: directLine.token, conversationId: session.conversationId }));
   }, 60000);
 
+  // A reply written by a person (an agent) says so: their name and role above their words (fonts
+  // without emoji would show a person symbol as a box, so the mark is words).
+  var personLabel = /^zh/i.test(locale) ? '人工客服' : 'Support agent';
+  function agentName(activity) {
+    var sender = activity && activity.from && activity.from.role === 'bot' && activity.channelData && activity.channelData.sender;
+    return sender && sender.role === 'agent' && typeof sender.name === 'string' && sender.name.trim() ? sender.name.trim() : null;
+  }
+  function escapeMarkdown(text) {
+    return text.replace(/([\\`*_{}\[\]()#+\-.!<>|~])/g, '\\$1');
+  }
+  var store = window.WebChat.createStore({}, function () {
+    return function (next) {
+      return function (action) {
+        if (action.type === 'DIRECT_LINE/INCOMING_ACTIVITY') {
+          var activity = action.payload.activity;
+          var name = agentName(activity);
+          if (name) {
+            var marked = Object.assign({}, activity, { text: '**' + escapeMarkdown(name) + '** · ' + personLabel + '\n\n' + (activity.text || '') });
+            action = Object.assign({}, action, { payload: Object.assign({}, action.payload, { activity: marked }) });
+          }
+        }
+        return next(action);
+      };
+    };
+  });
+
   window.conciergeChat = { directLine: directLine, session: session, transport: transport };
   window.WebChat.renderWebChat(
-    { directLine: directLine, userID: session.userId, locale: locale, styleOptions: { hideUploadButton: true } },
+    { directLine: directLine, store: store, userID: session.userId, locale: locale, styleOptions: { hideUploadButton: true } },
     document.getElementById('webchat'),
   );
 })();
