@@ -20,7 +20,7 @@ import { FollowUpRenderer } from './followUpCards';
 import { createQueues, queueAdminRoutes, requestAgentEvaluation, requestIntentModelTrainingNow, requestRecommendationTrainingNow, startWorkers, type WorkerHost } from '../workers';
 import { authenticate, RedisSignInThrottle, requireRole } from './auth';
 import type { Logger } from './logger';
-import { ensureRedis, redisClient, type RedisEndpoint } from './redis';
+import { ensureRedis, redisClient, redisNamespace, type RedisEndpoint } from './redis';
 import { PostgresStorage } from './storage';
 import { CUSTOMER_KEY, TimelineMiddleware } from './timelineMiddleware';
 import { TurnUnderstanding } from './turnUnderstanding';
@@ -46,12 +46,12 @@ import { RecommendationModelAdmin, RecommendationModelStore, RecommendationServi
 import { ServiceRecommendations } from './recommendations';
 import { CataloguePreferences } from './preferences';
 import { CommerceProductCatalogue } from './productCatalogue';
-import { seedDemo, type DemoSignIn } from '../crm/users/demo';
+import { demoSignInsInUse, seedDemo, type DemoSignIn } from '../crm/users/demo';
 import { AgentEvaluationService, scoreOptionsFromEnv } from '../crm/scores';
 import { SupportReports, seedDemoActivity } from '../crm/reports';
 import { dashboardRoutes } from './api/dashboard';
 import { CustomerValueStore } from '../crm/value';
-import { BotAnalytics, IntentLabelStore, IntentModelAdmin, IntentModelStore, IntentModelTrainer, INTENT_MODEL_ACTIVATED_CHANNEL } from '../crm/understanding';
+import { BotAnalytics, IntentLabelStore, IntentModelAdmin, IntentModelStore, IntentModelTrainer } from '../crm/understanding';
 import { IntentModelServing } from './intentModels';
 import { botAnalyticsRoutes } from './api/understanding';
 
@@ -63,7 +63,7 @@ export interface Application {
   crm: Crm;
   support: Support;
   database: Database;
-  /** Demo sign-ins created at this start (empty database only). */
+  /** Demo sign-ins that still work (demo accounts with the demo password), whichever start created them. */
   demoSignIns: DemoSignIn[];
   /** Demo order numbers created at this start (empty catalog only). */
   demoOrders: string[];
@@ -119,14 +119,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
   };
 
   try {
-    const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: config.DATABASE_POOL_SIZE });
-    cleanups.push(() => database.close());
-    const crm = createCrm(database.db);
-    // Customer 360 services (commerce, events, API keys, profiles, merges, history, search), one set for every part.
-    const customer360 = createCustomer360(database.db);
-    const routing = loadRoutingConfig(config.ROUTING_CONFIG_FILE);
-    const followUps = { csatSurveyDelaySeconds: config.CSAT_SURVEY_DELAY_SECONDS, pendingReminderSeconds: config.PENDING_REMINDER_SECONDS, pendingAutoCloseSeconds: config.PENDING_AUTO_CLOSE_SECONDS, reopenWindowSeconds: config.REOPEN_WINDOW_SECONDS };
-
+    // Redis first: when it does not answer, say so at once, before the database's migrations.
     const redisEndpoint: RedisEndpoint = await ensureRedis({ url: config.redisUrl, defaulted: config.redisDefaulted, dataDir: config.dataDir, log });
     if (redisEndpoint.launched) {
       const child = redisEndpoint.launched;
@@ -139,31 +132,43 @@ export async function startApplication(options: ApplicationOptions): Promise<App
           }),
       );
     }
+    const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: config.DATABASE_POOL_SIZE });
+    cleanups.push(() => database.close());
+    const crm = createCrm(database.db);
+    // Customer 360 services (commerce, events, API keys, profiles, merges, history, search), one set for every part.
+    const customer360 = createCustomer360(database.db);
+    const routing = loadRoutingConfig(config.ROUTING_CONFIG_FILE);
+    const followUps = { csatSurveyDelaySeconds: config.CSAT_SURVEY_DELAY_SECONDS, pendingReminderSeconds: config.PENDING_REMINDER_SECONDS, pendingAutoCloseSeconds: config.PENDING_AUTO_CLOSE_SECONDS, reopenWindowSeconds: config.REOPEN_WINDOW_SECONDS };
+
+    const names = redisNamespace(config.REDIS_PREFIX);
+    const queueConnection = { redisUrl: redisEndpoint.url, prefix: names.queuePrefix };
     const redis: Redis = redisClient(redisEndpoint.url);
     cleanups.push(() => redis.quit());
     const liveSubscriber = redisClient(redisEndpoint.url);
     cleanups.push(() => liveSubscriber.quit());
-    const live = new RedisLiveEvents(redis, liveSubscriber);
+    const live = new RedisLiveEvents(redis, liveSubscriber, names.liveChannel);
     // "A new recommendation model is active": the training job says it, web processes reload.
-    const modelActivations = new RedisModelActivations(redis, liveSubscriber);
+    const modelActivations = new RedisModelActivations(redis, liveSubscriber, names.recommendationModelChannel);
     // The same for intent model versions: the retraining job or a supervisor activates one, web processes load it.
-    const intentActivations = new RedisModelActivations(redis, liveSubscriber, INTENT_MODEL_ACTIVATED_CHANNEL);
+    const intentActivations = new RedisModelActivations(redis, liveSubscriber, names.intentModelChannel);
     const intentTrainer = new IntentModelTrainer({ db: database.db });
     // Customer value (RFM segment) feeds ticket priority: valued segments of the routing rules are raised.
     const values = new CustomerValueStore(database.db);
     const support = createSupport({ db: database.db, config: routing, live, followUps, customerSegment: (customerId) => values.segmentOf(customerId) });
     await support.queues.sync(routing);
     const seed = config.DEMO_SEED === 'always' || (config.DEMO_SEED === 'auto' && config.embeddedDatabase);
-    const demoSignIns = seed && role !== 'workers' ? await seedDemo(crm, support) : [];
+    const seededSignIns = seed && role !== 'workers' ? await seedDemo(crm, support) : [];
+    // Printed at every start while they work, so a restart still tells how to sign in.
+    const demoSignIns = role === 'workers' ? [] : seededSignIns.length ? seededSignIns : await demoSignInsInUse(crm, support);
     const demoOrders = seed && role !== 'workers' ? await seedDemoCatalog(database.db, crm.customers) : [];
     const scores = new AgentEvaluationService(database.db, scoreOptionsFromEnv({ SCORES_OPTIONS: config.SCORES_OPTIONS }));
     // Four weeks of demo tickets and daily scores for the supervisor dashboard (with the demo people only).
-    if (demoSignIns.length) await seedDemoActivity({ db: database.db, scores, routing, agents: await support.agents.list(), timeZone: config.SUPPORT_TIME_ZONE });
+    if (seededSignIns.length) await seedDemoActivity({ db: database.db, scores, routing, agents: await support.agents.list(), timeZone: config.SUPPORT_TIME_ZONE });
 
     let workers: WorkerHost | undefined;
     if (role === 'all' || role === 'workers') {
       workers = await startWorkers({
-        redisUrl: redisEndpoint.url,
+        ...queueConnection,
         crm,
         db: database.db,
         live,
@@ -190,7 +195,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
 
     const subscriber = redisClient(redisEndpoint.url);
     cleanups.push(() => subscriber.quit());
-    const bus = new TranscriptBus(redis, subscriber);
+    const bus = new TranscriptBus(redis, subscriber, { channelPrefix: names.directLineChannel });
 
     const nlpCacheDir = config.NLP_CACHE_DIR ?? path.join(config.dataDir, 'nlp');
     const builtInEngine = async () =>
@@ -268,22 +273,22 @@ export async function startApplication(options: ApplicationOptions): Promise<App
 
     const delivery = new Delivery({ directLine: directLineAdapter, channel: channelAdapter, appId: config.MicrosoftAppId });
     const handoff = new HandoffBridge({ crm, support, recognizer, delivery, content });
-    const conversationOrigins = new RedisConversationOrigins(redis);
+    const conversationOrigins = new RedisConversationOrigins(redis, { keyPrefix: names.conversationOrigin });
     // Identity proof in chat (email + order number): IDENTITY_PROOF_MAX_ATTEMPTS per conversation per hour, counted in Redis.
     const identity = new ChatIdentityProof({
       linker: customer360.linker,
       customers: crm.customers,
-      limiter: new RedisAttemptLimiter(redis, { max: config.IDENTITY_PROOF_MAX_ATTEMPTS, windowMs: 3_600_000 }),
+      limiter: new RedisAttemptLimiter(redis, { max: config.IDENTITY_PROOF_MAX_ATTEMPTS, windowMs: 3_600_000, keyPrefix: names.identityProof }),
       // One email or order number across conversations: four conversations' worth of attempts an hour.
-      subjectLimiter: new RedisAttemptLimiter(redis, { max: config.IDENTITY_PROOF_MAX_ATTEMPTS * 4, windowMs: 3_600_000, keyPrefix: 'concierge:identity-proof-subject:' }),
-      origin: { origins: conversationOrigins, limiter: new RedisAttemptLimiter(redis, { max: config.IDENTITY_PROOF_MAX_ATTEMPTS * 4, windowMs: 3_600_000, keyPrefix: 'concierge:identity-proof-origin:' }) },
+      subjectLimiter: new RedisAttemptLimiter(redis, { max: config.IDENTITY_PROOF_MAX_ATTEMPTS * 4, windowMs: 3_600_000, keyPrefix: names.identityProofSubject }),
+      origin: { origins: conversationOrigins, limiter: new RedisAttemptLimiter(redis, { max: config.IDENTITY_PROOF_MAX_ATTEMPTS * 4, windowMs: 3_600_000, keyPrefix: names.identityProofOrigin }) },
       onError: (err) => log.warn({ err, part: 'identity-proof' }, 'identity proof could not run'),
     });
     const customerOf = (ctx: TurnContext) => (ctx.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined)?.id;
     const dialog = new MainDialog({ recognizer, facts, handoff, content, orders: new CommerceOrderLookup(customer360.commerce), recommendations: new ServiceRecommendations(recommendations), preferences: new CataloguePreferences(vocabulary), products: new CommerceProductCatalogue(customer360.commerce, vocabulary), identity, customerOf, clarifications: crm.understanding });
     const bot = new ConciergeBot(conversationState, dialog, handoff, new CsatAnswers({ followUps: support.followUps, content }));
     // What workers send customers (CSAT surveys, reminders) goes out from web processes, which hold the channel adapters.
-    const deliveryWorker = startDeliveryWorker({ redisUrl: redisEndpoint.url, delivery, references: crm.references, deliveries: new DeliveryLog(database.db), renderer: new FollowUpRenderer(content), log: log.child({ part: 'deliveries' }) });
+    const deliveryWorker = startDeliveryWorker({ ...queueConnection, delivery, references: crm.references, deliveries: new DeliveryLog(database.db), renderer: new FollowUpRenderer(content), log: log.child({ part: 'deliveries' }) });
     cleanups.push(() => deliveryWorker.close());
 
     const tokens = new DirectLineTokens(directLineSigningKey(config), config.DIRECTLINE_TOKEN_TTL_SECONDS);
@@ -299,7 +304,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
 
     let stopping = false;
     // The queue dashboard (/admin/queues): this process's queues, or producer handles in a web-only process.
-    const queuesForAdmin = workers?.queues ?? createQueues({ redisUrl: redisEndpoint.url });
+    const queuesForAdmin = workers?.queues ?? createQueues(queueConnection);
     if (!workers) cleanups.push(() => Promise.all(Object.values(queuesForAdmin).map((q) => q.close())));
     // The dashboard's model versions: activating one announces it like a training does, so every web process reloads.
     const recommendationModels = new RecommendationModelAdmin({ store: new RecommendationModelStore(database.db), notifier: modelActivations, log: log.child({ part: 'recommendations' }) });
@@ -311,7 +316,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       models: new IntentModelAdmin({ store: intentTrainer.store, notifier: intentActivations, log: log.child({ part: 'nlp' }) }),
       requestTraining: () => requestIntentModelTrainingNow(queuesForAdmin.intentModelTraining, intentTrainer),
     });
-    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInThrottle: new RedisSignInThrottle(redis), customer360, insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores, timeZone: config.SUPPORT_TIME_ZONE }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o), models: recommendationModels, requestTraining: () => requestRecommendationTrainingNow(queuesForAdmin.recommendationTraining, database.db) }), botAnalytics], understanding: { labels: intentLabels }, log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
+    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInThrottle: new RedisSignInThrottle(redis, { keyPrefix: names.signInFailures }), customer360, insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores, timeZone: config.SUPPORT_TIME_ZONE }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o), models: recommendationModels, requestTraining: () => requestRecommendationTrainingNow(queuesForAdmin.recommendationTraining, database.db) }), botAnalytics], understanding: { labels: intentLabels }, log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
     cleanups.push(() => consoleApi.close());
     const app = createHttpApp({
       log,

@@ -32,7 +32,7 @@ async function answers(url: string): Promise<boolean> {
  */
 export async function ensureRedis(options: { url: string; defaulted: boolean; dataDir: string; log: Logger }): Promise<RedisEndpoint> {
   if (await answers(options.url)) return { url: options.url };
-  if (!options.defaulted) throw new RedisUnavailableError(`Redis does not answer at REDIS_URL=${options.url}.`);
+  if (!options.defaulted) throw new RedisUnavailableError(redisUnreachableAdvice(options.url));
   const binary = findOnPath('redis-server');
   if (!binary) {
     throw new RedisUnavailableError(
@@ -57,6 +57,28 @@ export async function ensureRedis(options: { url: string; defaulted: boolean; da
   throw new RedisUnavailableError(`redis-server (${binary}) did not start on ${options.url}.`);
 }
 
+/** What to do when the configured Redis does not answer: start one there, point REDIS_URL elsewhere, or let Concierge launch its own. */
+export function redisUnreachableAdvice(url: string): string {
+  let host = '127.0.0.1';
+  let port = '6379';
+  try {
+    const u = new URL(url);
+    host = u.hostname || host;
+    port = u.port || port;
+  } catch {
+    // the config only lets redis:// URLs through; keep the defaults for the hint
+  }
+  const local = host === '127.0.0.1' || host === 'localhost' || host === '::1' || host === '[::1]';
+  return [
+    `Redis does not answer at REDIS_URL=${url}. Concierge needs Redis for its queues and live events. Either:`,
+    ...(local
+      ? [`  - start a local Redis there: redis-server --daemonize yes --bind ${host === 'localhost' ? '127.0.0.1' : host.replace(/^\[|\]$/g, '')} --port ${port} --save "" --appendonly no`, '    (install it first if needed: Debian/Ubuntu sudo apt-get install redis-server; macOS brew install redis)']
+      : [`  - start the Redis at ${host}:${port}, or check the address, password and firewall`]),
+    '  - or set REDIS_URL to a Redis that answers (redis://host:port/db)',
+    '  - or leave REDIS_URL unset: with redis-server on PATH, Concierge launches its own with its data under DATA_DIR/redis.',
+  ].join('\n');
+}
+
 function findOnPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
@@ -70,6 +92,26 @@ function findOnPath(name: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * The Redis names of one instance, all under its REDIS_PREFIX: bullmq's queue prefix (in braces, so a
+ * queue's keys share a Redis Cluster slot), the keys the product writes and its pub/sub channels.
+ */
+export function redisNamespace(prefix: string) {
+  return {
+    queuePrefix: `{${prefix}}`,
+    signInFailures: `${prefix}:signin-failures:`,
+    identityProof: `${prefix}:identity-proof:`,
+    identityProofSubject: `${prefix}:identity-proof-subject:`,
+    identityProofOrigin: `${prefix}:identity-proof-origin:`,
+    conversationOrigin: `${prefix}:conversation-origin:`,
+    directLineChannel: `${prefix}:dl:`,
+    liveChannel: `${prefix}:live`,
+    recommendationModelChannel: `${prefix}:recommendations:activated`,
+    intentModelChannel: `${prefix}:intent-model:activated`,
+  };
+}
+export type RedisNamespace = ReturnType<typeof redisNamespace>;
 
 /** A client for commands and publishing; bullmq needs maxRetriesPerRequest null on its connections. */
 export function redisClient(url: string, extra: RedisOptions = {}): Redis {

@@ -22,6 +22,14 @@ export const configSchema = z.object({
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').optional(),
+  /**
+   * Every Redis name this instance uses starts with it: queues (`{PREFIX}:...`, a Cluster hash tag),
+   * keys and pub/sub channels (`PREFIX:...`). Two installs (or test runs) on one Redis keep apart by it.
+   */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')
+    .default('concierge'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_MESSAGE_TEXT: boolFromEnv.default(false),
   DIRECTLINE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -46,6 +46,24 @@ export async function seedDemo(crm: { users: UserService }, support: Pick<Suppor
   return created;
 }
 
+/**
+ * The demo people who can still sign in with the demo password (printed at every start, not only the
+ * seeding one): an account whose password an operator changed, or that was disabled, is left out.
+ */
+export async function demoSignInsInUse(crm: { users: Pick<UserService, 'verifyCredentials'> }, support: { agents: { queuesOf(userId: string): Promise<string[]> } }): Promise<DemoSignIn[]> {
+  const found = await Promise.all(
+    DEMO_PEOPLE.map(async (p): Promise<DemoSignIn | null> => {
+      const user = await crm.users.verifyCredentials(p.email, DEMO_PASSWORD);
+      if (!user) return null;
+      const memberOf = await support.agents.queuesOf(user.id);
+      // In the seeding order, so every start prints the same lines.
+      const queues = [...p.queues.filter((q) => memberOf.includes(q)), ...memberOf.filter((q) => !p.queues.includes(q)).sort()];
+      return { email: p.email, password: DEMO_PASSWORD, role: user.role, displayName: user.displayName, queues };
+    }),
+  );
+  return found.filter((s): s is DemoSignIn => s !== null);
+}
+
 /** Lines for the start-up banner. */
 export function describeDemoSignIns(signIns: DemoSignIn[], consoleUrl: string): string {
   if (!signIns.length) return '';

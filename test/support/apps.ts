@@ -36,6 +36,8 @@ export async function startInProcessApp(
     NLP_CACHE_DIR: sharedNlpCache,
     // Several developers' runs on one machine keep their queues apart with a Redis database each.
     ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
+    // And within it, this run's names (globalSetup): two runs never take each other's jobs.
+    ...(process.env.REDIS_PREFIX ? { REDIS_PREFIX: process.env.REDIS_PREFIX } : {}),
     ...env,
   });
   const app = await startApplication({ config, log: createLogger(config.LOG_LEVEL), role, ...options });

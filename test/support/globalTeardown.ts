@@ -1,5 +1,6 @@
-import { dropDatabasesStartingWith } from './database';
+import { testRunStores } from './env';
+import { removeRun } from './testRun';
 
 export default async function globalTeardown(): Promise<void> {
-  if (process.env.TEST_RUN_ID) await dropDatabasesStartingWith(process.env.TEST_RUN_ID);
+  if (process.env.TEST_RUN_ID) await removeRun(testRunStores(), process.env.TEST_RUN_ID);
 }
