@@ -28,10 +28,12 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (app.url) {
-    console.log(`Concierge is running: open ${app.url}/ to chat with the bot (${config.embeddedDatabase ? 'embedded database in ' + config.dataDir : 'PostgreSQL'}).`);
-    if (app.demoSignIns.length) console.log(describeDemoSignIns(app.demoSignIns, `${app.url}/console/`));
-    if (app.demoOrders.length) console.log(`Demo shop: products and orders ${app.demoOrders.join(', ')}; try asking the bot "where is my order ${app.demoOrders[1] ?? app.demoOrders[0]}?"`);
-    else console.log(`Agent console: ${app.url}/console/`);
+    // One write, so whoever reads the address also has the sign-ins.
+    const banner = [`Concierge is running: open ${app.url}/ to chat with the bot (${config.embeddedDatabase ? 'embedded database in ' + config.dataDir : 'PostgreSQL'}).`];
+    if (app.demoSignIns.length) banner.push(describeDemoSignIns(app.demoSignIns, `${app.url}/console/`));
+    else banner.push(`Agent console: ${app.url}/console/`);
+    if (app.demoOrders.length) banner.push(`Demo shop: products and orders ${app.demoOrders.join(', ')}; try asking the bot "where is my order ${app.demoOrders[1] ?? app.demoOrders[0]}?"`);
+    console.log(banner.join('\n'));
   } else {
     console.log('Concierge workers are running.');
   }

@@ -95,3 +95,86 @@ export async function spawnApp(env: Record<string, string | undefined>, role: Pr
     },
   };
 }
+
+export interface NpmStart {
+  url: string;
+  /** `npm run start` itself: the PID a user or a supervisor signals. */
+  process: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/**
+ * `npm run <script>` exactly as a user types it (npm, then whatever the script runs), on the test's
+ * database, this run's Redis prefix and a free port; resolves once it prints its address.
+ */
+export async function spawnNpmStart(env: Record<string, string | undefined>, script = 'start'): Promise<NpmStart> {
+  const child = spawnNpm(env, script);
+  const url = await new Promise<string>((resolve, reject) => {
+    child.onOutput((out) => {
+      const m = /open (http:\/\/\S+?)\/ to chat/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    void child.exited.then((code) => reject(new Error(`npm run ${script} exited (${code}) before starting:\n${child.output()}`)));
+  });
+  return { url, process: child.process, output: child.output, exited: child.exited };
+}
+
+/** `npm run <script>` with output collected; resolves nothing, see spawnNpmStart for a started app. */
+export function spawnNpm(env: Record<string, string | undefined>, script = 'start') {
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    NLP_CACHE_DIR: sharedNlpCache,
+    DATABASE_URL: testDatabaseUrl(),
+    ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}),
+    ...env,
+  };
+  // npm sets these for its own children; a fresh `npm run` from a shell has none of jest's.
+  for (const k of Object.keys(childEnv)) if (k.startsWith('npm_') || k === 'INIT_CWD') delete childEnv[k];
+  for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
+  const child = spawn('npm', ['run', script], { cwd: repoRoot, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const listeners: Array<(out: string) => void> = [];
+  const onData = (chunk: Buffer) => {
+    out += chunk.toString();
+    for (const l of listeners) l(out);
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { process: child, exited, output: () => out, onOutput: (l: (out: string) => void) => listeners.push(l) };
+}
+
+/** The PIDs of a process's descendants (children, their children...), from /proc. */
+export function descendantsOf(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // Field 4 of /proc/PID/stat, after the command name in parentheses (which may hold spaces).
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parentOf.set(Number(entry), Number(fields[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const found: number[] = [];
+  const walk = (p: number) => {
+    for (const [child, parent] of parentOf) if (parent === p) (found.push(child), walk(child));
+  };
+  walk(pid);
+  return found;
+}
+
+/** True while the process exists and is not a zombie. */
+export function processRunning(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
