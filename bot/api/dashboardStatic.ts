@@ -41,7 +41,7 @@ export function dashboardStatic(sessions: SessionService): Router {
   const gate = (_req: Request, res: Response, next: () => void) => {
     const auth = authOf(res);
     res.setHeader('Cache-Control', 'no-store');
-    if (!auth) return page(res, 401, 'Sign in first', '<p>The supervisor dashboard uses your console sign-in.</p><p><a class="button" href="/console/">Sign in at the console</a>, then come back to <a href="/dashboard/">/dashboard/</a>.</p>');
+    if (!auth) return page(res, 401, 'Sign in first', '<p>The supervisor dashboard uses your console sign-in.</p><p><a class="button" href="/console/?next=/dashboard/">Sign in</a> (at the console; you come back here after).</p>');
     if (!DASHBOARD_ROLES.includes(auth.user.role)) return page(res, 403, 'Supervisors only', '<p>The dashboard is for supervisors and admins. Your tickets are waiting in the console.</p><p><a class="button" href="/console/">Back to the console</a></p>');
     next();
   };

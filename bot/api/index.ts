@@ -14,6 +14,7 @@ import type { RecommendationService } from '../../crm/recommendations';
 import { RECOMMENDATION_CARD_COUNT } from '../../dialogs/recommendationDialog';
 import type { CustomerValueStore } from '../../crm/value';
 import type { LearnedProfileStore } from '../../crm/identity';
+import { OPEN_TICKET_STATUSES, TICKET_STATUSES, type TicketStatus } from '../../crm/schema';
 import { DuplicateUserError, type SessionService, type UserService, type UserView } from '../../crm/users';
 import type { Logger } from '../logger';
 import { authenticate, authOf, MemorySignInThrottle, sameOriginWrites, signIn, signOut, type AuthContext, type SignInThrottle } from '../auth';
@@ -101,6 +102,18 @@ interface Scope {
 /** Labels for the authors of timeline messages. */
 function anonymousName(customerId: string): string {
   return `Customer ${customerId.slice(0, 4).toUpperCase()}`;
+}
+
+/**
+ * The statuses a ticket list asks for: `status` (where `open` stands for every open status) narrowed
+ * by `open=true|false`; undefined for every status.
+ */
+export function ticketStatusesOf(query: { status?: ReadonlyArray<TicketStatus | 'open'>; open?: 'true' | 'false' }): TicketStatus[] | undefined {
+  const named = query.status?.flatMap((s) => (s === 'open' ? [...OPEN_TICKET_STATUSES] : [s]));
+  const isOpen = (s: TicketStatus) => (OPEN_TICKET_STATUSES as readonly string[]).includes(s);
+  if (query.open === undefined) return named && [...new Set(named)];
+  const wanted = TICKET_STATUSES.filter((s) => isOpen(s) === (query.open === 'true'));
+  return wanted.filter((s) => !named || named.includes(s));
 }
 
 export type ConsoleRouter = Router & { close(): void };
@@ -211,6 +224,24 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
       if (auth) live.endSession(auth.session.id);
     },
   });
+  /** What /api/me tells, or null: the pages' probe at load, which must not log a 401 before sign-in. */
+  async function meOf(auth: AuthContext) {
+    const agent = await support.agents.get(auth.user.id);
+    const scope = await scopeOf(auth);
+    return { user: auth.user, agent, queues: scope.all ? support.config.queues.map((q) => q.id) : [...scope.queues], seesAllQueues: scope.all };
+  }
+  api.add({
+    method: 'get',
+    path: '/api/auth/session',
+    tag: 'auth',
+    summary: 'Whether this browser is signed in, and as whom (never 401: the console asks it before sign-in)',
+    access: 'public',
+    response: z.object({ me: meSchema.nullable() }),
+    handler: async ({ res }) => {
+      const auth = authOf(res);
+      return { me: auth ? await meOf(auth) : null };
+    },
+  });
   api.add({
     method: 'get',
     path: '/api/me',
@@ -218,11 +249,7 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
     summary: 'The signed-in user, their agent profile and queues',
     access: 'signedIn',
     response: meSchema,
-    handler: async ({ auth }) => {
-      const agent = await support.agents.get(auth.user.id);
-      const scope = await scopeOf(auth);
-      return { user: auth.user, agent, queues: scope.all ? support.config.queues.map((q) => q.id) : [...scope.queues], seesAllQueues: scope.all };
-    },
+    handler: async ({ auth }) => meOf(auth),
   });
 
   // --- tickets ----------------------------------------------------------------------------------
@@ -236,7 +263,9 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
     response: z.object({ tickets: z.array(ticketSchema) }),
     handler: async ({ auth, query }) => {
       const scope = await scopeOf(auth);
-      const statuses = query.open === 'true' ? (['new', 'assigned', 'pending_customer', 'reopened'] as const).filter((s) => !query.status || query.status.includes(s)) : query.status;
+      const statuses = ticketStatusesOf(query);
+      // Filters that exclude each other (status=open&open=false): nothing, not everything.
+      if (statuses?.length === 0) return { tickets: [] };
       const assignedAgentId = query.assigned === 'me' ? auth.user.id : query.assigned && query.assigned !== 'unassigned' ? query.assigned : undefined;
       const base = { statuses: statuses ? [...statuses] : undefined, assignedAgentId, customerId: query.customerId, limit: query.limit };
       let found: TicketView[];

@@ -1,6 +1,6 @@
 /** Request and response schemas of the console API (zod 4); the OpenAPI document is built from them. */
 import { z } from 'zod';
-import { AGENT_STATUSES, TICKET_PRIORITIES, TICKET_STATUSES, USER_ROLES } from '../../crm/schema';
+import { AGENT_STATUSES, OPEN_TICKET_STATUSES, TICKET_PRIORITIES, TICKET_STATUSES, USER_ROLES } from '../../crm/schema';
 
 const isoDate = z.iso.datetime({ offset: true });
 const uuid = z.uuid();
@@ -14,8 +14,8 @@ const listOf = <T extends z.ZodType>(item: T) =>
   z.preprocess((v) => (v === undefined ? undefined : (Array.isArray(v) ? v : [v]).flatMap((s) => String(s).split(',')).map((s) => s.trim()).filter(Boolean)), z.array(item).max(20).optional());
 
 export const ticketListQuery = z.strictObject({
-  status: listOf(z.enum(TICKET_STATUSES)).describe('statuses, comma-separated; `open` for every open status is accepted too'),
-  open: z.enum(['true', 'false']).optional().describe('true: only open tickets (new, assigned, pending_customer, reopened)'),
+  status: listOf(z.enum([...TICKET_STATUSES, 'open'])).describe(`statuses, comma-separated; \`open\` stands for every open status (${OPEN_TICKET_STATUSES.join(', ')})`),
+  open: z.enum(['true', 'false']).optional().describe(`true: only open tickets (${OPEN_TICKET_STATUSES.join(', ')}); false: only the others`),
   queue: listOf(z.string().regex(/^[a-z][a-z0-9_-]{0,39}$/)).describe('queue ids, comma-separated'),
   priority: listOf(z.enum(TICKET_PRIORITIES)),
   assigned: z.union([z.enum(['me', 'unassigned']), uuid]).optional().describe('`me`, `unassigned` or an agent id'),

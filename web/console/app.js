@@ -149,17 +149,20 @@ const VIEWS = [
   { id: 'done', label: 'Resolved' },
 ];
 
+/** Whether ticket `t` belongs in the inbox view `view` for the user `userId`. */
+function inView(view, t, userId) {
+  if (view === 'mine') return t.assignedAgentId === userId && OPEN.has(t.status);
+  if (view === 'open') return OPEN.has(t.status);
+  if (view === 'waiting') return OPEN.has(t.status) && !t.assignedAgentId;
+  return !OPEN.has(t.status);
+}
+
 function Inbox({ me, tickets, selectedId, onSelect, view, setView, unread, queues, slaAlerts }) {
   const shown = useMemo(() => {
-    let list = tickets;
-    if (view === 'mine') list = list.filter((t) => t.assignedAgentId === me.user.id && OPEN.has(t.status));
-    else if (view === 'open') list = list.filter((t) => OPEN.has(t.status));
-    else if (view === 'waiting') list = list.filter((t) => OPEN.has(t.status) && !t.assignedAgentId);
-    else list = list.filter((t) => !OPEN.has(t.status));
+    const list = tickets.filter((t) => inView(view, t, me.user.id));
     return view === 'done' ? list : [...list].sort(byQueueOrder);
   }, [tickets, view, me.user.id]);
-  const count = (id) =>
-    tickets.filter((t) => (id === 'mine' ? t.assignedAgentId === me.user.id && OPEN.has(t.status) : id === 'open' ? OPEN.has(t.status) : id === 'waiting' ? OPEN.has(t.status) && !t.assignedAgentId : !OPEN.has(t.status))).length;
+  const count = (id) => tickets.filter((t) => inView(id, t, me.user.id)).length;
   return html`<nav class="inbox" aria-label="Tickets">
     <div class="inbox-head">
       <h2>Inbox</h2>
@@ -416,8 +419,43 @@ function LearnedProfile({ learned }) {
   </section>`;
 }
 
+/**
+ * The right column while no ticket is open: the user's queues (waiting, open, agents online), their
+ * own status and load, and the next thing to do.
+ */
+function QueueOverview({ me, queues, agents, tickets, onSelect, onStatus }) {
+  const mine = me.seesAllQueues ? queues : queues.filter((q) => me.queues.includes(q.id));
+  const online = (queueId) => agents.filter((a) => a.status === 'online' && a.queues.includes(queueId)).length;
+  const myOpen = tickets.filter((t) => inView('mine', t, me.user.id)).sort(byQueueOrder);
+  const waiting = tickets.filter((t) => inView('waiting', t, me.user.id) && (me.seesAllQueues || me.queues.includes(t.queueId))).sort(byQueueOrder);
+  const next = myOpen[0] ?? waiting[0];
+  const status = me.agent?.status;
+  return html`<aside class="customer overview" aria-label="Queue overview">
+    <section aria-labelledby="overview-queues">
+      <h3 id="overview-queues">Your queues</h3>
+      ${mine.length === 0
+        ? html`<p class="muted small">You are in no queue yet: an admin adds you to one.</p>`
+        : html`<table class="queue-table">
+            <thead><tr><th scope="col">Queue</th><th scope="col">Waiting</th><th scope="col">Open</th><th scope="col">Agents online</th></tr></thead>
+            <tbody>${mine.map((q) => html`<tr key=${q.id}><th scope="row">${q.name}</th><td>${q.waiting}</td><td>${q.open}</td><td>${online(q.id)}</td></tr>`)}</tbody>
+          </table>`}
+    </section>
+    <section aria-labelledby="overview-next">
+      <h3 id="overview-next">What to do next</h3>
+      ${me.agent &&
+      (status === 'online'
+        ? html`<p class="small">You are online: new tickets of your queues come to you (${me.agent.activeTickets} of ${me.agent.maxConcurrent} open).</p>`
+        : html`<p class="small">You are ${status}: no ticket is given to you. <button type="button" class="link" onClick=${() => onStatus('online')}>Go online</button></p>`)}
+      ${next
+        ? html`<p class="small">${myOpen.length ? `You have ${myOpen.length} open ticket${myOpen.length > 1 ? 's' : ''}.` : `${waiting.length} ticket${waiting.length > 1 ? 's' : ''} waiting for someone.`}</p>
+            <button type="button" class="primary" onClick=${() => onSelect(next.id)}>Open the next ticket (#${next.number})</button>`
+        : html`<p class="muted small">Nothing waits for you. New tickets and messages appear here as they arrive.</p>`}
+    </section>
+  </aside>`;
+}
+
 function CustomerPanel({ panel, ticket, onSelect, me, agents, onCustomerChanged }) {
-  if (!ticket) return html`<aside class="customer" aria-label="Customer"></aside>`;
+  if (!ticket) return html`<aside class="customer" aria-label="Customer"><p class="muted">Loading the ticket…</p></aside>`;
   if (!panel) return html`<aside class="customer" aria-label="Customer"><p class="muted">Loading the customer…</p></aside>`;
   const c = panel.customer;
   const name = c.displayName || ticket.customerName;
@@ -471,7 +509,13 @@ function Console({ me, setMe, onSignedOut }) {
   const [tickets, setTickets] = useState([]);
   const [queues, setQueues] = useState([]);
   const [agents, setAgents] = useState([]);
-  const [view, setView] = useState(me.seesAllQueues && !me.agent ? 'open' : 'mine');
+  const [view, chooseView] = useState(me.seesAllQueues && !me.agent ? 'open' : 'mine');
+  // Until the agent picks a tab, the console opens on the first that holds work: mine, waiting, all open.
+  const viewPicked = useRef(false);
+  const setView = useCallback((v) => {
+    viewPicked.current = true;
+    chooseView(v);
+  }, []);
   const [selectedId, setSelectedId] = useState(null);
   const [ticket, setTicket] = useState(null);
   const [messages, setMessages] = useState([]);
@@ -521,13 +565,18 @@ function Console({ me, setMe, onSignedOut }) {
     try {
       const [t, q, a] = await Promise.all([api('GET', '/api/tickets?limit=300'), api('GET', '/api/queues'), api('GET', '/api/agents')]);
       setTickets(t.tickets);
+      if (!viewPicked.current) {
+        viewPicked.current = true;
+        const withWork = VIEWS.filter((v) => v.id !== 'done').find((v) => t.tickets.some((x) => inView(v.id, x, me.user.id)));
+        if (withWork) chooseView(withWork.id);
+      }
       for (const queue of q.queues) queueNames.set(queue.id, queue.name);
       setQueues(q.queues);
       setAgents(a.agents);
     } catch (err) {
       handleError(err);
     }
-  }, [handleError]);
+  }, [handleError, me.user.id]);
 
   const loadTicket = useCallback(
     async (id) => {
@@ -667,16 +716,28 @@ function Console({ me, setMe, onSignedOut }) {
       : html`<div class="columns">
       <${Inbox} me=${me} tickets=${tickets} selectedId=${selectedId} onSelect=${setSelectedId} view=${view} setView=${setView} unread=${unread} queues=${queues} slaAlerts=${slaAlerts} />
       <${Conversation} me=${me} ticket=${ticket} messages=${messages} agents=${agents} onAction=${onAction} busy=${busy} error=${error} />
-      <${CustomerPanel} panel=${panel} ticket=${ticket} onSelect=${setSelectedId} me=${me} agents=${agents} onCustomerChanged=${() => selectedId && loadTicket(selectedId)} />
+      ${selectedId
+        ? html`<${CustomerPanel} panel=${panel} ticket=${ticket} onSelect=${setSelectedId} me=${me} agents=${agents} onCustomerChanged=${() => selectedId && loadTicket(selectedId)} />`
+        : html`<${QueueOverview} me=${me} queues=${queues} agents=${agents} tickets=${tickets} onSelect=${setSelectedId} onStatus=${onStatus} />`}
     </div>`}
   </div>`;
 }
 
+/**
+ * Where to go after signing in (`?next=/dashboard/`, the dashboard's sign-in link): only a page of this
+ * site's console or dashboard, never another host.
+ */
+function returnAddress() {
+  const next = new URLSearchParams(location.search).get('next');
+  return next && /^\/(dashboard|console)\/[\w\-./#=]*$/.test(next) && !next.startsWith('//') ? next : null;
+}
+
 function App() {
   const [me, setMe] = useState(undefined);
+  // The session probe answers 200 signed in or not: a page load logs no 401.
   const load = useCallback(async () => {
     try {
-      setMe(await api('GET', '/api/me'));
+      setMe((await api('GET', '/api/auth/session')).me);
     } catch (err) {
       setMe(null);
     }
@@ -684,9 +745,24 @@ function App() {
   useEffect(() => {
     void load();
   }, [load]);
+  // Signing in starts work: an agent comes online, so auto-assignment gives them their queues' waiting tickets.
+  const onSignedIn = useCallback(async () => {
+    const next = returnAddress();
+    if (next) return location.assign(next);
+    let signedIn = (await api('GET', '/api/auth/session')).me;
+    if (signedIn?.agent && signedIn.agent.status !== 'online') {
+      try {
+        const out = await api('PUT', '/api/agents/me/status', { status: 'online' });
+        signedIn = { ...signedIn, agent: out.agent };
+      } catch {
+        /* the status switch still shows where they are */
+      }
+    }
+    setMe(signedIn);
+  }, []);
   const onSignedOut = useCallback(() => setMe(null), []);
   if (me === undefined) return html`<p class="boot">Loading the console…</p>`;
-  if (me === null) return html`<${SignIn} onSignedIn=${load} />`;
+  if (me === null) return html`<${SignIn} onSignedIn=${onSignedIn} />`;
   return html`<${Console} me=${me} setMe=${setMe} onSignedOut=${onSignedOut} />`;
 }
 

@@ -748,11 +748,12 @@ function Dashboard({ me, onSignedOut }) {
 function App() {
   const [me, setMe] = useState(undefined);
   useEffect(() => {
-    api('GET', '/api/me').then(setMe, () => setMe(null));
+    // The session probe answers 200 signed in or not: no 401 logged on a load.
+    api('GET', '/api/auth/session').then((s) => setMe(s.me), () => setMe(null));
   }, []);
   if (me === undefined) return html`<p class="boot">Loading the dashboard…</p>`;
   if (me === null) {
-    return html`<main class="gate"><div class="gate-card"><div class="brand-mark" aria-hidden="true">C</div><h1>Signed out</h1><p><a class="button" href="/console/">Sign in at the console</a>, then come back to the dashboard.</p></div></main>`;
+    return html`<main class="gate"><div class="gate-card"><div class="brand-mark" aria-hidden="true">C</div><h1>Signed out</h1><p><a class="button" href="/console/?next=/dashboard/">Sign in</a> (at the console; you come back here after).</p></div></main>`;
   }
   return html`<${Dashboard} me=${me} onSignedOut=${() => setMe(null)} />`;
 }
