@@ -251,7 +251,8 @@ async function cmdTrainSentiment(flags: Flags, out: (s: string) => void): Promis
   const shared = typeof flags.shared === 'string' ? flags.shared : undefined;
   if (flags.select) {
     const grid: CorpusWeights[] = [];
-    for (const tweets of [0, 0.25, 0.5, 1]) for (const reviews of [0, 0.5, 1, 2]) grid.push({ ...DEFAULT_CORPUS_WEIGHTS, tweets, reviews });
+    for (const optimizer of ['sgd', 'adagrad'] as const)
+      for (const tweets of [0.5, 1, 2]) grid.push({ ...DEFAULT_CORPUS_WEIGHTS, tweets, reviews: 2, reviewRows: 60000, training: { optimizer, learningRate: optimizer === 'sgd' ? 0.4 : 0.2 } });
     await selectCorpusWeights(shared, grid, out);
     return;
   }

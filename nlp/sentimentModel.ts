@@ -32,6 +32,12 @@ const EMOJI_RE = /\p{Extended_Pictographic}/gu;
 const EN_NEGATORS = new Set(['not', 'no', 'never', 'nobody', 'nothing', 'none', 'nowhere', 'neither', 'nor', 'cannot', 'without', 'hardly', 'barely', "don't", 'dont', "doesn't", 'doesnt', "didn't", 'didnt', "isn't", 'isnt', "wasn't", 'wasnt', "aren't", 'arent', "weren't", "won't", 'wont', "can't", 'cant', "couldn't", 'couldnt', "haven't", 'havent', "hasn't", 'hasnt', "hadn't", "shouldn't", "wouldn't", 'wouldnt', 'nt']);
 const ZH_NEGATOR_RE = /^(?:不|没|没有|无|未|别|莫|非|并不|并没有|从不|从没|从来不|从来没有|毫无|不是|不太|不再)/;
 
+// Polarity classes of emoticons and emoji, so one seen rarely in training reads like its kind.
+const NEGATIVE_EMOJI = /[😡🤬😠😤😞😔😢😭😩😫🙄😒👎💩😑😐😕🙁☹😣😖😓😥😰😱🤦🤷😪😟💔😾]/u;
+const POSITIVE_EMOJI = /[😀😃😄😁😆😊🙂😍🥰😘😻👍👌🙏❤💕💖💯🎉🥳✨⭐🌟😎🤗👏💪😇☺😋]/u;
+const NEGATIVE_EMOTICON = /^(?:>?[:;=8][-'^o]?[([/\\|]+|:'\(|[)]+[-']?[:;=]|T_T|-_-)$/;
+const POSITIVE_EMOTICON = /^(?:[:;=8][-'^o]?[)\]D3*Pp]+|[(]+[-']?[:;=]|<3|\^_?\^)$/;
+
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
@@ -103,8 +109,16 @@ export function sentimentFeatureStrings(text: string, language: Language, wordVa
       for (let n = 1; n <= 3; n++) for (let k = 0; k + n <= run.length; k++) chars.push(['h' + run.substr(k, n), 1]);
     }
   });
-  for (const m of text.matchAll(EMOTICON_RE)) words.push(['e' + m[1], 2]);
-  for (const m of text.match(EMOJI_RE) ?? []) words.push(['e' + m, 2]);
+  for (const m of text.matchAll(EMOTICON_RE)) {
+    words.push(['e' + m[1], 2]);
+    if (NEGATIVE_EMOTICON.test(m[1])) words.push(['emo-', 2]);
+    else if (POSITIVE_EMOTICON.test(m[1])) words.push(['emo+', 2]);
+  }
+  for (const m of text.match(EMOJI_RE) ?? []) {
+    words.push(['e' + m, 2]);
+    if (NEGATIVE_EMOJI.test(m)) words.push(['emo-', 2]);
+    else if (POSITIVE_EMOJI.test(m)) words.push(['emo+', 2]);
+  }
   const nw = Math.sqrt(words.length) || 1;
   for (const [f, v] of words) out.push([f, v / nw]);
   const nc = Math.sqrt(chars.length) || 1;

@@ -21,9 +21,11 @@ export interface SentimentTrainingOptions {
   learningRate: number;
   l2: number;
   seed: number;
+  /** Plain SGD with a decaying rate, or AdaGrad (per-bucket rates: heavy rows do not blow up). */
+  optimizer: 'sgd' | 'adagrad';
 }
 
-export const DEFAULT_SENTIMENT_TRAINING: SentimentTrainingOptions = { bits: 18, epochs: 6, learningRate: 0.4, l2: 2e-6, seed: 11 };
+export const DEFAULT_SENTIMENT_TRAINING: SentimentTrainingOptions = { bits: 18, epochs: 6, learningRate: 0.4, l2: 2e-6, seed: 11, optimizer: 'sgd' };
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -55,6 +57,8 @@ export function trainSentimentModel(rows: FeaturizedRow[], options: Partial<Sent
   const bias = [0, 0, 0];
   const avgBias = [0, 0, 0];
   const rand = mulberry32(o.seed);
+  const ada = o.optimizer === 'adagrad' ? new Float32Array(dim).fill(1e-2) : undefined;
+  const adaBias = [1e-2, 1e-2, 1e-2];
   const order = rows.map((_, i) => i);
   const meanWeight = rows.reduce((s, r) => s + r.weight, 0) / Math.max(1, rows.length);
   let steps = 0;
@@ -78,13 +82,29 @@ export function trainSentimentModel(rows: FeaturizedRow[], options: Partial<Sent
       }
       const p = softmax3(z);
       const g = p.map((pc, c) => (pc - (c === r.y ? 1 : 0)) * (r.weight / meanWeight));
-      const decay = 1 - lr * o.l2 * rows.length * 0.001;
-      for (let i = 0; i < r.f.idx.length; i++) {
-        const b = r.f.idx[i] * 3;
-        const v = r.f.val[i];
-        for (let c = 0; c < 3; c++) w[b + c] = w[b + c] * decay - lr * g[c] * v;
+      if (ada) {
+        const gg = (g[0] * g[0] + g[1] * g[1] + g[2] * g[2]) / 3;
+        for (let i = 0; i < r.f.idx.length; i++) {
+          const bk = r.f.idx[i];
+          const v = r.f.val[i];
+          ada[bk] += gg * v * v;
+          const step = o.learningRate / Math.sqrt(ada[bk]);
+          const b = bk * 3;
+          for (let c = 0; c < 3; c++) w[b + c] = w[b + c] * (1 - step * o.l2) - step * g[c] * v;
+        }
+        for (let c = 0; c < 3; c++) {
+          adaBias[c] += g[c] * g[c];
+          bias[c] -= (o.learningRate / Math.sqrt(adaBias[c])) * g[c];
+        }
+      } else {
+        const decay = 1 - lr * o.l2 * rows.length * 0.001;
+        for (let i = 0; i < r.f.idx.length; i++) {
+          const b = r.f.idx[i] * 3;
+          const v = r.f.val[i];
+          for (let c = 0; c < 3; c++) w[b + c] = w[b + c] * decay - lr * g[c] * v;
+        }
+        for (let c = 0; c < 3; c++) bias[c] -= lr * 0.1 * g[c];
       }
-      for (let c = 0; c < 3; c++) bias[c] -= lr * 0.1 * g[c];
     }
     // Average the weights of the last half of the epochs (smoother than the last iterate).
     if (epoch >= Math.floor(o.epochs / 2)) {
