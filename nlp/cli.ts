@@ -32,6 +32,7 @@ import { rejectionTradeOff, type ScoredRow } from './rejection';
 import { readModelMeta, saveModel } from './model-store';
 import { detectLanguage, normalizeText } from './text';
 import { trainIntentModel } from './training';
+import { buildSentimentModel, DEFAULT_CORPUS_WEIGHTS, selectCorpusWeights, type CorpusWeights } from './sentimentBuild';
 import { OUT_OF_SCOPE, type AnalyzeHints, type CatalogProduct, type LabelledExample, type Language, type NlpEngine } from './types';
 
 type Flags = Record<string, string | true>;
@@ -245,10 +246,25 @@ function round(x: number): number {
   return Math.round(x * 10000) / 10000;
 }
 
-const HELP = `usage: npm run nlp -- <train|eval|classify> [options]
+/** Rebuilds the shipped sentiment model (nlp/models/sentiment.json) from the project's rows and the shared corpora. */
+async function cmdTrainSentiment(flags: Flags, out: (s: string) => void): Promise<void> {
+  const shared = typeof flags.shared === 'string' ? flags.shared : undefined;
+  if (flags.select) {
+    const grid: CorpusWeights[] = [];
+    for (const optimizer of ['sgd', 'adagrad'] as const)
+      for (const tweets of [0.5, 1, 2]) grid.push({ ...DEFAULT_CORPUS_WEIGHTS, tweets, reviews: 2, reviewRows: 60000, training: { optimizer, learningRate: optimizer === 'sgd' ? 0.4 : 0.2 } });
+    await selectCorpusWeights(shared, grid, out);
+    return;
+  }
+  const r = await buildSentimentModel({ shared, out: typeof flags.out === 'string' ? flags.out : undefined, log: out });
+  out(`wrote ${r.file} (${(r.bytes / 1024).toFixed(0)} KB)`);
+}
+
+const HELP = `usage: npm run nlp -- <train|eval|classify|train-sentiment> [options]
   train    [--data FILE] --out DIR [--holdout F] [--seed N] [--epochs N] [--l2 X] [--preset default|generic]
   eval     [--model DIR] [--data FILE] [--split heldout|all] [--by-lang]
   classify [--model DIR] [--products FILE] [--now ISO]   reads JSON lines {"text"} (or plain lines) on stdin
+  train-sentiment [--shared DIR] [--out FILE] [--select]   rebuilds nlp/models/sentiment.json
   common   [--models-dir DIR] [--embedding-model NAME] [--allow-remote-models] [--cache-dir DIR]`;
 
 export async function main(argv: string[], io = { out: (s: string) => console.log(s), input: process.stdin as NodeJS.ReadableStream }): Promise<number> {
@@ -262,6 +278,9 @@ export async function main(argv: string[], io = { out: (s: string) => console.lo
       return 0;
     case 'classify':
       await cmdClassify(flags, io.out, io.input);
+      return 0;
+    case 'train-sentiment':
+      await cmdTrainSentiment(flags, io.out);
       return 0;
     default:
       io.out(HELP);

@@ -12,6 +12,7 @@ import { createTransformersEmbedder } from './embeddings';
 import { createNlpEngine } from './engine';
 import { hasModel, loadModel, saveModel } from './model-store';
 import { SentimentAnalyzer, type SentimentExample } from './sentiment';
+import { SentimentModel, type SentimentModelFile } from './sentimentModel';
 import { trainIntentModel } from './training';
 import { OUT_OF_SCOPE, type LabelledExample, type NlpEngine } from './types';
 
@@ -82,11 +83,29 @@ export function readSentimentExamples(file = DEFAULT_SENTIMENT_FILE): SentimentE
     });
 }
 
-let sentimentCache: { file: string; analyzer: SentimentAnalyzer } | undefined;
-/** The sentiment model trains in well under a second; keep one per process and data file. */
-export function defaultSentimentAnalyzer(file = DEFAULT_SENTIMENT_FILE): SentimentAnalyzer {
-  if (sentimentCache?.file !== file) sentimentCache = { file, analyzer: SentimentAnalyzer.train(readSentimentExamples(file)) };
-  return sentimentCache.analyzer;
+/** The shipped sentiment model, built by `npm run nlp -- train-sentiment` (see nlp/models/README.md). */
+export const SENTIMENT_MODEL_FILE = join(__dirname, 'models', 'sentiment.json');
+
+let shippedSentiment: SentimentAnalyzer | undefined;
+/** The trained model from nlp/models/sentiment.json, loaded once per process (tens of milliseconds). */
+export function shippedSentimentAnalyzer(): SentimentAnalyzer {
+  shippedSentiment ??= SentimentAnalyzer.fromModel(SentimentModel.fromFile(JSON.parse(readFileSync(SENTIMENT_MODEL_FILE, 'utf8')) as SentimentModelFile));
+  return shippedSentiment;
+}
+
+let legacyCache: { file: string; analyzer: SentimentAnalyzer } | undefined;
+/** The previous analyzer (lexicon blended with a softmax model trained on `file`), for the benchmark. */
+export function legacySentimentAnalyzer(file = DEFAULT_SENTIMENT_FILE): SentimentAnalyzer {
+  if (legacyCache?.file !== file) legacyCache = { file, analyzer: SentimentAnalyzer.train(readSentimentExamples(file)) };
+  return legacyCache.analyzer;
+}
+
+/**
+ * The analyzer the engine uses: the shipped model; with a sentiment file of one's own, the
+ * lexicon-and-softmax blend trained on it (the shipped model is built from the corpora, not at start).
+ */
+export function defaultSentimentAnalyzer(file?: string): SentimentAnalyzer {
+  return file === undefined ? shippedSentimentAnalyzer() : legacySentimentAnalyzer(file);
 }
 
 async function maybeEmbedder(cfg: EmbeddingConfig, warn: (m: string) => void): Promise<Embedder | undefined> {

@@ -1,12 +1,13 @@
 /**
- * Sentiment for English and Chinese: a lexicon with rules (negation, intensifiers, "but"
- * clauses, "!!!" and ALL CAPS emphasis) blended with a small softmax model trained on the
- * project's own labelled sentences (nlp/data/sentiment.jsonl). The lexicon catches explicit
- * words with high precision; the model catches customer-service complaints that use no
- * sentiment words ("still waiting for my refund").
+ * Sentiment for English and Chinese. The shipped analyzer is a trained model (nlp/sentimentModel.ts,
+ * weights in nlp/models/sentiment.json) that reads, among its features, this file's lexicon with rules
+ * (negation, intensifiers, "but" clauses, "!!!" and ALL CAPS emphasis, emoticons, frustration phrases).
+ * The previous analyzer (lexicon blended with a small softmax model trained on
+ * nlp/data/sentiment.jsonl) stays reachable as SentimentAnalyzer.train for the benchmark.
  */
 import { Featurizer, DEFAULT_FEATURE_OPTIONS, rawFeatures } from './features';
 import { scores, softmax, trainLinear, type LinearModel } from './linear';
+import type { SentimentModel } from './sentimentModel';
 import { tokenize } from './text';
 import type { Language, Sentiment, SentimentLabel } from './types';
 
@@ -229,39 +230,57 @@ export const DEFAULT_SENTIMENT_OPTIONS: SentimentModelOptions = {
   neutralBand: 0.2,
 };
 
+/**
+ * The analyzer the engine calls: the shipped trained model (SentimentAnalyzer.fromModel, see
+ * nlp/sentimentModel.ts and nlp/default.ts defaultSentimentAnalyzer), or — kept for the benchmark and
+ * for `sentimentFile` data of one's own — the previous lexicon-and-softmax blend (SentimentAnalyzer.train),
+ * which with no rows is the lexicon alone.
+ */
 export class SentimentAnalyzer {
   private constructor(
-    private readonly featurizer: Featurizer | undefined,
-    private readonly model: LinearModel | undefined,
-    private readonly options: SentimentModelOptions,
+    private readonly scorer: (text: string, language: Language) => Sentiment,
+    /** Which kind of analyzer this is (the benchmark prints it). */
+    readonly kind: 'lexicon' | 'legacy' | 'model',
   ) {}
 
-  /** Train the model part (milliseconds for a few hundred sentences). Empty data → lexicon only. */
+  /** The trained model (nlp/models/sentiment.json). */
+  static fromModel(model: SentimentModel): SentimentAnalyzer {
+    return new SentimentAnalyzer((text, language) => model.analyze(text, language), 'model');
+  }
+
+  /**
+   * The previous analyzer: lexicon + rules blended with a small softmax model trained on `examples`
+   * (milliseconds for a few hundred sentences). Empty data → lexicon only.
+   */
   static train(examples: SentimentExample[], options: Partial<SentimentModelOptions> = {}): SentimentAnalyzer {
     const o = { ...DEFAULT_SENTIMENT_OPTIONS, ...options };
-    if (examples.length === 0) return new SentimentAnalyzer(undefined, undefined, o);
+    if (examples.length === 0) return new SentimentAnalyzer((text, language) => blend(text, language, undefined, undefined, o), 'lexicon');
     const fo = { ...DEFAULT_FEATURE_OPTIONS, charNgrams: [3, 5] as [number, number], cjkNgrams: [1, 2] as [number, number] };
     const raws = examples.map((e) => rawFeatures(tokenize(e.text, e.lang ?? 'en'), e.text, fo));
     const fz = Featurizer.fit(raws, fo);
     const xs = raws.map((r) => fz.vectorize(r));
     const ys = examples.map((e) => SENTIMENT_LABELS.indexOf(e.label));
     const model = trainLinear(xs, ys, fz.size, 3, { loss: 'softmax', l2: o.l2, epochs: o.epochs, learningRate: 0.5, seed: o.seed });
-    return new SentimentAnalyzer(fz, model, o);
+    return new SentimentAnalyzer((text, language) => blend(text, language, fz, model, o), 'legacy');
   }
 
   analyze(text: string, language: Language): Sentiment {
-    const lex = lexiconSentiment(text, language);
-    let modelScore = 0;
-    if (this.featurizer && this.model) {
-      const p = softmax(scores(this.model, this.featurizer.transform(text, language)));
-      modelScore = p[2] - p[0];
-    }
-    const w = this.model ? this.options.lexiconWeight : 1;
-    // With no lexicon evidence the model speaks alone; with strong lexicon evidence they blend.
-    let score = lex.hits > 0 ? w * lex.score + (1 - w) * modelScore : 0.7 * modelScore + lex.score;
-    score = Math.max(-1, Math.min(1, score));
-    if (!Number.isFinite(score)) score = 0;
-    const label: SentimentLabel = score <= -this.options.neutralBand ? 'negative' : score >= this.options.neutralBand ? 'positive' : 'neutral';
-    return { label, score: Math.round(score * 1000) / 1000 };
+    return this.scorer(typeof text === 'string' ? text : '', language);
   }
+}
+
+function blend(text: string, language: Language, featurizer: Featurizer | undefined, model: LinearModel | undefined, options: SentimentModelOptions): Sentiment {
+  const lex = lexiconSentiment(text, language);
+  let modelScore = 0;
+  if (featurizer && model) {
+    const p = softmax(scores(model, featurizer.transform(text, language)));
+    modelScore = p[2] - p[0];
+  }
+  const w = model ? options.lexiconWeight : 1;
+  // With no lexicon evidence the model speaks alone; with strong lexicon evidence they blend.
+  let score = lex.hits > 0 ? w * lex.score + (1 - w) * modelScore : 0.7 * modelScore + lex.score;
+  score = Math.max(-1, Math.min(1, score));
+  if (!Number.isFinite(score)) score = 0;
+  const label: SentimentLabel = score <= -options.neutralBand ? 'negative' : score >= options.neutralBand ? 'positive' : 'neutral';
+  return { label, score: Math.round(score * 1000) / 1000 };
 }
