@@ -64,6 +64,18 @@ export class HandoffBridge implements HandoffPort {
   }
 
   /**
+   * The conversation's sentiment with this message, and the subject when this message is the first to
+   * state a problem (an earlier statement stays the subject).
+   */
+  private async conversationSoFar(channel: string, conversationId: string, current: Understanding): Promise<{ sentiment: number; subject?: string }> {
+    const history = await this.o.crm.timeline.forConversation(channel, conversationId);
+    const understood = await this.understoodMessages(channel, conversationId, history.filter((m) => m.direction === 'inbound').slice(-CONVERSATION_WINDOW), current);
+    const earlier = problemStatement(understood.slice(0, -1));
+    const now = problemStatement(understood);
+    return { sentiment: conversationSentiment(understood), ...(!earlier && now === current ? { subject: now.text } : {}) };
+  }
+
+  /**
    * The conversation's customer messages with what the bot understood of each (recorded on their
    * turns), oldest first; this turn's message with this turn's understanding.
    */
@@ -92,8 +104,10 @@ export class HandoffBridge implements HandoffPort {
     if (!ticket) return this.reopenIfRecent(context);
     const text = context.activity.text ?? '';
     const u = text.trim() || context.activity.value !== undefined ? await understandTurn(context, this.o.recognizer) : undefined;
-    // The agent sees everything the customer writes, answered by the bot or not.
-    await this.o.support.tickets.recordCustomerMessage(ticket.id, { text, sentiment: u?.sentiment.score });
+    // The agent sees everything the customer writes, answered by the bot or not; the ticket's mood and
+    // subject follow the conversation ("I want to talk to a human", then "I was charged twice, this is outrageous").
+    const soFar = u && text.trim() ? await this.conversationSoFar(channelId, conversation.id, u) : undefined;
+    await this.o.support.tickets.recordCustomerMessage(ticket.id, { text, sentiment: u?.sentiment.score, conversation: soFar });
     if (!ticket.assignedAgentId && u && (o.awaitingReply || answersWhileWaiting(u, context.activity.value))) return false;
     setTurnOutcome(context, 'handed_over', ticket.assignedAgentId ? 'agent_owns_conversation' : 'waiting_for_agent');
     if (!ticket.assignedAgentId) {

@@ -157,11 +157,19 @@ export class TicketService {
     return ahead + 1;
   }
 
-  async recordCustomerMessage(ticketId: string, message: { text: string; sentiment?: number; at?: Date }): Promise<void> {
+  /**
+   * A customer's message on an open ticket; `conversation` carries the conversation's sentiment with it
+   * and, when this message is the first to state the problem, the new subject.
+   */
+  async recordCustomerMessage(ticketId: string, message: { text: string; sentiment?: number; at?: Date; conversation?: { sentiment: number; subject?: string } }): Promise<void> {
     const at = message.at ?? new Date();
     const ticket = await this.require(ticketId);
     await this.o.db.transaction(async (tx) => {
       await tx.insert(ticketEvents).values({ ticketId, type: 'customer_message', actor: 'customer', data: { sentiment: message.sentiment ?? null }, at });
+      if (message.conversation) {
+        const subject = message.conversation.subject?.trim() ? subjectFrom([], message.conversation.subject) : undefined;
+        await tx.update(tickets).set({ sentiment: message.conversation.sentiment, ...(subject ? { subject } : {}) }).where(eq(tickets.id, ticketId));
+      }
       if (ticket.status === 'pending_customer') {
         await tx.update(tickets).set({ status: 'assigned', updatedAt: at }).where(and(eq(tickets.id, ticketId), eq(tickets.status, 'pending_customer')));
         await tx.insert(ticketEvents).values({ ticketId, type: 'status_changed', actor: 'customer', data: { from: 'pending_customer', to: 'assigned' }, at });
