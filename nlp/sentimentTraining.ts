@@ -4,6 +4,7 @@
  * not swamp the customer-service rows), L2 by weight decay on the touched buckets, epoch averaging,
  * and a softmax temperature fitted on a calibration split.
  */
+import { rng, shuffleInPlace } from './linear';
 import { hashSentimentFeatures, SENTIMENT_CLASSES, SentimentModel, softmax3, type HashedFeatures } from './sentimentModel';
 import type { Language, SentimentLabel } from './types';
 
@@ -27,17 +28,6 @@ export interface SentimentTrainingOptions {
 
 export const DEFAULT_SENTIMENT_TRAINING: SentimentTrainingOptions = { bits: 18, epochs: 6, learningRate: 0.4, l2: 2e-6, seed: 11, optimizer: 'sgd' };
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface FeaturizedRow {
   f: HashedFeatures;
   y: number;
@@ -56,7 +46,7 @@ export function trainSentimentModel(rows: FeaturizedRow[], options: Partial<Sent
   const avg = new Float64Array(3 * dim);
   const bias = [0, 0, 0];
   const avgBias = [0, 0, 0];
-  const rand = mulberry32(o.seed);
+  const rand = rng(o.seed);
   const ada = o.optimizer === 'adagrad' ? new Float32Array(dim).fill(1e-2) : undefined;
   const adaBias = [1e-2, 1e-2, 1e-2];
   const order = rows.map((_, i) => i);
@@ -64,10 +54,7 @@ export function trainSentimentModel(rows: FeaturizedRow[], options: Partial<Sent
   let steps = 0;
   const total = o.epochs * rows.length;
   for (let epoch = 0; epoch < o.epochs; epoch++) {
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
+    shuffleInPlace(order, rand);
     for (const k of order) {
       const r = rows[k];
       const lr = o.learningRate / (1 + (3 * steps) / total);
