@@ -40,11 +40,9 @@ export class HandoffBridge implements HandoffPort {
     const customer = context.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined;
     if (!customer) throw new Error('handoff without a resolved customer');
     const { channelId, conversation } = context.activity;
-    const history = await this.o.crm.timeline.forConversation(channelId, conversation.id);
-    const inbound = history.filter((m) => m.direction === 'inbound');
-    const recentMessages = inbound.slice(-5).map((m) => m.text);
     // The ticket tells the customer's problem and mood over the conversation, not only its last message.
-    const understood = await this.understoodMessages(channelId, conversation.id, inbound.slice(-CONVERSATION_WINDOW), request.understanding);
+    const { inbound, understood } = await this.conversationUnderstood(channelId, conversation.id, request.understanding);
+    const recentMessages = inbound.slice(-5).map((m) => m.text);
     const { ticket, created, position } = await this.o.support.tickets.open({
       customerId: customer.id,
       channel: channelId,
@@ -68,11 +66,16 @@ export class HandoffBridge implements HandoffPort {
    * state a problem (an earlier statement stays the subject).
    */
   private async conversationSoFar(channel: string, conversationId: string, current: Understanding): Promise<{ sentiment: number; subject?: string }> {
-    const history = await this.o.crm.timeline.forConversation(channel, conversationId);
-    const understood = await this.understoodMessages(channel, conversationId, history.filter((m) => m.direction === 'inbound').slice(-CONVERSATION_WINDOW), current);
+    const { understood } = await this.conversationUnderstood(channel, conversationId, current);
     const earlier = problemStatement(understood.slice(0, -1));
     const now = problemStatement(understood);
     return { sentiment: conversationSentiment(understood), ...(!earlier && now === current ? { subject: now.text } : {}) };
+  }
+
+  /** The conversation's customer messages, and the last CONVERSATION_WINDOW of them with their understanding. */
+  private async conversationUnderstood(channel: string, conversationId: string, current: Understanding): Promise<{ inbound: StoredMessage[]; understood: UnderstoodMessage[] }> {
+    const inbound = (await this.o.crm.timeline.forConversation(channel, conversationId)).filter((m) => m.direction === 'inbound');
+    return { inbound, understood: await this.understoodMessages(channel, conversationId, inbound.slice(-CONVERSATION_WINDOW), current) };
   }
 
   /**
