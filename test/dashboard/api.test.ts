@@ -56,7 +56,8 @@ describe('supervisor dashboard API', () => {
     const page = await anon().get('/dashboard/');
     expect(page.status).toBe(401);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
-    expect(page.body).toContain('href="/console/"');
+    // The sign-in link brings the supervisor back to the dashboard.
+    expect(page.body).toContain('href="/console/?next=/dashboard/"');
     const agentPage = await agent.get('/dashboard/');
     expect(agentPage.status).toBe(403);
     expect(agentPage.body).toContain('Supervisors only');
