@@ -1,0 +1,2 @@
+/** crm/privacy: what of a customer's words is kept, and what is masked before it is stored or logged. */
+export { redactSensitive, maskForLog, passesLuhn, passesIbanCheck, MASK } from './redaction';
