@@ -23,6 +23,7 @@ import type { Logger } from './logger';
 import { ensureRedis, redisClient, redisNamespace, type RedisEndpoint } from './redis';
 import { PostgresStorage } from './storage';
 import { CUSTOMER_KEY, TimelineMiddleware } from './timelineMiddleware';
+import { RedactionMiddleware } from './redactionMiddleware';
 import { TurnUnderstanding } from './turnUnderstanding';
 import { RedisConversationOrigins } from './conversationOrigins';
 import { ChatIdentityProof, RedisAttemptLimiter } from './identityProof';
@@ -257,12 +258,14 @@ export async function startApplication(options: ApplicationOptions): Promise<App
         .catch((err: unknown) => log.error({ err }, 'could not send the error message'));
     };
 
+    // Card numbers and IBANs are masked before anything reads or stores a message (the timeline middleware stores it first).
+    const redaction = new RedactionMiddleware();
     const directLineAdapter = new DirectLineAdapter({ transcripts: crm.transcripts, bus, bot: botIdentity, serviceUrl: publicUrl });
-    directLineAdapter.use(middleware);
+    directLineAdapter.use(redaction, middleware);
     directLineAdapter.onTurnError = onTurnError;
 
     const channelAdapter = createChannelAdapter(config);
-    channelAdapter.use(middleware);
+    channelAdapter.use(redaction, middleware);
     channelAdapter.onTurnError = onTurnError;
 
     // Recommendations served from memory: the active model version (trained now for a small shop without one), shaped by what the customer told the bot.

@@ -7,6 +7,7 @@ import { forbidden, HttpError } from './errors';
 import type { Delivery } from './delivery';
 import { CUSTOMER_KEY } from './timelineMiddleware';
 import { agentMessage } from './agentMessages';
+import { redactSensitive } from '../crm/privacy';
 
 export interface HandoffBridgeOptions {
   crm: Crm;
@@ -146,7 +147,9 @@ export class HandoffBridge implements HandoffPort {
   }
 
   /** An agent's reply, delivered to the customer on their channel. */
-  async agentReply(ticketId: string, user: { id: string; role: string }, text: string, options: { awaitingCustomer?: boolean } = {}): Promise<TicketView> {
+  async agentReply(ticketId: string, user: { id: string; role: string }, written: string, options: { awaitingCustomer?: boolean } = {}): Promise<TicketView> {
+    // Masked where an agent's words enter: the customer, the transcript, the timeline and the live console see the same text.
+    const text = redactSensitive(written);
     const ticket = await this.o.support.tickets.require(ticketId);
     if (user.role === 'agent' && ticket.assignedAgentId !== user.id) throw forbidden('only the assigned agent can reply to this ticket');
     if (!['assigned', 'pending_customer', 'reopened', 'new'].includes(ticket.status)) throw new HttpError(409, 'ticket_closed', `ticket is ${ticket.status}`);

@@ -1,6 +1,7 @@
 import { and, asc, count, countDistinct, desc, eq, gte, isNotNull, isNull, lt, min, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from './db';
 import { customers, identities, messages } from './schema';
+import { redactSensitive } from './privacy';
 
 export interface ChannelIdentity {
   /** Identity kind: `directline`, `msteams`, `email`, `phone`, … */
@@ -106,6 +107,11 @@ export interface InboundMessageKey {
   activityId: string;
 }
 
+/** A message as the timeline stores it: card numbers and IBANs masked, whoever wrote it (ingest masks too; this is the last line). */
+function storedForm(message: TimelineMessage) {
+  return { ...message, text: redactSensitive(message.text ?? ''), createdAt: message.at ?? new Date() };
+}
+
 /** The customer's message timeline. Recording is idempotent per channel activity. */
 export class Timeline {
   constructor(private readonly db: Db) {}
@@ -114,7 +120,7 @@ export class Timeline {
   async record(message: TimelineMessage, db: DbOrTx = this.db): Promise<boolean> {
     const inserted = await db
       .insert(messages)
-      .values({ ...message, createdAt: message.at ?? new Date() })
+      .values(storedForm(message))
       .onConflictDoNothing()
       .returning({ id: messages.id });
     return inserted.length > 0;
@@ -127,7 +133,7 @@ export class Timeline {
   async recordReturningId(message: TimelineMessage, db: DbOrTx = this.db): Promise<{ id: string; isNew: boolean }> {
     const inserted = await db
       .insert(messages)
-      .values({ ...message, createdAt: message.at ?? new Date() })
+      .values(storedForm(message))
       .onConflictDoNothing()
       .returning({ id: messages.id });
     if (inserted[0]) return { id: inserted[0].id, isNew: true };

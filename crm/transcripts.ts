@@ -2,6 +2,7 @@ import { and, asc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import type { Db } from './db';
 import { directLineActivities, directLineConversations } from './schema';
 import { NotFoundError } from './errors';
+import { redactSensitive } from './privacy';
 
 export type StoredActivity = Record<string, unknown> & { id: string };
 
@@ -60,7 +61,8 @@ export class TranscriptStore {
     }
     try {
       const now = new Date();
-      const documents = incoming.map((a) => ({ ...a, timestamp: (a.timestamp as string | undefined) ?? now.toISOString(), conversation: { id: conversationId } }));
+      // Card numbers and IBANs masked in whatever is stored (the customer's words and the bot's alike).
+      const documents = incoming.map((a) => ({ ...a, ...(typeof a.text === 'string' ? { text: redactSensitive(a.text) } : {}), timestamp: (a.timestamp as string | undefined) ?? now.toISOString(), conversation: { id: conversationId } }));
       // One statement: take the next sequence numbers (the UPDATE locks the conversation row, so
       // appends from several instances interleave safely) and insert the activities with their ids.
       const result = await this.db.execute(sql`

@@ -4,6 +4,7 @@ import type { Activity } from 'botbuilder';
 import type { StoredActivity, TranscriptStore } from '../../crm';
 import { seqOfActivityId } from '../../crm';
 import { badRequest, forbidden, notFound } from '../errors';
+import { redactInboundActivity } from '../redactionMiddleware';
 import type { DirectLineClaims, DirectLineTokens } from './tokens';
 import type { TranscriptBus } from './bus';
 
@@ -98,7 +99,8 @@ export class DirectLineService {
       throw badRequest(`invalid activity: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'invalid_activity');
     }
     await this.requireConversation(claims, conversationId);
-    const posted = parsed.data;
+    // Masked before the transcript stores it: the echo the page shows and the turn read the masked text.
+    const posted = redactInboundActivity(parsed.data);
     const clientActivityId =
       typeof posted.channelData?.clientActivityID === 'string' ? posted.channelData.clientActivityID.slice(0, 200) : undefined;
     const activity: Record<string, unknown> = {

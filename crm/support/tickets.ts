@@ -8,6 +8,7 @@ import type { RoutingConfig } from './routingConfig';
 import { releaseAgentSlot, type AssignmentService } from './assignment';
 import type { HandoffRequest, LiveEventPublisher, TicketView } from './types';
 import { toTicketView, withRetry } from './views';
+import { redactSensitive } from '../privacy';
 import { DEFAULT_FOLLOW_UP_SETTINGS, followUpRowsOnResolve, pendingReminderRow, type FollowUpSettings } from './followups';
 
 export class InvalidTicketTransitionError extends CrmError {
@@ -37,16 +38,19 @@ export interface TicketServiceOptions {
 
 function subjectFrom(messages: string[], stated?: string): string {
   const last = stated?.trim() ? stated : ([...messages].reverse().find((m) => m.trim().length > 0) ?? '');
-  const line = last.replace(/\s+/g, ' ').trim();
+  // Masked before it is cut to length: a card number cut in half would no longer be recognised.
+  const line = redactSensitive(last).replace(/\s+/g, ' ').trim();
   return line.length > 120 ? `${line.slice(0, 117)}...` : line || '(no message)';
 }
 
 function summaryFrom(req: HandoffRequest, reasons: string[]): string {
   const why = { asked_for_person: 'asked for a person', complaint: 'complained', negative_sentiment: 'is upset', unresolved: 'was not helped by the bot', other_language: 'writes in a language the bot does not speak', reported_problem: 'reported a problem' }[req.trigger];
   const details = req.entities.map((e) => `${e.type.replace('_', ' ')} ${e.text}`).slice(0, 6);
-  return [`Customer ${why} (${req.intent.replace(/_/g, ' ')}, ${req.language}).`, details.length ? `Key details: ${details.join(', ')}.` : '', `Priority: ${reasons.join('; ')}.`]
+  const summary = [`Customer ${why} (${req.intent.replace(/_/g, ' ')}, ${req.language}).`, details.length ? `Key details: ${details.join(', ')}.` : '', `Priority: ${reasons.join('; ')}.`]
     .filter(Boolean)
     .join(' ');
+  // Entities are the customer's words (an order number, an amount, or a number the bot took for one).
+  return redactSensitive(summary);
 }
 
 /** Tickets: opened by the bot, worked by agents. Every change writes a ticket event in the same transaction. */
@@ -175,7 +179,7 @@ export class TicketService {
         await tx.insert(ticketEvents).values({ ticketId, type: 'status_changed', actor: 'customer', data: { from: 'pending_customer', to: 'assigned' }, at });
       }
     });
-    await this.o.live?.publish({ type: 'ticket.message', ticketId, queueId: ticket.queueId, assignedAgentId: ticket.assignedAgentId, direction: 'inbound', author: 'customer', text: message.text, at: at.toISOString() });
+    await this.o.live?.publish({ type: 'ticket.message', ticketId, queueId: ticket.queueId, assignedAgentId: ticket.assignedAgentId, direction: 'inbound', author: 'customer', text: redactSensitive(message.text), at: at.toISOString() });
   }
 
   /** An agent's reply (delivered by the caller); the first one sets the first-response time. */
@@ -192,7 +196,7 @@ export class TicketService {
       // Waiting on the customer: a reminder, then the auto-close (workers/pendingReminderJob.ts).
       if (options.awaitingCustomer) await tx.insert(outbox).values(pendingReminderRow(ticketId, at, this.followUps)).onConflictDoNothing();
     });
-    await this.o.live?.publish({ type: 'ticket.message', ticketId, queueId: ticket.queueId, assignedAgentId: ticket.assignedAgentId, direction: 'outbound', author: agentId, text, at: at.toISOString() });
+    await this.o.live?.publish({ type: 'ticket.message', ticketId, queueId: ticket.queueId, assignedAgentId: ticket.assignedAgentId, direction: 'outbound', author: agentId, text: redactSensitive(text), at: at.toISOString() });
     return this.require(ticketId);
   }
 

@@ -13,6 +13,7 @@ import type { Db, DbOrTx } from '../db';
 import { CrmError, NotFoundError } from '../errors';
 import { queryRows } from '../commerce/rows';
 import { intentLabels, messages, messageUnderstandings, type IntentLabelSource } from '../schema';
+import { redactSensitive } from '../privacy';
 import { detectLanguage, normalizeText } from '../../nlp/text';
 import { isBuiltInIntent } from '../../nlp/intents';
 import type { LearnedLabel } from '../../nlp/retraining';
@@ -102,7 +103,8 @@ export class IntentLabelStore {
     if (m.direction !== 'inbound') throw new NotACustomerMessageError();
     const language = m.understood?.language ?? detectLanguage(normalizeText(m.text)).language;
     const values = {
-      text: m.text,
+      // The stored message is masked already; rows from before masking existed are masked here.
+      text: redactSensitive(m.text),
       language,
       intent: req.intent,
       source: req.source,

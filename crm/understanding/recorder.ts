@@ -1,6 +1,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { intentLabels, messageUnderstandings, type UnderstandingOutcome } from '../schema';
+import { redactSensitive } from '../privacy';
 
 export type { UnderstandingOutcome } from '../schema';
 
@@ -75,7 +76,9 @@ export class UnderstandingRecorder {
   }
 
   /** The customer's clarification choice as a labelled example; a later choice for the same message replaces it. */
-  async recordClarification(label: ClarificationLabel): Promise<void> {
+  async recordClarification(input: ClarificationLabel): Promise<void> {
+    // Labelled examples are kept for training: never with a card number in them.
+    const label = { ...input, text: redactSensitive(input.text) };
     await this.db
       .insert(intentLabels)
       .values({ ...label, source: 'clarification', labelledBy: 'customer' })

@@ -183,6 +183,21 @@ describe('Teams through the Bot Connector', () => {
     ]);
   });
 
+  it('stores a Teams message with its card number masked', async () => {
+    // The turn (and its reply to the channel) is over when /api/messages answers.
+    nock('https://smba.trafficmanager.net').post(/\/teams\/v3\/conversations\/.+\/activities/).times(5).reply(200, { id: 'teams-reply-card' });
+    const message = {
+      ...teamsMessage('my card 4111-1111-1111-1111 was charged twice'),
+      from: { id: '29:teams-user-card', name: 'Card Customer', aadObjectId: 'c0ffee00-0000-4000-8000-0000000000c4' },
+      conversation: { id: 'a:teams-conversation-card', conversationType: 'personal', tenantId: TENANT },
+    };
+    const res = await post(message, `Bearer ${channelToken(key.privateKey)}`);
+    expect(res.status).toBe(200);
+    const timeline = await app.crm.timeline.forConversation('msteams', 'a:teams-conversation-card');
+    expect(timeline.find((m) => m.direction === 'inbound')!.text).toBe('my card [card •••• 1111] was charged twice');
+    expect(timeline.map((m) => m.text).join('\n')).not.toMatch(/4111.?1111.?1111.?1111/);
+  });
+
   it('rejects a malformed activity with a valid token (400)', async () => {
     const res = await post({ type: 'message', text: 'no conversation' }, `Bearer ${channelToken(key.privateKey)}`);
     expect(res.status).toBe(400);
