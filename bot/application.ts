@@ -250,7 +250,8 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     learningCatchUp.start();
     cleanups.push(() => learningCatchUp.stop());
     const onTurnError = async (context: TurnContext, error: Error) => {
-      log.error({ err: error, channel: context.activity.channelId }, 'turn failed');
+      // The message that failed the turn is in the line only with LOG_MESSAGE_TEXT on (and masked then).
+      log.error({ err: error, channel: context.activity.channelId, text: context.activity.text }, 'turn failed');
       // A broken dialog must not trap the customer: clear the conversation's dialog state.
       await conversationState.delete(context).catch(() => undefined);
       await context

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   }
   const config = configOrReport();
   if (!config) process.exit(2);
-  const log = createLogger(config.LOG_LEVEL);
+  const log = createLogger({ level: config.LOG_LEVEL, logMessageText: config.LOG_MESSAGE_TEXT });
   let app;
   try {
     app = await startApplication({ config, log, role });

@@ -155,7 +155,7 @@ describe('supervisor dashboard API', () => {
     expect((await supervisor.get('/api/dashboard/ranking')).body).toEqual({ period: null, agents: [] });
     const queue = createQueue(QUEUE_NAMES.agentEvaluation, { redisUrl });
     const events = new QueueEvents(QUEUE_NAMES.agentEvaluation, { connection: connectionFromUrl(redisUrl), prefix: DEFAULT_QUEUE_PREFIX });
-    const worker = startAgentEvaluationWorker({ redisUrl, evaluation: new AgentEvaluationService(app.database.db), log: createLogger('silent') });
+    const worker = startAgentEvaluationWorker({ redisUrl, evaluation: new AgentEvaluationService(app.database.db), log: createLogger({ level: 'silent' }) });
     try {
       await events.waitUntilReady();
       // One job per period: a run of this suite earlier on the same Redis left its job behind.

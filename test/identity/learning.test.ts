@@ -222,7 +222,7 @@ describe('learning from conversations (stored)', () => {
     expect((await learned.get(y.id))!.likes.map((l) => l.term)).toEqual(['candles']);
     // …and the catch-up learns the two later messages again, into the survivor, which keeps them.
     const learner = new ConversationLearner({ recognizer: new NlpRecognizer(engine), learned, vocabulary: cachedCatalogueVocabulary(database.db) });
-    const pass = await new LearningCatchUp({ timeline: crm.timeline, learned, observer: learner, graceMs: 0, periodMs: 60_000, log: createLogger('silent') }).runOnce();
+    const pass = await new LearningCatchUp({ timeline: crm.timeline, learned, observer: learner, graceMs: 0, periodMs: 60_000, log: createLogger({ level: 'silent' }) }).runOnce();
     expect(pass.learned).toBeGreaterThanOrEqual(2);
     const survivor = (await learned.get(x.id))!;
     expect(survivor.likes.map((l) => l.term).sort()).toEqual(['blankets', 'tea']);

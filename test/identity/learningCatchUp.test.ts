@@ -27,7 +27,7 @@ describe('learning catch-up', () => {
   let engine: NlpEngine;
   let learned: LearnedProfileStore;
   let learner: ConversationLearner;
-  const log = createLogger('silent');
+  const log = createLogger({ level: 'silent' });
   beforeAll(async () => {
     database = await openDatabase({ url: testDatabaseUrl(), poolSize: 6 });
     crm = createCrm(database.db);

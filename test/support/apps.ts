@@ -40,7 +40,7 @@ export async function startInProcessApp(
     ...(process.env.REDIS_PREFIX ? { REDIS_PREFIX: process.env.REDIS_PREFIX } : {}),
     ...env,
   });
-  const app = await startApplication({ config, log: createLogger(config.LOG_LEVEL), role, ...options });
+  const app = await startApplication({ config, log: createLogger({ level: config.LOG_LEVEL, logMessageText: config.LOG_MESSAGE_TEXT }), role, ...options });
   return app as Application & { url: string };
 }
 
