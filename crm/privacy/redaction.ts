@@ -47,9 +47,15 @@ export function passesIbanCheck(iban: string): boolean {
  * Runs of digit groups separated by one space or dash. Not after a letter, digit, `+` or "letters-" (a
  * `+` starts a phone number; letters make it a code such as an order number "ORD-…"), not before a
  * letter or a decimal part.
- * ASCII letters only: Chinese text written right against a number ("卡号4111…谢谢") still counts.
+ * ASCII letters only: Chinese text written right against a number ("卡号4111…谢谢") still counts, and
+ * full-width digits and the ideographic space count as digits and a space.
  */
-const DIGIT_RUN = /(?<![A-Za-z0-9+.]|[A-Za-z]-)\d+(?:[ -]\d+)*(?![A-Za-z0-9]|\.\d)/g;
+const DIGIT_RUN = /(?<![A-Za-z0-9\uFF10-\uFF19+.]|[A-Za-z]-)[0-9\uFF10-\uFF19]+(?:[ \u3000-][0-9\uFF10-\uFF19]+)*(?![A-Za-z0-9\uFF10-\uFF19]|\.\d)/g;
+
+/** Full-width digits (０–９, typed with Chinese and Japanese input methods) as ASCII digits. */
+function asciiDigits(text: string): string {
+  return text.replace(/[\uFF10-\uFF19]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
+}
 
 /**
  * Whether these groups (as written) have the shape of a card number: one block of 13–19 digits, or
@@ -57,7 +63,7 @@ const DIGIT_RUN = /(?<![A-Za-z0-9+.]|[A-Za-z]-)\d+(?:[ -]\d+)*(?![A-Za-z0-9]|\.\
  * digits (4-4-4-4, 4-6-5, 4-4-4-4-3). Dates (2026-12-07) and phone numbers (138 0013 8000) do not.
  */
 function cardShaped(groups: string[], separators: string[]): boolean {
-  const digits = groups.join('');
+  const digits = asciiDigits(groups.join(''));
   if (digits.length < 13 || digits.length > 19) return false;
   // No card number starts with 0 (an international dialling prefix does, and all zeros pass Luhn).
   if (digits[0] === '0') return false;
@@ -69,7 +75,7 @@ function cardShaped(groups: string[], separators: string[]): boolean {
 
 function maskCards(text: string): string {
   return text.replace(DIGIT_RUN, (run) => {
-    const parts = run.split(/([ -])/);
+    const parts = run.split(/([ \u3000-])/);
     const groups = parts.filter((_, i) => i % 2 === 0);
     const separators = parts.filter((_, i) => i % 2 === 1);
     // Several cards may stand in one run ("4111 1111 1111 1111 5500 0000 0000 0004"): from each group,
@@ -80,13 +86,13 @@ function maskCards(text: string): string {
       let end = -1;
       for (let j = groups.length; j > i; j--) {
         const g = groups.slice(i, j);
-        if (cardShaped(g, separators.slice(i, j - 1)) && passesLuhn(g.join(''))) {
+        if (cardShaped(g, separators.slice(i, j - 1)) && passesLuhn(asciiDigits(g.join('')))) {
           end = j;
           break;
         }
       }
       if (end > 0) {
-        const digits = groups.slice(i, end).join('');
+        const digits = asciiDigits(groups.slice(i, end).join(''));
         out.push(`[card ${MASK} ${digits.slice(-4)}]`);
         if (end < groups.length) out.push(separators[end - 1]);
         i = end;
@@ -132,7 +138,7 @@ function maskIbans(text: string): string {
  * emails) is left as written. Idempotent: a masked text is returned unchanged.
  */
 export function redactSensitive(text: string): string {
-  if (!text || !/\d/.test(text)) return text;
+  if (!text || !/[0-9\uFF10-\uFF19]/.test(text)) return text;
   // IBANs first: the digits of a printed IBAN ("DE89 3704 0044 …") can form a Luhn-valid run.
   return maskCards(maskIbans(text));
 }

@@ -34,6 +34,12 @@ describe('redactSensitive: payment cards', () => {
     expect(redactSensitive('卡号 6011 1111 1111 1117 被扣款两次')).toBe('卡号 [card •••• 1117] 被扣款两次');
   });
 
+  it('masks card numbers typed with full-width digits or ideographic spaces (Chinese and Japanese input methods)', () => {
+    expect(redactSensitive('卡号４１１１１１１１１１１１１１１１谢谢')).toBe('卡号[card •••• 1111]谢谢');
+    expect(redactSensitive('卡号 4111\u30001111\u30001111\u30001111')).toBe('卡号 [card •••• 1111]');
+    expect(redactSensitive('订单号１００４２')).toBe('订单号１００４２');
+  });
+
   it('masks several cards in one message, also when they stand next to each other', () => {
     expect(redactSensitive('first 4111 1111 1111 1111 then 5500-0000-0000-0004 and 378282246310005')).toBe(
       'first [card •••• 1111] then [card •••• 0004] and [card •••• 0005]',
