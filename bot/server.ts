@@ -1,6 +1,7 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { inputGuards } from './api/inputGuards';
 import { errorHandler, notFound } from './errors';
 
 export interface HttpAppOptions {
@@ -43,6 +44,8 @@ export function createHttpApp(o: HttpAppOptions): Express {
     }
     next();
   });
+  // Malformed paths and hostile query strings are 400s before any route sees them.
+  app.use(inputGuards());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

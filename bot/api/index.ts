@@ -6,6 +6,7 @@
  * and the tickets assigned to them (others → 403); supervisors and admins see everything.
  */
 import express, { type ErrorRequestHandler, type Router } from 'express';
+import { jsonBody } from './inputGuards';
 import { z } from 'zod';
 import type { CustomerDirectory, Timeline } from '../../crm';
 import { CrmError } from '../../crm';
@@ -576,7 +577,7 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
     res.type('html').send(docsPage(cachedDoc));
   });
   router.use(consoleStatic());
-  router.use('/api', express.json({ limit: deps.maxBodyBytes ?? 256 * 1024 }), sameOriginWrites(), authenticate(crm.sessions));
+  router.use('/api', jsonBody({ limit: deps.maxBodyBytes ?? 256 * 1024 }), sameOriginWrites(), authenticate(crm.sessions));
   router.use(api.router);
   // Domain errors the console can cause become 4xx with their code.
   const translate: ErrorRequestHandler = (err, _req, _res, next) => {
