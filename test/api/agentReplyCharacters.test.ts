@@ -48,6 +48,8 @@ describe('agent replies with characters the database cannot store', () => {
       const ok = await agent.post(`/api/tickets/${ticket.id}/reply`, { text: 'Refunded now 😀' });
       expect(ok.status).toBe(200);
       const reply = await customer.waitFor((a) => a.text === 'Refunded now 😀');
+      // Plain text for every Direct Line client: what the agent typed is never rendered as markdown.
+      expect(reply.textFormat).toBe('plain');
       // Nothing else reached the customer in between: no apology for a failed delivery.
       expect(customer.received.slice(receivedBefore)).toEqual([reply]);
     } finally {
