@@ -6,9 +6,13 @@ export interface MessageSender {
   name: string;
 }
 
-/** An agent's reply as the bot delivers it: the agent's words, who wrote them (timeline author and shown name). */
+/**
+ * An agent's reply as the bot delivers it: the agent's words, who wrote them (timeline author and shown
+ * name). Plain text: what an agent types (or pastes) is shown as written, never rendered as markdown
+ * (no remote images, no disguised links) on the customer's page.
+ */
 export function agentMessage(text: string, author: string, name: string | null | undefined): Partial<Activity> {
-  return { type: 'message', text, channelData: { author, ...(name ? { sender: { role: 'agent', name } satisfies MessageSender } : {}) } };
+  return { type: 'message', text, textFormat: 'plain', channelData: { author, ...(name ? { sender: { role: 'agent', name } satisfies MessageSender } : {}) } };
 }
 
 /** The person an outgoing message is from, when a person wrote it. */

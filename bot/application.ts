@@ -1,7 +1,7 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { ConversationState, TurnContext } from 'botbuilder';
 import type { Activity } from 'botbuilder';
@@ -18,7 +18,7 @@ import { CsatAnswers } from './csatAnswers';
 import { startDeliveryWorker } from './deliveryWorker';
 import { FollowUpRenderer } from './followUpCards';
 import { createQueues, queueAdminRoutes, requestAgentEvaluation, requestIntentModelTrainingNow, requestRecommendationTrainingNow, startWorkers, type WorkerHost } from '../workers';
-import { authenticate, RedisSignInThrottle, requireRole } from './auth';
+import { authenticate, DEFAULT_ACCOUNT_MAX, RedisSignInThrottle, requireRole, SignInLimits } from './auth';
 import type { Logger } from './logger';
 import { ensureRedis, redisClient, redisNamespace, type RedisEndpoint } from './redis';
 import { PostgresStorage } from './storage';
@@ -320,7 +320,14 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       models: new IntentModelAdmin({ store: intentTrainer.store, notifier: intentActivations, log: log.child({ part: 'nlp' }) }),
       requestTraining: () => requestIntentModelTrainingNow(queuesForAdmin.intentModelTraining, intentTrainer),
     });
-    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInThrottle: new RedisSignInThrottle(redis, { keyPrefix: names.signInFailures }), customer360, insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores, timeZone: config.SUPPORT_TIME_ZONE }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o), models: recommendationModels, requestTraining: () => requestRecommendationTrainingNow(queuesForAdmin.recommendationTraining, database.db) }), botAnalytics], understanding: { labels: intentLabels }, log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
+    // Failed sign-ins, counted in Redis by every web instance; keys are HMACs under a key derived from the
+    // Direct Line signing key, which every instance already shares (no email or address in key names).
+    const signInLimits = new SignInLimits({
+      perAddress: new RedisSignInThrottle(redis, { keyPrefix: `${names.signInFailures}address:` }),
+      perAccount: new RedisSignInThrottle(redis, { keyPrefix: `${names.signInFailures}account:`, max: DEFAULT_ACCOUNT_MAX }),
+      hashKey: createHmac('sha256', directLineSigningKey(config)).update('concierge sign-in throttle keys').digest(),
+    });
+    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInLimits, customer360, insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores, timeZone: config.SUPPORT_TIME_ZONE }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o), models: recommendationModels, requestTraining: () => requestRecommendationTrainingNow(queuesForAdmin.recommendationTraining, database.db) }), botAnalytics], understanding: { labels: intentLabels }, log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
     cleanups.push(() => consoleApi.close());
     const app = createHttpApp({
       log,

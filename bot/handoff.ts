@@ -4,6 +4,7 @@ import type { Support, TicketView } from '../crm/support';
 import { answersWhileWaiting, ContentCatalog, contentLanguage, fill, replyLanguageOf, setTurnOutcome, understandTurn, type HandoffOutcome, type HandoffPort, type HandoffTrigger, type Recognizer, type Understanding } from '../dialogs';
 import { conversationSentiment, problemStatement, type BuiltInIntent, type UnderstoodMessage } from '../nlp';
 import { forbidden, HttpError } from './errors';
+import { hostileCharacterIn } from './api/inputChecks';
 import type { Delivery } from './delivery';
 import { CUSTOMER_KEY } from './timelineMiddleware';
 import { agentMessage } from './agentMessages';
@@ -153,6 +154,10 @@ export class HandoffBridge implements HandoffPort {
     const ticket = await this.o.support.tickets.require(ticketId);
     if (user.role === 'agent' && ticket.assignedAgentId !== user.id) throw forbidden('only the assigned agent can reply to this ticket');
     if (!['assigned', 'pending_customer', 'reopened', 'new'].includes(ticket.status)) throw new HttpError(409, 'ticket_closed', `ticket is ${ticket.status}`);
+    // Refused before anything is written: PostgreSQL cannot store the character, so the delivery would
+    // fail after the reply was accepted and the customer would get an apology instead.
+    const problem = hostileCharacterIn(text);
+    if (problem) throw new HttpError(400, 'invalid_characters', `reply text contains a ${problem}`);
     // The customer sees who answers: the agent's name travels with the reply.
     const author = await this.o.crm.users.get(user.id);
     await this.deliver(ticket, agentMessage(text, `agent:${user.id}`, author?.displayName));

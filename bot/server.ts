@@ -1,7 +1,9 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { inputGuards } from './api/inputGuards';
 import { errorHandler, notFound } from './errors';
+import { CHAT_PAGE_CSP, securityHeaders } from './securityHeaders';
 
 export interface HttpAppOptions {
   log: Logger;
@@ -33,9 +35,8 @@ export function createHttpApp(o: HttpAppOptions): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestLog(o.log));
+  app.use(securityHeaders());
   app.use((req, res, next) => {
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'no-referrer');
     if (o.isStopping() && req.path !== '/healthz') {
       res.setHeader('Connection', 'close');
       res.status(503).json({ error: { code: 'shutting_down', message: 'server is shutting down' } });
@@ -43,6 +44,8 @@ export function createHttpApp(o: HttpAppOptions): Express {
     }
     next();
   });
+  // Malformed paths and hostile query strings are 400s before any route sees them.
+  app.use(inputGuards());
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -58,6 +61,11 @@ export function createHttpApp(o: HttpAppOptions): Express {
   app.get('/webchat.js', (_req, res) => {
     res.setHeader('Cache-Control', 'public, max-age=3600');
     res.sendFile(webChatBundle);
+  });
+  // The customer's chat page runs Web Chat: it needs more than the default deny-all policy.
+  app.get(['/', '/index.html'], (_req, res, next) => {
+    res.setHeader('Content-Security-Policy', CHAT_PAGE_CSP);
+    next();
   });
   app.use(express.static(webPublic, { index: 'index.html', maxAge: 0 }));
 

@@ -1,4 +1,5 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
+import { jsonBody } from './api/inputGuards';
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from 'botbuilder';
 import type { Activity, InvokeResponse, TurnContext } from 'botbuilder';
 import type { BotFrameworkAuthentication } from 'botframework-connector';
@@ -54,7 +55,7 @@ export function channelRoutes(o: {
   logic: (context: TurnContext) => Promise<void>;
 }): Router {
   const r = Router();
-  r.post('/api/messages', express.json({ limit: o.config.MAX_BODY_BYTES }), async (req, res) => {
+  r.post('/api/messages', jsonBody({ limit: o.config.MAX_BODY_BYTES }), async (req, res) => {
     const authEnabled = o.config.MicrosoftAppId !== '';
     if (!authEnabled && !o.allowUnauthenticated) {
       throw new HttpError(503, 'channel_not_configured', 'the Bot Connector channel is not configured (set MicrosoftAppId)');

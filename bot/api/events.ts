@@ -1,4 +1,6 @@
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
+import { STORABLE_TIMESTAMPS, timestampProblem } from './inputChecks';
+import { jsonBody } from './inputGuards';
 import { z } from 'zod';
 import type { ApiKeyRecord } from '../../crm/commerce/apiKeys';
 import type { IncomingEvent, IngestResult } from '../../crm/commerce/ingest';
@@ -15,6 +17,12 @@ export interface EventsRoutesOptions {
 }
 
 const text = (max: number) => z.string().trim().min(1).max(max);
+// An event happened in the past: a shop's clock may run a little fast, never years (year 0000 is a 500 in PostgreSQL).
+const EVENT_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
+const eventTime = z.iso.datetime({ offset: true }).superRefine((value, ctx) => {
+  const problem = timestampProblem(value, { earliest: STORABLE_TIMESTAMPS.earliest, latest: new Date(Date.now() + EVENT_CLOCK_SKEW_MS) });
+  if (problem) ctx.addIssue({ code: 'custom', message: `timestamp ${problem}` });
+});
 const eventSchema = z
   .object({
     type: z.enum(CUSTOMER_EVENT_TYPES),
@@ -24,7 +32,7 @@ const eventSchema = z
     ]),
     sku: text(128).optional(),
     quantity: z.number().int().positive().max(1_000_000).optional(),
-    at: z.iso.datetime({ offset: true }).optional(),
+    at: eventTime.optional(),
     idempotencyKey: text(200).optional(),
     data: z.record(z.string(), z.unknown()).optional(),
   })
@@ -57,7 +65,7 @@ export function eventsRoutes(o: EventsRoutesOptions): Router {
     if (!record) throw unauthorized('missing or invalid API key', 'invalid_api_key');
     res.locals.apiKey = record;
     next();
-  }, express.json({ limit: o.maxBodyBytes ?? 256 * 1024 }), async (req, res) => {
+  }, jsonBody({ limit: o.maxBodyBytes ?? 256 * 1024 }), async (req, res) => {
     const record = res.locals.apiKey as ApiKeyRecord;
     const body: unknown = req.body;
     const single = !(body && typeof body === 'object' && 'events' in body);

@@ -6,6 +6,8 @@
  * and the tickets assigned to them (others → 403); supervisors and admins see everything.
  */
 import express, { type ErrorRequestHandler, type Router } from 'express';
+import { randomBytes } from 'node:crypto';
+import { jsonBody } from './inputGuards';
 import { z } from 'zod';
 import type { CustomerDirectory, Timeline } from '../../crm';
 import { CrmError } from '../../crm';
@@ -17,7 +19,7 @@ import type { LearnedProfileStore } from '../../crm/identity';
 import { OPEN_TICKET_STATUSES, TICKET_STATUSES, type TicketStatus } from '../../crm/schema';
 import { DuplicateUserError, type SessionService, type UserService, type UserView } from '../../crm/users';
 import type { Logger } from '../logger';
-import { authenticate, authOf, MemorySignInThrottle, sameOriginWrites, signIn, signOut, type AuthContext, type SignInThrottle } from '../auth';
+import { authenticate, authOf, memorySignInLimits, sameOriginWrites, signIn, signOut, type AuthContext, type SignInLimits } from '../auth';
 import { badRequest, forbidden, HttpError, notFound } from '../errors';
 import { ApiRegistry } from './registry';
 import {
@@ -79,8 +81,8 @@ export interface ConsoleDeps {
   isStopping?: () => boolean;
   /** Customer 360 (profiles, history, search, merges with undo); without it those routes are absent. */
   customer360?: Pick<Customer360, 'profiles' | 'linker' | 'history' | 'search'>;
-  /** Failed sign-in counts; default: this process's memory (the app passes the Redis one, shared by instances). */
-  signInThrottle?: SignInThrottle;
+  /** Failed sign-in limits, per address and per account; default: this process's memory (the app passes Redis ones, shared by instances). */
+  signInLimits?: SignInLimits;
   /** More routes on the same registry, session and OpenAPI document (the supervisor dashboard, bot/api/dashboard.ts). */
   extensions?: Array<(api: ApiRegistry) => void>;
   /** Recommendations for the customer panel (the same the bot shows); without it, the panel's list is empty. */
@@ -120,7 +122,7 @@ export type ConsoleRouter = Router & { close(): void };
 
 export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
   const { crm, support } = deps;
-  const authDeps = { users: crm.users, sessions: crm.sessions, secureCookies: deps.secureCookies ?? 'auto', throttle: deps.signInThrottle ?? new MemorySignInThrottle() };
+  const authDeps = { users: crm.users, sessions: crm.sessions, secureCookies: deps.secureCookies ?? 'auto', limits: deps.signInLimits ?? memorySignInLimits(randomBytes(32)) };
   const api = new ApiRegistry();
   const live = new LiveStreams({ sessions: crm.sessions, source: deps.events, log: deps.log, isStopping: deps.isStopping, scopeOf: (auth) => scopeOf(auth) });
 
@@ -576,7 +578,7 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
     res.type('html').send(docsPage(cachedDoc));
   });
   router.use(consoleStatic());
-  router.use('/api', express.json({ limit: deps.maxBodyBytes ?? 256 * 1024 }), sameOriginWrites(), authenticate(crm.sessions));
+  router.use('/api', jsonBody({ limit: deps.maxBodyBytes ?? 256 * 1024 }), sameOriginWrites(), authenticate(crm.sessions));
   router.use(api.router);
   // Domain errors the console can cause become 4xx with their code.
   const translate: ErrorRequestHandler = (err, _req, _res, next) => {

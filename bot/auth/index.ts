@@ -10,7 +10,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { SessionInfo, SessionService, UserRole, UserService, UserView } from '../../crm/users';
 import { forbidden, HttpError, unauthorized } from '../errors';
-import type { SignInThrottle } from './throttle';
+import type { SignInLimits } from './throttle';
 
 export const SESSION_COOKIE = 'concierge_session';
 
@@ -131,18 +131,18 @@ export const signInSchema = z.object({
   password: z.string().min(1).max(1024),
 });
 
-export { MemorySignInThrottle, RedisSignInThrottle, type SignInThrottle } from './throttle';
+export { DEFAULT_ACCOUNT_MAX, MemorySignInThrottle, memorySignInLimits, RedisSignInThrottle, SignInLimits, signInThrottleKeys, type SignInAttempt, type SignInThrottle } from './throttle';
 
 /** POST /api/auth/sign-in and /api/auth/sign-out. Validation of the body happens in the API registry. */
-export async function signIn(deps: AuthDeps & { throttle?: SignInThrottle }, req: Request, res: Response, body: z.infer<typeof signInSchema>): Promise<UserView> {
-  const key = `${req.ip}|${body.email.trim().toLowerCase()}`;
-  await deps.throttle?.check(key);
+export async function signIn(deps: AuthDeps & { limits?: SignInLimits }, req: Request, res: Response, body: z.infer<typeof signInSchema>): Promise<UserView> {
+  const attempt = { address: req.ip ?? req.socket.remoteAddress ?? 'unknown', email: body.email };
+  await deps.limits?.check(attempt);
   const user = await deps.users.verifyCredentials(body.email, body.password);
   if (!user) {
-    await deps.throttle?.fail(key);
+    await deps.limits?.fail(attempt);
     throw unauthorized('wrong email or password', 'bad_credentials');
   }
-  await deps.throttle?.succeed(key);
+  await deps.limits?.succeed(attempt);
   void deps.sessions.purgeExpired().catch(() => undefined);
   // A fresh token on every sign-in (no session fixation); an earlier cookie's session ends.
   const previous = readCookie(req, SESSION_COOKIE);

@@ -1,9 +1,11 @@
 /**
- * Slows password guessing: after `max` failed sign-ins for one key (address + email) within
- * `windowMs`, further attempts get 429 until the window passes. The Redis throttle shares the count
- * between every web instance (a guesser spread over instances behind a load balancer is still
- * counted once); the memory throttle is for a single process and is the Redis one's fallback.
+ * Slows password guessing: after `max` failed sign-ins for one key within `windowMs`, further
+ * attempts get 429 until the window passes. The Redis throttle shares the count between every web
+ * instance (a guesser spread over instances behind a load balancer is still counted once); the
+ * memory throttle is for a single process and is the Redis one's fallback. SignInLimits applies two
+ * of them to a sign-in: per address and account, and per account over every address.
  */
+import { createHmac } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { HttpError } from '../errors';
 
@@ -115,3 +117,68 @@ export class RedisSignInThrottle implements SignInThrottle {
     await this.redis.del(this.prefix + key).catch(() => undefined);
   }
 }
+
+export interface SignInAttempt {
+  /** The client address (req.ip: the trusted proxy's X-Forwarded-For when there is one). */
+  address: string;
+  email: string;
+}
+
+/**
+ * The throttle keys of an attempt, as HMAC-SHA256 so Redis key names hold no email or address (and,
+ * the key being secret, cannot be reversed by hashing a list of likely emails). Pure.
+ */
+export function signInThrottleKeys(attempt: SignInAttempt, hashKey: string | Buffer): { perAddress: string; perAccount: string } {
+  const email = attempt.email.trim().toLowerCase();
+  const mac = (text: string) => createHmac('sha256', hashKey).update(text).digest('base64url');
+  return { perAddress: mac(`address-account\n${attempt.address}\n${email}`), perAccount: mac(`account\n${email}`) };
+}
+
+export interface SignInLimitsOptions {
+  /** Failures for one account from one address (default 10 per 15 minutes). */
+  perAddress: SignInThrottle;
+  /**
+   * Failures for one account from all addresses together: a guesser with many addresses is limited
+   * too. Higher than the per-address limit, as reaching it locks the account's owner out as well
+   * until the window passes.
+   */
+  perAccount: SignInThrottle;
+  /** The HMAC key of the throttle keys; every web instance must use the same one. */
+  hashKey: string | Buffer;
+}
+
+/** Both limits on a sign-in attempt. */
+export class SignInLimits {
+  constructor(private readonly o: SignInLimitsOptions) {}
+
+  async check(attempt: SignInAttempt): Promise<void> {
+    const keys = signInThrottleKeys(attempt, this.o.hashKey);
+    await this.o.perAddress.check(keys.perAddress);
+    await this.o.perAccount.check(keys.perAccount);
+  }
+
+  async fail(attempt: SignInAttempt): Promise<void> {
+    const keys = signInThrottleKeys(attempt, this.o.hashKey);
+    await Promise.all([this.o.perAddress.fail(keys.perAddress), this.o.perAccount.fail(keys.perAccount)]);
+  }
+
+  /**
+   * Clears the address's count only: the account's count runs out with its window, or a guesser
+   * could let the owner's next sign-in reset the limit on guesses spread over many addresses.
+   */
+  async succeed(attempt: SignInAttempt): Promise<void> {
+    await this.o.perAddress.succeed(signInThrottleKeys(attempt, this.o.hashKey).perAddress);
+  }
+}
+
+/** In one process (tests, tools): memory throttles with the defaults. */
+export function memorySignInLimits(hashKey: string | Buffer, options: { perAddress?: SignInThrottleOptions; perAccount?: SignInThrottleOptions } = {}): SignInLimits {
+  return new SignInLimits({
+    perAddress: new MemorySignInThrottle(options.perAddress),
+    perAccount: new MemorySignInThrottle({ max: DEFAULT_ACCOUNT_MAX, ...options.perAccount }),
+    hashKey,
+  });
+}
+
+/** Failures per account over all addresses within the window (15 minutes) before 429. */
+export const DEFAULT_ACCOUNT_MAX = 50;

@@ -1,4 +1,5 @@
-import express, { Router, type Request } from 'express';
+import { Router, type Request } from 'express';
+import { jsonBody } from '../api/inputGuards';
 import { timingSafeEqual } from 'node:crypto';
 import type { ConversationOrigins } from '../conversationOrigins';
 import { unauthorized } from '../errors';
@@ -34,7 +35,7 @@ function secretMatches(given: string, expected: string): boolean {
 /** Direct Line 3.0 REST surface, plus the website's session endpoint. */
 export function directLineRoutes(o: DirectLineRoutesOptions): Router {
   const r = Router();
-  const json = express.json({ limit: o.maxBodyBytes, strict: false });
+  const json = jsonBody({ limit: o.maxBodyBytes, strict: false });
   // Defence in depth for the identity-proof limits: a failure to record leaves the per-conversation and
   // per-subject limits in force, so the website keeps working when Redis blips.
   const rememberOrigin = async (conversationId: string, req: Request) => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Activity } from 'botbuilder';
 import type { StoredActivity, TranscriptStore } from '../../crm';
 import { seqOfActivityId } from '../../crm';
+import { timestampProblem } from '../api/inputChecks';
 import { badRequest, forbidden, notFound } from '../errors';
 import { redactInboundActivity } from '../redactionMiddleware';
 import type { DirectLineClaims, DirectLineTokens } from './tokens';
@@ -34,7 +35,15 @@ const postedActivitySchema = z.looseObject({
   entities: z.array(z.record(z.string(), z.unknown())).max(20).optional(),
   channelData: z.record(z.string(), z.unknown()).optional(),
   from: z.looseObject({ name: z.string().max(200).optional() }).optional(),
-  localTimestamp: z.string().max(64).optional(),
+  // The customer's clock, kept as sent: a date-time PostgreSQL and the reports can hold, whatever the offset.
+  localTimestamp: z
+    .string()
+    .max(64)
+    .superRefine((value, ctx) => {
+      const problem = timestampProblem(value);
+      if (problem) ctx.addIssue({ code: 'custom', message: `timestamp ${problem}` });
+    })
+    .optional(),
   localTimezone: z.string().max(64).optional(),
 });
 

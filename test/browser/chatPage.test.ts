@@ -109,6 +109,18 @@ describe('the chat page and the ticket it leads to', () => {
     expect(await page.locator('.webchat__bubble').filter({ hasText: 'Concierge, the virtual assistant' }).innerText()).not.toMatch(/Support agent/);
     await screenshot(page, 'chat-agent-reply');
 
+    // What an agent types is shown as written: no image (remote or not), no HTML, no disguised link.
+    const hostile = 'Look: ![pixel](http://203.0.113.9/pixel.png) <img src="http://203.0.113.9/x.png" onerror="window.pwned=1"> [your bank](http://203.0.113.9/) **loud** -- "quoted" www.example.com a@b.co\nsecond line';
+    await app.handoff!.agentReply(ticket.id, { id: rita.id, role: 'agent' }, hostile);
+    const shown = page.locator('.webchat__bubble').filter({ hasText: 'second line' }).last();
+    await shown.waitFor();
+    expect(await shown.locator('img').count()).toBe(0);
+    expect(await shown.locator('a').count()).toBe(0);
+    expect(await shown.locator('strong').allInnerTexts()).toEqual(['Rita Replies']);
+    expect((await shown.innerText()).replace(/^Rita Replies · Support agent\n+/, '')).toBe(hostile);
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+    expect(browser.foreignRequests.filter((u) => u.includes('203.0.113.9'))).toEqual([]);
+
     // The agent's console: the subject is the problem, the sentiment the conversation's, both languages, the mood negative.
     const agentPage = await browser.newPage();
     await agentPage.setViewportSize({ width: 1366, height: 900 });

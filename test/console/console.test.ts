@@ -98,11 +98,23 @@ describe('agent console in the browser', () => {
     await customerPanel.getByRole('button', { name: new RegExp(`#${ticket.number}`) }).waitFor();
     expect(await agentPage.getByLabel('Priority').inputValue()).toBe(ticket.priority);
 
-    // The agent replies; the customer sees it in Web Chat.
+    // A reply the database cannot store (here a NUL) is refused with 400 and the agent is told why;
+    // the draft stays in the box to fix, and nothing reaches the customer.
     const reply = agentPage.getByLabel('Reply to the customer');
+    const unstorable = 'Refunded\u0000 now';
+    await reply.evaluate((el, value) => {
+      (el as HTMLTextAreaElement).value = value;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    }, unstorable);
+    await reply.press('Enter');
+    await conversation.getByRole('alert').filter({ hasText: /body field text contains a NUL character/ }).waitFor();
+    expect(await reply.inputValue()).toBe(unstorable);
+
+    // The agent replies; the customer sees it in Web Chat.
     await reply.fill('Hi, this is Bea from billing. I can see the double charge and I am refunding it now.');
     await reply.press('Enter');
     await log.getByText('Hi, this is Bea from billing.', { exact: false }).waitFor();
+    await conversation.getByRole('alert').waitFor({ state: 'detached' });
     await chat.getByText(/Hi, this is Bea from billing\. I can see the double charge/).waitFor();
 
     // The customer answers; the agent sees it live.

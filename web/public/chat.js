@@ -56,6 +56,12 @@
   function escapeMarkdown(text) {
     return text.replace(/([\\`*_{}\[\]()#+\-.!<>|~])/g, '\\$1');
   }
+  // The agent's words as markdown that renders them exactly as written (the bubble is markdown for the
+  // name in bold): every ASCII punctuation character escaped, so no image, HTML or link (markdown or
+  // bare URL) forms and no quote or dash is made typographic; each line break kept.
+  function plainAsMarkdown(text) {
+    return text.replace(/[!-\/:-@\[-`{-~]/g, '\\$&').replace(/\r?\n/g, '  \n');
+  }
   var store = window.WebChat.createStore({}, function () {
     return function (next) {
       return function (action) {
@@ -63,7 +69,7 @@
           var activity = action.payload.activity;
           var name = agentName(activity);
           if (name) {
-            var marked = Object.assign({}, activity, { text: '**' + escapeMarkdown(name) + '** · ' + personLabel + '\n\n' + (activity.text || '') });
+            var marked = Object.assign({}, activity, { textFormat: 'markdown', text: '**' + escapeMarkdown(name) + '** · ' + personLabel + '\n\n' + plainAsMarkdown(activity.text || '') });
             action = Object.assign({}, action, { payload: Object.assign({}, action.payload, { activity: marked }) });
           }
         }
