@@ -102,6 +102,25 @@ describe('handoff to a person (website)', () => {
     expect(ticket.sentiment).toBeLessThan(-0.15);
   });
 
+  it('a ticket opened by "I want to talk to a human" takes its subject and mood from the problem the customer states next', async () => {
+    const c = await customer();
+    const human = await c.say('I want to talk to a human');
+    expect((await c.replyTo(human)).text).toMatch(/connecting you with a member of our team/);
+    const opened = (await app.support.tickets.findOpenForConversation('directline', c.conversationId))!;
+    expect(opened).toMatchObject({ subject: 'I want to talk to a human', assignedAgentId: null });
+    // Nobody serves the general queue here: the ticket waits, and the bot's answer comes after the
+    // message is on the ticket.
+    const problem = await c.say('I was charged twice, this is outrageous');
+    expect((await c.replyTo(problem)).text).toMatch(/added that to your ticket|in the queue|billing/);
+    const now = (await app.support.tickets.get(opened.id))!;
+    expect(now.subject).toBe('I was charged twice, this is outrageous');
+    expect(now.sentiment).toBeLessThan(-0.15);
+    // A later, calmer message keeps the problem as the subject.
+    const calm = await c.say('are you still there?');
+    await c.replyTo(calm);
+    expect((await app.support.tickets.get(opened.id))!.subject).toBe('I was charged twice, this is outrageous');
+  });
+
   it('while waiting in the queue the bot still answers self-service questions; the rest goes to the ticket, and the agent gets every message', async () => {
     const c = await customer();
     // Nobody has the shipping skill: the ticket waits.
