@@ -5,6 +5,7 @@ import { startInProcessApp } from '../support/apps';
 import type { Application } from '../../bot/application';
 import { Redis } from 'ioredis';
 import { hashClientAddress, RedisConversationOrigins } from '../../bot/conversationOrigins';
+import { runRedisNames } from '../support/redisNames';
 
 /** The website's Direct Line endpoint against the real PostgreSQL and Redis. */
 describe('Direct Line endpoint', () => {
@@ -191,7 +192,7 @@ describe('Direct Line endpoint', () => {
   it('records which client address each website conversation is opened and resumed from (hashed), for the identity-proof limit', async () => {
     const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
     try {
-      const origins = new RedisConversationOrigins(redis);
+      const origins = new RedisConversationOrigins(redis, { keyPrefix: runRedisNames().conversationOrigin });
       // The app trusts X-Forwarded-For from a proxy on loopback, as behind a real reverse proxy.
       const open = async (address: string, body: object = {}) => {
         const res = await fetch(`${app.url}/api/webchat/session`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': address }, body: JSON.stringify(body) });
@@ -200,14 +201,14 @@ describe('Direct Line endpoint', () => {
       };
       const first = await open('203.0.113.9');
       expect(await origins.originOf(first.conversationId)).toBe(hashClientAddress('203.0.113.9'));
-      expect(await redis.get(`concierge:conversation-origin:${first.conversationId}`)).not.toContain('203.0.113.9');
+      expect(await redis.get(`${runRedisNames().conversationOrigin}${first.conversationId}`)).not.toContain('203.0.113.9');
       // Resumed from elsewhere (a phone that changed network): the latest address counts.
       const started = await fetch(`${app.url}/v3/directline/conversations`, { method: 'POST', headers: { authorization: `Bearer ${first.token}` } });
       expect(started.status).toBeLessThan(300);
       const resumed = await open('198.51.100.4', { token: first.token });
       expect(resumed).toMatchObject({ conversationId: first.conversationId, resumed: true });
       expect(await origins.originOf(first.conversationId)).toBe(hashClientAddress('198.51.100.4'));
-      expect(await redis.pttl(`concierge:conversation-origin:${first.conversationId}`)).toBeGreaterThan(86_000_000);
+      expect(await redis.pttl(`${runRedisNames().conversationOrigin}${first.conversationId}`)).toBeGreaterThan(86_000_000);
     } finally {
       redis.disconnect();
     }

@@ -6,6 +6,7 @@ import { AgentEvaluationService } from '../../crm/scores';
 import { connectionFromUrl, createQueue, DEFAULT_QUEUE_PREFIX, evaluationJobId, QUEUE_NAMES, startAgentEvaluationWorker } from '../../workers';
 import { ConsoleClient, expectClosedRoutes, makeUser, PASSWORD } from '../api/consoleClient';
 import { CSAT_PERIOD, DAY1, seedReportFixture, TREND_PERIOD, type ReportFixture } from './fixtures';
+import { runQueuePrefix } from '../support/redisNames';
 
 /**
  * The supervisor dashboard's API and page over HTTP (own database, the run's PostgreSQL and Redis):
@@ -153,7 +154,7 @@ describe('supervisor dashboard API', () => {
 
   it('evaluate now queues the agent-evaluation job; once it ran, the ranking, CSV, trend and explanation show the period', async () => {
     expect((await supervisor.get('/api/dashboard/ranking')).body).toEqual({ period: null, agents: [] });
-    const queue = createQueue(QUEUE_NAMES.agentEvaluation, { redisUrl });
+    const queue = createQueue(QUEUE_NAMES.agentEvaluation, { redisUrl, prefix: runQueuePrefix() });
     const events = new QueueEvents(QUEUE_NAMES.agentEvaluation, { connection: connectionFromUrl(redisUrl), prefix: DEFAULT_QUEUE_PREFIX });
     const worker = startAgentEvaluationWorker({ redisUrl, evaluation: new AgentEvaluationService(app.database.db), log: createLogger({ level: 'silent' }) });
     try {

@@ -9,6 +9,7 @@ import { RecommendationModelStore, RecommendationTrainer } from '../../crm/recom
 import { createQueue, QUEUE_NAMES } from '../../workers';
 import { DEMO_PASSWORD } from '../../crm/users/demo';
 import { ConsoleClient } from '../api/consoleClient';
+import { runQueuePrefix } from '../support/redisNames';
 
 /**
  * Acceptance (issue #5): on a fresh install's demo data (DEMO_SEED=always on an empty database), a
@@ -149,7 +150,7 @@ describe('supervisor dashboard in the browser', () => {
     // Evaluate now: the job is queued for the shown period.
     await page.getByRole('button', { name: 'Evaluate now' }).click();
     await page.getByRole('status').filter({ hasText: /Evaluation queued for/ }).waitFor();
-    const queue = createQueue(QUEUE_NAMES.agentEvaluation, { redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' });
+    const queue = createQueue(QUEUE_NAMES.agentEvaluation, { redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: runQueuePrefix() });
     try {
       const periods = (await page.evaluate(async () => (await (await fetch('/api/dashboard/periods')).json()).periods)) as Array<{ start: string; end: string }>;
       const id = `evaluation/${periods[0].start.replace(/:00\.000Z$/, 'Z').replace(/:/g, '')}/${periods[0].end.replace(/:00\.000Z$/, 'Z').replace(/:/g, '')}`;
@@ -172,7 +173,7 @@ describe('supervisor dashboard in the browser', () => {
     expect(demo).toMatchObject({ active: true });
     const knn = await new RecommendationTrainer({ db: app.database.db, algorithm: 'item-knn', execution: 'inline' }).trainAndActivate();
     expect(knn.activated).toBe(true);
-    const queue = createQueue(QUEUE_NAMES.recommendationTraining, { redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' });
+    const queue = createQueue(QUEUE_NAMES.recommendationTraining, { redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: runQueuePrefix() });
     try {
       await queue.obliterate({ force: true }); // this run's Redis database: nothing pending from earlier runs
 

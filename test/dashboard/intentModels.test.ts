@@ -7,6 +7,7 @@ import { IntentLabelStore, IntentModelStore, IntentModelTrainer, type IntentTrai
 import { createQueue, intentModelTrainingJobId, QUEUE_NAMES } from '../../workers';
 import { ConsoleClient, expectClosedRoutes, makeUser, PASSWORD } from '../api/consoleClient';
 import { recordUnderstood } from '../understanding/fixtures';
+import { runQueuePrefix } from '../support/redisNames';
 
 /**
  * The dashboard's intent model versions over HTTP, on versions trained for real (the built-in
@@ -38,7 +39,7 @@ describe('dashboard: intent model versions', () => {
     supervisor = await new ConsoleClient(app.url).signIn((await makeUser(app, 'supervisor', [], 'Sam Supervisor')).email, PASSWORD);
     admin = await new ConsoleClient(app.url).signIn((await makeUser(app, 'admin', [], 'Ada Admin')).email, PASSWORD);
     agent = await new ConsoleClient(app.url).signIn((await makeUser(app, 'agent', ['billing'])).email, PASSWORD);
-    queue = createQueue(QUEUE_NAMES.intentModelTraining, { redisUrl });
+    queue = createQueue(QUEUE_NAMES.intentModelTraining, { redisUrl, prefix: runQueuePrefix() });
     // This run's Redis database is ours: a job an earlier run left would answer instead.
     await queue.obliterate({ force: true });
   }, 300_000);

@@ -6,12 +6,13 @@ import {
   RecommendationModelStore, RecommendationService, RecommendationTrainer, RedisModelActivations, trainingDataStamp, type TrainingResult,
 } from '../../crm/recommendations';
 import {
-  createQueue, DEFAULT_QUEUE_PREFIX, QUEUE_NAMES, recommendationTrainingJobId, scheduleRecommendationTraining, startRecommendationTrainingWorker,
+  createQueue, QUEUE_NAMES, recommendationTrainingJobId, scheduleRecommendationTraining, startRecommendationTrainingWorker,
   type RecommendationTrainingResult,
 } from '../../workers';
 import { ConsoleClient, expectClosedRoutes, makeUser, PASSWORD } from '../api/consoleClient';
 import { openShop, type Shop } from '../recommendations/dbFixtures';
 import { awaitCompleted, queueEvents, silentLog } from '../workers/fixtures/helpers';
+import { runQueuePrefix, runRedisNames } from '../support/redisNames';
 
 /**
  * The dashboard's recommendation model versions over HTTP (own database, the run's PostgreSQL and
@@ -122,7 +123,7 @@ describe('dashboard: recommendation model versions', () => {
     try {
       await web.start();
       expect(web.versionId).toBe(knn.info.versionId);
-      await web.watch({ activations: new RedisModelActivations(pub, sub), pollMs: 0 });
+      await web.watch({ activations: new RedisModelActivations(pub, sub, runRedisNames().recommendationModelChannel), pollMs: 0 });
 
       const res = await supervisor.post(`/api/dashboard/recommendations/models/${popularity.info.versionId}/activate`, {});
       expect(res.status).toBe(200);
@@ -168,10 +169,10 @@ describe('dashboard: recommendation model versions', () => {
     let pub: Redis;
 
     beforeAll(async () => {
-      queue = createQueue(QUEUE_NAMES.recommendationTraining, { redisUrl });
+      queue = createQueue(QUEUE_NAMES.recommendationTraining, { redisUrl, prefix: runQueuePrefix() });
       // This run's Redis database is ours: jobs an earlier run left behind would answer instead.
       await queue.obliterate({ force: true });
-      events = await queueEvents(QUEUE_NAMES.recommendationTraining, redisUrl, DEFAULT_QUEUE_PREFIX);
+      events = await queueEvents(QUEUE_NAMES.recommendationTraining, redisUrl, runQueuePrefix());
       pub = new Redis(redisUrl);
     });
     afterAll(async () => {
@@ -214,7 +215,7 @@ describe('dashboard: recommendation model versions', () => {
       expect(pinned?.versionId).toBe(knn.info.versionId);
       const jobId = recommendationTrainingJobId(await trainingDataStamp(shop.database.db));
       const done = awaitCompleted(events, [jobId], { failOnFailed: true });
-      worker = startRecommendationTrainingWorker({ redisUrl, trainer: new RecommendationTrainer({ db: shop.database.db, algorithm: 'ease' }), notifier: new RedisModelActivations(pub), log: silentLog });
+      worker = startRecommendationTrainingWorker({ redisUrl, prefix: runQueuePrefix(), trainer: new RecommendationTrainer({ db: shop.database.db, algorithm: 'ease' }), notifier: new RedisModelActivations(pub, undefined, runRedisNames().recommendationModelChannel), log: silentLog });
       const result = (await done).get(jobId) as RecommendationTrainingResult;
       await worker.close();
       worker = undefined;
@@ -249,7 +250,7 @@ describe('dashboard: recommendation model versions', () => {
       let onAnnounced = () => undefined as void;
       const sub = new Redis(redisUrl);
       try {
-        await new RedisModelActivations(pub, sub).subscribe((id) => {
+        await new RedisModelActivations(pub, sub, runRedisNames().recommendationModelChannel).subscribe((id) => {
           announced.add(id);
           onAnnounced();
         });
@@ -258,7 +259,7 @@ describe('dashboard: recommendation model versions', () => {
         const jobId = recommendationTrainingJobId(await trainingDataStamp(shop.database.db));
         expect([queued.status, queued.body]).toEqual([202, { jobId, alreadyPending: false }]);
         const done = awaitCompleted(events, [jobId], { failOnFailed: true });
-        worker = startRecommendationTrainingWorker({ redisUrl, trainer: new RecommendationTrainer({ db: shop.database.db, algorithm: 'ease' }), notifier: new RedisModelActivations(pub), log: silentLog });
+        worker = startRecommendationTrainingWorker({ redisUrl, prefix: runQueuePrefix(), trainer: new RecommendationTrainer({ db: shop.database.db, algorithm: 'ease' }), notifier: new RedisModelActivations(pub, undefined, runRedisNames().recommendationModelChannel), log: silentLog });
         const result = (await done).get(jobId) as RecommendationTrainingResult;
         expect(result).toMatchObject({ algorithm: 'ease', created: false, activated: true, notActivatedReason: null });
         await new Promise<void>((resolve) => {

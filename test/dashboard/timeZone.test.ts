@@ -4,6 +4,7 @@ import type { Application } from '../../bot/application';
 import { createQueue, QUEUE_NAMES } from '../../workers';
 import { DEMO_PASSWORD } from '../../crm/users/demo';
 import { ConsoleClient } from '../api/consoleClient';
+import { runQueuePrefix } from '../support/redisNames';
 
 const BERLIN = 'Europe/Berlin';
 /** Independent of crm/calendar: the wall clock (`YYYY-MM-DD HH:MM`) in Berlin. */
@@ -60,7 +61,7 @@ describe('supervisor dashboard in the support time zone', () => {
     expect(berlinWall(end)).toBe(`${berlinWall(new Date()).slice(0, 10)} 00:00`);
     expect(berlinWall(start).slice(11)).toBe('00:00');
     expect([23, 24, 25]).toContain((Date.parse(end) - Date.parse(start)) / 3_600_000);
-    const queue = createQueue(QUEUE_NAMES.agentEvaluation, { redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379' });
+    const queue = createQueue(QUEUE_NAMES.agentEvaluation, { redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', prefix: runQueuePrefix() });
     try {
       const job = await queue.getJob(res.body.jobId);
       expect(job?.data).toEqual({ granularity: 'day', start, end });

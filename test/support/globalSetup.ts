@@ -22,8 +22,9 @@ export default async function globalSetup(): Promise<void> {
   const database = await openDatabase({ url: template.url, poolSize: 1 });
   await database.close();
   process.env.TEST_RUN_ID = runId;
-  // The run's REDIS_PREFIX is not set yet: tests that build queues and channels themselves still use the
-  // default names (to do: pass redisNamespace(runId) to them, then set it here).
+  // Apps and workers the tests start take it from the environment; tests that build queues themselves
+  // read it through test/support/env.ts runQueuePrefix() or testPrefix().
+  process.env.REDIS_PREFIX = runId;
   process.env.TEST_TEMPLATE_DATABASE = template.name;
   // Until a file's own database exists (and for anything outside a test file), the template's URL.
   process.env.TEST_DATABASE_URL = template.url;

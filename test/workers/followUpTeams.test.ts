@@ -5,8 +5,9 @@ import { startInProcessApp } from '../support/apps';
 import { channelToken, nockMicrosoftAuth, signingKey } from '../support/microsoftEndpoints';
 import type { Application } from '../../bot/application';
 import { deliveries, ticketEvents, users } from '../../crm/schema';
-import { DEFAULT_QUEUE_PREFIX, deliveryJobId, QUEUE_NAMES } from '../../workers';
+import { deliveryJobId, QUEUE_NAMES } from '../../workers';
 import { awaitCompleted, MAIN_REDIS_URL, queueEvents } from './fixtures/helpers';
+import { runQueuePrefix } from '../support/redisNames';
 
 /**
  * The CSAT survey for a Teams customer: the card goes out as a proactive message through the Bot
@@ -78,7 +79,7 @@ describe('CSAT survey on Teams', () => {
     expect((await post(teamsActivity({ text: 'I want to talk to a person about my bill' }))).status).toBe(200);
     await sent((b) => /Tess Billing will be with you/.test(b.text ?? ''));
     const ticket = (await app.support.tickets.findOpenForConversation('msteams', CONVERSATION))!;
-    const events = await queueEvents(QUEUE_NAMES.deliveries, MAIN_REDIS_URL, DEFAULT_QUEUE_PREFIX);
+    const events = await queueEvents(QUEUE_NAMES.deliveries, MAIN_REDIS_URL, runQueuePrefix());
     const recorded = awaitCompleted(events, [deliveryJobId(`csat-${ticket.id}-1`)]);
     await app.handoff!.resolve(ticket.id, user.id);
 
