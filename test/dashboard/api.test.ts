@@ -3,7 +3,7 @@ import { startInProcessApp } from '../support/apps';
 import type { Application } from '../../bot/application';
 import { createLogger } from '../../bot/logger';
 import { AgentEvaluationService } from '../../crm/scores';
-import { connectionFromUrl, createQueue, DEFAULT_QUEUE_PREFIX, evaluationJobId, QUEUE_NAMES, startAgentEvaluationWorker } from '../../workers';
+import { connectionFromUrl, createQueue, evaluationJobId, QUEUE_NAMES, startAgentEvaluationWorker } from '../../workers';
 import { ConsoleClient, expectClosedRoutes, makeUser, PASSWORD } from '../api/consoleClient';
 import { CSAT_PERIOD, DAY1, seedReportFixture, TREND_PERIOD, type ReportFixture } from './fixtures';
 import { runQueuePrefix } from '../support/redisNames';
@@ -155,8 +155,8 @@ describe('supervisor dashboard API', () => {
   it('evaluate now queues the agent-evaluation job; once it ran, the ranking, CSV, trend and explanation show the period', async () => {
     expect((await supervisor.get('/api/dashboard/ranking')).body).toEqual({ period: null, agents: [] });
     const queue = createQueue(QUEUE_NAMES.agentEvaluation, { redisUrl, prefix: runQueuePrefix() });
-    const events = new QueueEvents(QUEUE_NAMES.agentEvaluation, { connection: connectionFromUrl(redisUrl), prefix: DEFAULT_QUEUE_PREFIX });
-    const worker = startAgentEvaluationWorker({ redisUrl, evaluation: new AgentEvaluationService(app.database.db), log: createLogger({ level: 'silent' }) });
+    const events = new QueueEvents(QUEUE_NAMES.agentEvaluation, { connection: connectionFromUrl(redisUrl), prefix: runQueuePrefix() });
+    const worker = startAgentEvaluationWorker({ redisUrl, prefix: runQueuePrefix(), evaluation: new AgentEvaluationService(app.database.db), log: createLogger({ level: 'silent' }) });
     try {
       await events.waitUntilReady();
       // One job per period: a run of this suite earlier on the same Redis left its job behind.
