@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 import { SENTIMENT_MODEL_FILE, shippedSentimentAnalyzer } from '../../nlp/default';
 import { FROZEN_SENTIMENT_TEST, frozenSentimentScores } from '../../nlp/sentimentBuild';
 import { SentimentModel, sentimentFeatureStrings, type SentimentModelFile } from '../../nlp/sentimentModel';
@@ -101,17 +100,5 @@ describe('shipped sentiment model', () => {
       expect(measured[lang].accuracy).toBeCloseTo(recorded[lang].accuracy, 3);
       expect(measured[lang].f1).toBeGreaterThanOrEqual(FROZEN_NEGATIVE_F1_TARGET);
     }
-  });
-
-  test('scores a message in well under a millisecond', () => {
-    const rows = readFileSync(FROZEN_SENTIMENT_TEST, 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as { text: string; lang: Language });
-    for (const r of rows.slice(0, 50)) s.analyze(r.text, r.lang); // warm up
-    const t0 = performance.now();
-    for (let k = 0; k < 3; k++) for (const r of rows) s.analyze(r.text, r.lang);
-    const perMessage = (performance.now() - t0) / (3 * rows.length);
-    expect(perMessage).toBeLessThan(0.5);
   });
 });
