@@ -4,13 +4,14 @@
  * undo. Registered on the console's ApiRegistry, so the routes are validated and documented like the rest.
  *
  * Who: a customer is visible to an agent when one of the customer's tickets is (their queues or
- * assigned to them); supervisors and admins see everyone. Merging needs the survivor to be visible; the
- * merge is recorded with its actor and can be undone by that agent or by a supervisor or admin.
+ * assigned to them); supervisors and admins see everyone. Search returns only the customers the user
+ * sees. Merging (and its preview) needs both profiles to be visible, so a merge cannot show an agent a
+ * customer they could not read; the merge is recorded with its actor and can be undone by that agent or by a supervisor or admin.
  */
 import { z } from 'zod';
 import { CrmError, NotFoundError, type CustomerDirectory } from '../../crm';
 import { ATTRIBUTE_TYPES } from '../../crm/schema';
-import { AttributeError, HistoryCursorError, MergeError, type CustomerHistory, type CustomerSearch, type IdentityLinker, type ProfileStore } from '../../crm/identity';
+import { AttributeError, HistoryCursorError, MergeError, type CustomerHistory, type CustomerSearch, type IdentityLinker, type ProfileStore, type SearchScope } from '../../crm/identity';
 import type { AuthContext } from '../auth';
 import { badRequest, forbidden, HttpError, notFound } from '../errors';
 import type { ApiRegistry } from './registry';
@@ -23,6 +24,8 @@ export interface Customer360RouteDeps {
   search: CustomerSearch;
   /** Whether the signed-in user may see this customer (the console's queue rules; supervisors and admins see all). */
   canSeeCustomer(auth: AuthContext, customerId: string): Promise<boolean>;
+  /** Whose customers a search may return: null for supervisors and admins (everyone), else the agent's queues. */
+  searchScope(auth: AuthContext): Promise<SearchScope | null>;
 }
 
 const uuid = z.uuid();
@@ -126,6 +129,19 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     return customer;
   }
 
+  /**
+   * The profile to merge away: refused exactly as reading it would be, before anything of it is read or
+   * written. One already merged away is visible through the profile holding its rows now (so a second
+   * merge is the merge's own 409, not a 403).
+   */
+  async function visibleDuplicate(auth: AuthContext, id: string) {
+    if (!(await deps.customers.get(id))) throw notFound('no such customer to merge');
+    if (await deps.canSeeCustomer(auth, id)) return;
+    const mergedInto = (await deps.profiles.get(id)).mergedInto;
+    if (mergedInto && (await deps.canSeeCustomer(auth, mergedInto))) return;
+    throw forbidden('none of this customer’s tickets are in your queues', 'not_your_queue');
+  }
+
   async function profileOf(id: string) {
     const customer = (await deps.customers.get(id))!;
     const [profile, identities, merges] = await Promise.all([deps.profiles.get(id), deps.customers.identitiesOf(id), deps.linker.mergesOf(id)]);
@@ -221,10 +237,11 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     path: '/api/customers',
     tag: 'customers',
     summary: 'Search customers (to find a duplicate profile to merge)',
+    description: 'Agents get only the customers they may read (a ticket in one of their queues or assigned to them); supervisors and admins search everyone.',
     access: 'signedIn',
     query: searchQuery,
     response: z.object({ customers: z.array(z.object({ id: uuid, displayName: z.string().nullable(), email: z.string().nullable(), matchedBy: z.string(), orders: z.number().int(), lastContactAt: isoDate.nullable() })) }),
-    handler: async ({ query }) => ({ customers: await deps.search.search(query.q, query.limit) }),
+    handler: async ({ auth, query }) => ({ customers: await deps.search.search(query.q, query.limit, (await deps.searchScope(auth)) ?? undefined) }),
   });
 
   api.add({
@@ -285,6 +302,7 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     path: '/api/customers/:id/merge',
     tag: 'customers',
     summary: 'Merge a duplicate profile into this customer (undoable)',
+    description: 'An agent must be able to read both profiles (403 `not_your_queue` otherwise, with nothing of the other profile in the answer and nothing written).',
     access: 'signedIn',
     params: customerParams,
     body: mergeBody,
@@ -293,7 +311,7 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     response: z.object({ mergeId: uuid, survivorId: uuid, mergedId: uuid, moved: z.record(z.string(), z.number().int()) }),
     handler: async ({ auth, params, body }) => {
       await visibleCustomer(auth, params.id);
-      if (!(await deps.customers.get(body.mergedId))) throw notFound('no such customer to merge');
+      await visibleDuplicate(auth, body.mergedId);
       return deps.linker.merge({ survivorId: params.id, mergedId: body.mergedId, actor: `agent:${auth.user.id}`, reason: body.reason }).catch(domainError);
     },
   });
@@ -303,6 +321,7 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     path: '/api/customers/:id/merge-preview',
     tag: 'customers',
     summary: 'What merging another profile into this customer would move and which values would win (writes nothing)',
+    description: 'Refused as the merge would be: an agent must be able to read both profiles (else 403 `not_your_queue`).',
     access: 'signedIn',
     params: customerParams,
     query: z.strictObject({ other: uuid.describe('the duplicate profile that would be merged into this customer') }),
@@ -311,7 +330,7 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     handler: async ({ auth, params, query }) => {
       // The same checks as the merge, in the same order: a preview is refused where the merge would be.
       await visibleCustomer(auth, params.id);
-      if (!(await deps.customers.get(query.other))) throw notFound('no such customer to merge');
+      await visibleDuplicate(auth, query.other);
       return deps.linker.preview(params.id, query.other).catch(domainError);
     },
   });

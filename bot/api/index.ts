@@ -449,6 +449,10 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
         const scope = await scopeOf(auth);
         return scope.all || (await support.tickets.list({ customerId, limit: 100 })).some((t) => canSee(scope, t));
       },
+      searchScope: async (auth) => {
+        const scope = await scopeOf(auth);
+        return scope.all ? null : { userId: scope.userId, queueIds: [...scope.queues] };
+      },
     });
   }
 
