@@ -15,6 +15,7 @@ import { AttributeError, HistoryCursorError, MergeError, type CustomerHistory, t
 import type { AuthContext } from '../auth';
 import { badRequest, forbidden, HttpError, notFound } from '../errors';
 import type { ApiRegistry } from './registry';
+import type { AuditRecorder } from './audit';
 
 export interface Customer360RouteDeps {
   customers: CustomerDirectory;
@@ -26,6 +27,8 @@ export interface Customer360RouteDeps {
   canSeeCustomer(auth: AuthContext, customerId: string): Promise<boolean>;
   /** Whose customers a search may return: null for supervisors and admins (everyone), else the agent's queues. */
   searchScope(auth: AuthContext): Promise<SearchScope | null>;
+  /** The audit log: views, searches, edits and merges are recorded with the signed-in user as actor. */
+  record: AuditRecorder;
 }
 
 const uuid = z.uuid();
@@ -241,7 +244,11 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     access: 'signedIn',
     query: searchQuery,
     response: z.object({ customers: z.array(z.object({ id: uuid, displayName: z.string().nullable(), email: z.string().nullable(), matchedBy: z.string(), orders: z.number().int(), lastContactAt: isoDate.nullable() })) }),
-    handler: async ({ auth, query }) => ({ customers: await deps.search.search(query.q, query.limit, (await deps.searchScope(auth)) ?? undefined) }),
+    handler: async ({ auth, query }) => {
+      const customers = await deps.search.search(query.q, query.limit, (await deps.searchScope(auth)) ?? undefined);
+      await deps.record(auth, { action: 'search', detail: { query: query.q, found: customers.map((c) => c.id) } });
+      return { customers };
+    },
   });
 
   api.add({
@@ -255,6 +262,7 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     response: profileSchema,
     handler: async ({ auth, params }) => {
       await visibleCustomer(auth, params.id);
+      await deps.record(auth, { action: 'view', customerId: params.id, detail: { part: 'profile' } });
       return profileOf(params.id);
     },
   });
@@ -272,6 +280,7 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     handler: async ({ auth, params, body }) => {
       await visibleCustomer(auth, params.id);
       await deps.profiles.update(params.id, body, `agent:${auth.user.id}`).catch(domainError);
+      await deps.record(auth, { action: 'edit', customerId: params.id, detail: { fields: Object.keys(body).sort(), attributes: Object.keys(body.attributes ?? {}).sort(), consent: Object.keys(body.consent ?? {}).sort() } });
       return profileOf(params.id);
     },
   });
@@ -288,6 +297,7 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     response: historySchema,
     handler: async ({ auth, params, query }) => {
       await visibleCustomer(auth, params.id);
+      await deps.record(auth, { action: 'view', customerId: params.id, detail: { part: 'history' } });
       return deps.history
         .page(params.id, { limit: query.limit, cursor: query.cursor, before: query.before ? new Date(query.before) : undefined, kinds: query.kinds })
         .catch((err: unknown) => {
@@ -312,7 +322,12 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     handler: async ({ auth, params, body }) => {
       await visibleCustomer(auth, params.id);
       await visibleDuplicate(auth, body.mergedId);
-      return deps.linker.merge({ survivorId: params.id, mergedId: body.mergedId, actor: `agent:${auth.user.id}`, reason: body.reason }).catch(domainError);
+      const merged = await deps.linker.merge({ survivorId: params.id, mergedId: body.mergedId, actor: `agent:${auth.user.id}`, reason: body.reason }).catch(domainError);
+      // One entry per profile, so each customer's log shows the merge.
+      for (const customerId of [merged.survivorId, merged.mergedId]) {
+        await deps.record(auth, { action: 'merge', customerId, detail: { mergeId: merged.mergeId, survivorId: merged.survivorId, mergedId: merged.mergedId, moved: merged.moved } });
+      }
+      return merged;
     },
   });
 
@@ -331,7 +346,9 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
       // The same checks as the merge, in the same order: a preview is refused where the merge would be.
       await visibleCustomer(auth, params.id);
       await visibleDuplicate(auth, query.other);
-      return deps.linker.preview(params.id, query.other).catch(domainError);
+      const preview = await deps.linker.preview(params.id, query.other).catch(domainError);
+      for (const customerId of [params.id, query.other]) await deps.record(auth, { action: 'view', customerId, detail: { part: 'merge-preview', survivorId: params.id, mergedId: query.other } });
+      return preview;
     },
   });
 
@@ -357,7 +374,9 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
       const merge = await deps.linker.getMerge(params.id);
       if (!merge) throw notFound('no such merge');
       if (!seesAll(auth) && merge.actor !== `agent:${auth.user.id}`) throw forbidden('only the agent who merged, a supervisor or an admin can undo this merge', 'not_your_merge');
-      return deps.linker.undo(params.id, `agent:${auth.user.id}`).catch(domainError);
+      const undone = await deps.linker.undo(params.id, `agent:${auth.user.id}`).catch(domainError);
+      for (const customerId of [merge.survivorId, merge.mergedId]) await deps.record(auth, { action: 'merge', customerId, detail: { mergeId: params.id, undo: true } });
+      return undone;
     },
   });
 }
