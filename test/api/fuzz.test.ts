@@ -74,7 +74,9 @@ const KINDS: Kind[] = [
   valueKind('unicode RTL and zero-width', '\u202eevil\u200b\u200d\ufeff\u2066'),
   valueKind('NUL character', 'a\u0000b'),
   valueKind('lone surrogate', '\ud800', { encodedPath: '%ED%A0%80', encodedQuery: '%ED%A0%80', rawJson: '"\\ud800"' }),
-  valueKind('100,000-character string', LONG),
+  // In the body at full length; in the URL cut to 8,000 characters, so it stays under node's 16 KB
+  // header limit and reaches the routes.
+  valueKind('100,000-character string', LONG, { encodedPath: 'p'.repeat(8_000), encodedQuery: 'q'.repeat(8_000) }),
   valueKind('year 0000 date', '0000-01-01T00:00:00Z'),
   valueKind('year 275760 date', '+275760-09-13T00:00:00.000Z'),
   valueKind('huge number', '99999999999999999999999', { rawJson: '1e400' }),
@@ -150,7 +152,7 @@ describe('fuzz: every route × hostile inputs', () => {
     return new Promise((resolve) => {
       const url = new URL(app.url);
       const h = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
-      const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: h, agent: false, timeout: 15_000 }, (res) => {
+      const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: h, agent: false, timeout: 5_000 }, (res) => {
         if (String(res.headers['content-type']).startsWith('text/event-stream')) {
           resolve({ status: res.statusCode!, body: '(event stream)' });
           res.destroy();
