@@ -74,9 +74,13 @@ const KINDS: Kind[] = [
   valueKind('unicode RTL and zero-width', '\u202eevil\u200b\u200d\ufeff\u2066'),
   valueKind('NUL character', 'a\u0000b'),
   valueKind('lone surrogate', '\ud800', { encodedPath: '%ED%A0%80', encodedQuery: '%ED%A0%80', rawJson: '"\\ud800"' }),
-  // In the body at full length; in the URL cut to 8,000 characters, so it stays under node's 16 KB
-  // header limit and reaches the routes.
-  valueKind('100,000-character string', LONG, { encodedPath: 'p'.repeat(8_000), encodedQuery: 'q'.repeat(8_000) }),
+  // In the body at full length; in the URL cut to 12,000 characters in all, so it stays under node's
+  // 16 KB header limit and reaches the routes (a longer URL is node's own 431, but nock, active in this
+  // process for the Teams route, leaves such a request unanswered on the client side).
+  { name: '100,000-character string', shots: (r) => [
+    { variant: 'query+body', query: queryOf(r, 'q'.repeat(Math.floor(12_000 / Math.max(1, r.query.length)))), ...(r.hasBody ? { body: jsonFields(r, LONG) } : {}) },
+    ...(r.pathParams.length ? [{ variant: 'path', pathValue: 'p'.repeat(Math.floor(12_000 / r.pathParams.length)) }] : []),
+  ] },
   valueKind('year 0000 date', '0000-01-01T00:00:00Z'),
   valueKind('year 275760 date', '+275760-09-13T00:00:00.000Z'),
   valueKind('huge number', '99999999999999999999999', { rawJson: '1e400' }),
@@ -239,7 +243,6 @@ describe('fuzz: every route × hostile inputs', () => {
     const failures: string[] = [];
     const tally: Record<string, number> = {};
     let sent = 0;
-    const slow: string[] = [];
     for (const r of all) {
       for (const kind of KINDS) {
         for (const shot of kind.shots(r)) {
@@ -253,12 +256,7 @@ describe('fuzz: every route × hostile inputs', () => {
               const body = shot.body ?? (r.hasBody ? '{}' : undefined);
               if (body !== undefined) headers['content-type'] = 'application/json';
               Object.assign(headers, shot.headers ?? {});
-              const t0 = Date.now();
-              if (process.env.FUZZ_DEBUG) require('fs').appendFileSync('/tmp/hf/progress.txt', `> ${r.label} × ${kind.name} ${shot.variant} ${signedIn}\n`);
               const res = await send(r.method, path, headers, body);
-              const ms = Date.now() - t0;
-              if (process.env.FUZZ_DEBUG) require('fs').appendFileSync('/tmp/hf/progress.txt', `< ${ms}ms ${res.status} ${r.label} × ${kind.name} ${shot.variant} ${signedIn}\n`);
-              if (ms > 500) slow.push(`${ms}ms ${r.label} × ${kind.name} (${shot.variant}, ${signedIn ? 'signed in' : 'anonymous'}): ${res.status}`);
               sent += 1;
               const bucket = res.status === 0 ? 'connection closed' : `${String(res.status)[0]}xx`;
               tally[bucket] = (tally[bucket] ?? 0) + 1;
@@ -275,7 +273,6 @@ describe('fuzz: every route × hostile inputs', () => {
       while (next < jobs.length) await jobs[next++]();
     }));
     const after = await rows();
-    if (process.env.FUZZ_DEBUG) require('fs').writeFileSync('/tmp/hf/slow.txt', slow.join('\n') + '\n' + failures.join('\n'));
 
     const changed = Object.keys(before).filter((t) => before[t] !== after[t]).map((t) => `${t}: ${before[t]} → ${after[t]}`);
     console.log(`fuzz: ${sent} requests over ${all.length} routes × ${KINDS.length} hostile input kinds (signed in and anonymous); ${JSON.stringify(tally)}; ${failures.length} 5xx; ${changed.length} tables changed of ${Object.keys(before).length} counted`);
