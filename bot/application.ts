@@ -28,6 +28,7 @@ import { TurnUnderstanding } from './turnUnderstanding';
 import { RedisConversationOrigins } from './conversationOrigins';
 import { ChatIdentityProof, RedisAttemptLimiter } from './identityProof';
 import { createCustomer360, LearnedProfileStore } from '../crm/identity';
+import { AuditLog } from '../crm/privacy';
 import { cachedCatalogueVocabulary, ConversationLearner } from './conversationLearning';
 import { LearningCatchUp } from './learningCatchUp';
 import { ConciergeBot } from './conciergeBot';
@@ -327,7 +328,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       perAccount: new RedisSignInThrottle(redis, { keyPrefix: `${names.signInFailures}account:`, max: DEFAULT_ACCOUNT_MAX }),
       hashKey: createHmac('sha256', directLineSigningKey(config)).update('concierge sign-in throttle keys').digest(),
     });
-    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInLimits, customer360, insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores, timeZone: config.SUPPORT_TIME_ZONE }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o), models: recommendationModels, requestTraining: () => requestRecommendationTrainingNow(queuesForAdmin.recommendationTraining, database.db) }), botAnalytics], understanding: { labels: intentLabels }, log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
+    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInLimits, customer360, audit: new AuditLog(database.db), insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores, timeZone: config.SUPPORT_TIME_ZONE }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o), models: recommendationModels, requestTraining: () => requestRecommendationTrainingNow(queuesForAdmin.recommendationTraining, database.db) }), botAnalytics], understanding: { labels: intentLabels }, log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
     cleanups.push(() => consoleApi.close());
     const app = createHttpApp({
       log,

@@ -4,16 +4,18 @@
  * undo. Registered on the console's ApiRegistry, so the routes are validated and documented like the rest.
  *
  * Who: a customer is visible to an agent when one of the customer's tickets is (their queues or
- * assigned to them); supervisors and admins see everyone. Merging needs the survivor to be visible; the
- * merge is recorded with its actor and can be undone by that agent or by a supervisor or admin.
+ * assigned to them); supervisors and admins see everyone. Search returns only the customers the user
+ * sees. Merging (and its preview) needs both profiles to be visible, so a merge cannot show an agent a
+ * customer they could not read; the merge is recorded with its actor and can be undone by that agent or by a supervisor or admin.
  */
 import { z } from 'zod';
 import { CrmError, NotFoundError, type CustomerDirectory } from '../../crm';
 import { ATTRIBUTE_TYPES } from '../../crm/schema';
-import { AttributeError, HistoryCursorError, MergeError, type CustomerHistory, type CustomerSearch, type IdentityLinker, type ProfileStore } from '../../crm/identity';
+import { AttributeError, HistoryCursorError, MergeError, type CustomerHistory, type CustomerSearch, type IdentityLinker, type ProfileStore, type SearchScope } from '../../crm/identity';
 import type { AuthContext } from '../auth';
 import { badRequest, forbidden, HttpError, notFound } from '../errors';
 import type { ApiRegistry } from './registry';
+import type { AuditRecorder } from './audit';
 
 export interface Customer360RouteDeps {
   customers: CustomerDirectory;
@@ -23,6 +25,10 @@ export interface Customer360RouteDeps {
   search: CustomerSearch;
   /** Whether the signed-in user may see this customer (the console's queue rules; supervisors and admins see all). */
   canSeeCustomer(auth: AuthContext, customerId: string): Promise<boolean>;
+  /** Whose customers a search may return: null for supervisors and admins (everyone), else the agent's queues. */
+  searchScope(auth: AuthContext): Promise<SearchScope | null>;
+  /** The audit log: views, searches, edits and merges are recorded with the signed-in user as actor. */
+  record: AuditRecorder;
 }
 
 const uuid = z.uuid();
@@ -126,6 +132,19 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     return customer;
   }
 
+  /**
+   * The profile to merge away: refused exactly as reading it would be, before anything of it is read or
+   * written. One already merged away is visible through the profile holding its rows now (so a second
+   * merge is the merge's own 409, not a 403).
+   */
+  async function visibleDuplicate(auth: AuthContext, id: string) {
+    if (!(await deps.customers.get(id))) throw notFound('no such customer to merge');
+    if (await deps.canSeeCustomer(auth, id)) return;
+    const mergedInto = (await deps.profiles.get(id)).mergedInto;
+    if (mergedInto && (await deps.canSeeCustomer(auth, mergedInto))) return;
+    throw forbidden('none of this customer’s tickets are in your queues', 'not_your_queue');
+  }
+
   async function profileOf(id: string) {
     const customer = (await deps.customers.get(id))!;
     const [profile, identities, merges] = await Promise.all([deps.profiles.get(id), deps.customers.identitiesOf(id), deps.linker.mergesOf(id)]);
@@ -221,10 +240,15 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     path: '/api/customers',
     tag: 'customers',
     summary: 'Search customers (to find a duplicate profile to merge)',
+    description: 'Agents get only the customers they may read (a ticket in one of their queues or assigned to them); supervisors and admins search everyone.',
     access: 'signedIn',
     query: searchQuery,
     response: z.object({ customers: z.array(z.object({ id: uuid, displayName: z.string().nullable(), email: z.string().nullable(), matchedBy: z.string(), orders: z.number().int(), lastContactAt: isoDate.nullable() })) }),
-    handler: async ({ query }) => ({ customers: await deps.search.search(query.q, query.limit) }),
+    handler: async ({ auth, query }) => {
+      const customers = await deps.search.search(query.q, query.limit, (await deps.searchScope(auth)) ?? undefined);
+      await deps.record(auth, { action: 'search', detail: { query: query.q, found: customers.map((c) => c.id) } });
+      return { customers };
+    },
   });
 
   api.add({
@@ -238,6 +262,7 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     response: profileSchema,
     handler: async ({ auth, params }) => {
       await visibleCustomer(auth, params.id);
+      await deps.record(auth, { action: 'view', customerId: params.id, detail: { part: 'profile' } });
       return profileOf(params.id);
     },
   });
@@ -255,6 +280,7 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     handler: async ({ auth, params, body }) => {
       await visibleCustomer(auth, params.id);
       await deps.profiles.update(params.id, body, `agent:${auth.user.id}`).catch(domainError);
+      await deps.record(auth, { action: 'edit', customerId: params.id, detail: { fields: Object.keys(body).sort(), attributes: Object.keys(body.attributes ?? {}).sort(), consent: Object.keys(body.consent ?? {}).sort() } });
       return profileOf(params.id);
     },
   });
@@ -271,6 +297,7 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     response: historySchema,
     handler: async ({ auth, params, query }) => {
       await visibleCustomer(auth, params.id);
+      await deps.record(auth, { action: 'view', customerId: params.id, detail: { part: 'history' } });
       return deps.history
         .page(params.id, { limit: query.limit, cursor: query.cursor, before: query.before ? new Date(query.before) : undefined, kinds: query.kinds })
         .catch((err: unknown) => {
@@ -285,6 +312,7 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     path: '/api/customers/:id/merge',
     tag: 'customers',
     summary: 'Merge a duplicate profile into this customer (undoable)',
+    description: 'An agent must be able to read both profiles (403 `not_your_queue` otherwise, with nothing of the other profile in the answer and nothing written).',
     access: 'signedIn',
     params: customerParams,
     body: mergeBody,
@@ -293,8 +321,13 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     response: z.object({ mergeId: uuid, survivorId: uuid, mergedId: uuid, moved: z.record(z.string(), z.number().int()) }),
     handler: async ({ auth, params, body }) => {
       await visibleCustomer(auth, params.id);
-      if (!(await deps.customers.get(body.mergedId))) throw notFound('no such customer to merge');
-      return deps.linker.merge({ survivorId: params.id, mergedId: body.mergedId, actor: `agent:${auth.user.id}`, reason: body.reason }).catch(domainError);
+      await visibleDuplicate(auth, body.mergedId);
+      const merged = await deps.linker.merge({ survivorId: params.id, mergedId: body.mergedId, actor: `agent:${auth.user.id}`, reason: body.reason }).catch(domainError);
+      // One entry per profile, so each customer's log shows the merge.
+      for (const customerId of [merged.survivorId, merged.mergedId]) {
+        await deps.record(auth, { action: 'merge', customerId, detail: { mergeId: merged.mergeId, survivorId: merged.survivorId, mergedId: merged.mergedId, moved: merged.moved } });
+      }
+      return merged;
     },
   });
 
@@ -303,6 +336,7 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     path: '/api/customers/:id/merge-preview',
     tag: 'customers',
     summary: 'What merging another profile into this customer would move and which values would win (writes nothing)',
+    description: 'Refused as the merge would be: an agent must be able to read both profiles (else 403 `not_your_queue`).',
     access: 'signedIn',
     params: customerParams,
     query: z.strictObject({ other: uuid.describe('the duplicate profile that would be merged into this customer') }),
@@ -311,8 +345,10 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     handler: async ({ auth, params, query }) => {
       // The same checks as the merge, in the same order: a preview is refused where the merge would be.
       await visibleCustomer(auth, params.id);
-      if (!(await deps.customers.get(query.other))) throw notFound('no such customer to merge');
-      return deps.linker.preview(params.id, query.other).catch(domainError);
+      await visibleDuplicate(auth, query.other);
+      const preview = await deps.linker.preview(params.id, query.other).catch(domainError);
+      for (const customerId of [params.id, query.other]) await deps.record(auth, { action: 'view', customerId, detail: { part: 'merge-preview', survivorId: params.id, mergedId: query.other } });
+      return preview;
     },
   });
 
@@ -338,7 +374,9 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
       const merge = await deps.linker.getMerge(params.id);
       if (!merge) throw notFound('no such merge');
       if (!seesAll(auth) && merge.actor !== `agent:${auth.user.id}`) throw forbidden('only the agent who merged, a supervisor or an admin can undo this merge', 'not_your_merge');
-      return deps.linker.undo(params.id, `agent:${auth.user.id}`).catch(domainError);
+      const undone = await deps.linker.undo(params.id, `agent:${auth.user.id}`).catch(domainError);
+      for (const customerId of [merge.survivorId, merge.mergedId]) await deps.record(auth, { action: 'merge', customerId, detail: { mergeId: params.id, undo: true } });
+      return undone;
     },
   });
 }

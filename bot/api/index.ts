@@ -47,6 +47,8 @@ import { docsPage } from './docsPage';
 import { consoleStatic } from './static';
 import { LiveStreams, type LiveEventSource } from './live';
 import { registerCustomer360Routes } from './customers360';
+import { auditRecorder, registerAuditRoutes, type AuditRecorder } from './audit';
+import type { AuditLog } from '../../crm/privacy';
 import type { Customer360 } from '../../crm/identity';
 import type { IntentLabelStore } from '../../crm/understanding';
 import { registerCorrectionRoutes } from './understanding';
@@ -91,6 +93,8 @@ export interface ConsoleDeps {
   insights?: { values: Pick<CustomerValueStore, 'get'>; learned: Pick<LearnedProfileStore, 'get'> };
   /** Learning from agents: what the bot understood of a ticket's messages, "the bot misunderstood this", category corrections; without it those routes are absent. */
   understanding?: { labels: IntentLabelStore };
+  /** The audit log (crm/privacy): customer views, searches, edits and merges are recorded, and supervisors read it at GET /api/audit; without it nothing is recorded and that route is absent. */
+  audit?: AuditLog;
 }
 
 const SEES_ALL = new Set(['supervisor', 'admin']);
@@ -125,6 +129,8 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
   const authDeps = { users: crm.users, sessions: crm.sessions, secureCookies: deps.secureCookies ?? 'auto', limits: deps.signInLimits ?? memorySignInLimits(randomBytes(32)) };
   const api = new ApiRegistry();
   const live = new LiveStreams({ sessions: crm.sessions, source: deps.events, log: deps.log, isStopping: deps.isStopping, scopeOf: (auth) => scopeOf(auth) });
+
+  const record: AuditRecorder = deps.audit ? auditRecorder(deps.audit) : async () => undefined;
 
   async function scopeOf(auth: AuthContext): Promise<Scope> {
     if (SEES_ALL.has(auth.user.role)) return { all: true, userId: auth.user.id, queues: new Set() };
@@ -420,6 +426,7 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
       const scope = await scopeOf(auth);
       const all = await support.tickets.list({ customerId: customer.id, limit: 100 });
       if (!scope.all && !all.some((t) => canSee(scope, t))) throw forbidden('none of this customer’s tickets are in your queues', 'not_your_queue');
+      await record(auth, { action: 'view', customerId: customer.id, detail: { part: 'panel' } });
       const trend: Array<{ at: Date; sentiment: number; ticketNumber: number; source: 'ticket_opened' | 'customer_message' }> = (await support.tickets.sentimentTrend(customer.id)).map((p) => ({ ...p, source: 'ticket_opened' as const }));
       for (const t of all.slice(0, 10)) {
         for (const e of await support.tickets.events(t.id)) {
@@ -449,8 +456,14 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
         const scope = await scopeOf(auth);
         return scope.all || (await support.tickets.list({ customerId, limit: 100 })).some((t) => canSee(scope, t));
       },
+      searchScope: async (auth) => {
+        const scope = await scopeOf(auth);
+        return scope.all ? null : { userId: scope.userId, queueIds: [...scope.queues] };
+      },
+      record,
     });
   }
+  if (deps.audit) registerAuditRoutes(api, { audit: deps.audit });
 
   if (deps.understanding) {
     registerCorrectionRoutes(api, { labels: deps.understanding.labels, support, timeline: crm.timeline, visibleTicket, actionableTicket, present });

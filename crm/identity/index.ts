@@ -22,7 +22,7 @@ export type { PendingLearning } from './learnedProfiles';
 export { learnFrom, mergeLearnedProfiles, parseLearnedProfile, emptyLearnedProfile, sentimentTrend, learnedProfileSchema } from './learning';
 export type { LearnedProfile, LearnedPreference, LearningOptions, MessageObservation, MessageSource, ObservedPreference, SentimentTrend } from './learning';
 export { CustomerSearch } from './search';
-export type { CustomerMatch } from './search';
+export type { CustomerMatch, SearchScope } from './search';
 export type { HistoryEntry, HistoryKind, HistoryPage, HistoryPosition, HistoryQuery } from './history';
 
 /** The Customer 360 services on one database (to add to createCrm). */

@@ -17,12 +17,27 @@ export interface CustomerMatch {
  * insensitive), by an exact channel handle (email, phone, retail id…) or by an order number. Merged-away
  * profiles are left out (their rows live in the survivor now).
  */
+/**
+ * Whose customers a search may return: an agent sees a customer when one of the customer's tickets is in
+ * one of their queues or assigned to them (the console's rule for reading a customer).
+ */
+export interface SearchScope {
+  userId: string;
+  queueIds: readonly string[];
+}
+
 export class CustomerSearch {
   constructor(private readonly db: Db) {}
 
-  async search(query: string, limit = 20): Promise<CustomerMatch[]> {
+  /** `scope` limits the matches to the customers that agent may see; without it, every customer (supervisors, admins). */
+  async search(query: string, limit = 20, scope?: SearchScope): Promise<CustomerMatch[]> {
     const q = query.trim();
     if (q.length < 2) return [];
+    const visible = scope
+      ? sql`and exists (select 1 from tickets t where t.customer_id = c.id and (t.assigned_agent_id::text = ${scope.userId}${
+          scope.queueIds.length ? sql` or t.queue_id in (${sql.join(scope.queueIds.map((id) => sql`${id}`), sql`, `)})` : sql``
+        }))`
+      : sql``;
     // LIKE's wildcards in the query are literal characters.
     const prefix = `${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const rows = await queryRows<{ id: string; display_name: string | null; email: string | null; matched_by: string; orders: number; last_contact_at: string | Date | null }>(
@@ -40,7 +55,7 @@ export class CustomerSearch {
           from best b
           join customers c on c.id = b.id
           left join customer_profiles p on p.customer_id = c.id
-          where p.merged_into is null
+          where p.merged_into is null ${visible}
           order by b.rank, c.email nulls last, c.id
           limit ${Math.min(Math.max(limit, 1), 100)}`,
     );

@@ -9,3 +9,4 @@ export * from './followups';
 export * from './recommendations';
 export * from './understanding';
 export * from './intentModels';
+export * from './audit';

@@ -24,12 +24,25 @@ describe('console API: customer profiles, history, search, merge and undo', () =
     return { user, client: await new ConsoleClient(app.url).signIn(user.email, PASSWORD) };
   }
 
-  /** A customer known from the website (ticket in billing) and their duplicate from an email thread. */
-  async function duplicatePair() {
+  /** A ticket of an existing customer, opened as the bot would open it. */
+  async function ticketFor(customerId: string, intent: string, text: string) {
+    const { ticket } = await app.support.tickets.open({
+      customerId, channel: 'email', conversationId: `conv-${Date.now()}-${Math.random()}`, intent, language: 'en', sentiment: -0.2, recentMessages: [text], entities: [], trigger: 'asked_for_person',
+    });
+    return ticket;
+  }
+
+  /**
+   * A customer known from the website (ticket in billing) and their duplicate from an email thread.
+   * The duplicate's own ticket is in `duplicateQueueIntent`'s queue (billing by default, so a billing agent
+   * may read both; `order_status` puts it in orders, hidden from billing agents).
+   */
+  async function duplicatePair(duplicateQueueIntent = 'billing') {
     const ticket = await openTicket(app, 'billing', 'I was charged twice for my order');
-    const email = `dana.${Date.now()}@example.com`;
+    const email = `dana.${Date.now()}.${Math.random().toString(36).slice(2, 8)}@example.com`;
     const duplicate = await app.crm.customers.resolve({ kind: 'email', externalId: email, displayName: 'Dana Duplicate' });
-    await app.crm.timeline.record({ customerId: duplicate.id, channel: 'email', conversationId: `mail-${Date.now()}`, direction: 'inbound', author: 'customer', text: 'Any news on my refund?', activityId: `m-${Date.now()}` });
+    await app.crm.timeline.record({ customerId: duplicate.id, channel: 'email', conversationId: `mail-${Date.now()}`, direction: 'inbound', author: 'customer', text: 'Any news on my refund?', activityId: `m-${Date.now()}-${Math.random()}` });
+    await ticketFor(duplicate.id, duplicateQueueIntent, 'Any news on my refund?');
     return { ticket, survivorId: ticket.customerId, duplicateId: duplicate.id, email };
   }
 
@@ -60,7 +73,8 @@ describe('console API: customer profiles, history, search, merge and undo', () =
       expect.objectContaining({ id: merged.body.mergeId, actor: `agent:${user.id}`, reason: 'same person, wrote by email', undoneAt: null, survivorName: 'Casey Customer', mergedName: 'Dana Duplicate', moved: expect.objectContaining({ identity: 1, message: 1 }) }),
     ]);
     const history = await client.get(`/api/customers/${survivorId}/history?kinds=message,ticket`);
-    expect(history.body.entries.map((e: { kind: string }) => e.kind).sort()).toEqual(['message', 'ticket']);
+    // The survivor's ticket and the duplicate's, which moved with her.
+    expect(history.body.entries.map((e: { kind: string }) => e.kind).sort()).toEqual(['message', 'ticket', 'ticket']);
     expect(history.body.entries.find((e: { kind: string }) => e.kind === 'message').summary).toContain('Any news on my refund?');
 
     // Merging again is a conflict, not a crash; the merged profile no longer shows up in search.
@@ -239,7 +253,7 @@ describe('console API: customer profiles, history, search, merge and undo', () =
     expect(preview.body).toMatchObject({
       survivor: { id: survivorId, displayName: 'Casey Customer', tags: ['vip'], rows: { identity: 1, message: 0, order: 0, event: 0, ticket: 1 } },
       merged: { id: duplicateId, displayName: 'Dana Duplicate', tags: ['newsletter', 'vip'] },
-      moves: { identity: 1, message: 1, order: 2, event: 1, ticket: 0 },
+      moves: { identity: 1, message: 1, order: 2, event: 1, ticket: 1 },
       result: { displayName: 'Casey Customer', tags: ['newsletter', 'vip'], attributes: { [key]: 'gold' } },
       addedTags: ['newsletter'],
     });
@@ -284,6 +298,65 @@ describe('console API: customer profiles, history, search, merge and undo', () =
     expect(self.status).toBe(409);
     expect(self.body.error.code).toBe('merge_self');
     expect((await new ConsoleClient(app.url).get(`/api/customers/${survivorId}/merge-preview?other=${duplicateId}`)).status).toBe(401);
+  });
+
+  it('refuses an agent a merge or preview with a profile outside their queues, showing nothing of it and writing nothing; a supervisor may', async () => {
+    const { client: billing } = await signedIn('agent', ['billing']);
+    const { client: supervisor } = await signedIn('supervisor');
+    // The duplicate's only ticket is in orders: a billing agent cannot read her.
+    const { survivorId, duplicateId, email } = await duplicatePair('order_status');
+    expect((await billing.get(`/api/customers/${duplicateId}/profile`)).status).toBe(403);
+    expect((await billing.get(`/api/customers/${survivorId}/profile`)).status).toBe(200);
+    const before = await everything();
+    for (const res of [
+      await billing.get(`/api/customers/${survivorId}/merge-preview?other=${duplicateId}`),
+      await billing.post(`/api/customers/${survivorId}/merge`, { mergedId: duplicateId, reason: 'looks the same' }),
+      // Nor the other way round: the hidden one as the survivor.
+      await billing.get(`/api/customers/${duplicateId}/merge-preview?other=${survivorId}`),
+      await billing.post(`/api/customers/${duplicateId}/merge`, { mergedId: survivorId }),
+    ]) {
+      expect(res.status).toBe(403);
+      expect(res.body.error.code).toBe('not_your_queue');
+      const text = JSON.stringify(res.body);
+      for (const leak of ['Dana', email, 'refund']) expect(text).not.toContain(leak);
+    }
+    expect(await everything()).toEqual(before);
+    expect((await billing.get(`/api/customers/${survivorId}/profile`)).body.merges).toEqual([]);
+    // A supervisor sees both and may merge.
+    expect((await supervisor.get(`/api/customers/${survivorId}/merge-preview?other=${duplicateId}`)).status).toBe(200);
+    expect((await supervisor.post(`/api/customers/${survivorId}/merge`, { mergedId: duplicateId })).status).toBe(201);
+  });
+
+  it('searches, as an agent, only the customers in their queues; a supervisor finds everyone', async () => {
+    const { client: billing } = await signedIn('agent', ['billing']);
+    const { client: supervisor } = await signedIn('supervisor');
+    const { duplicateId: hiddenId, email: hiddenEmail } = await duplicatePair('order_status');
+    const { duplicateId: visibleId, email: visibleEmail } = await duplicatePair('billing');
+    const p = `SR${Date.now()}`;
+    const commerce = new CommerceStore(app.database.db);
+    await commerce.writeOrders([{ orderNumber: `${p}-1`, customerId: hiddenId, placedAt: new Date(), currency: 'EUR', status: 'paid', totalMinor: null, lines: [] }]);
+    // A customer known only by phone, her one ticket in orders.
+    const phone = `+4930${Date.now()}`;
+    const phoned = await app.crm.customers.resolve({ kind: 'phone', externalId: phone, displayName: 'Hanna Hidden' });
+    await ticketFor(phoned.id, 'order_status', 'Where is my parcel?');
+    const ids = async (client: ConsoleClient, q: string) => {
+      const res = await client.get(`/api/customers?q=${encodeURIComponent(q)}&limit=100`);
+      expect(res.status).toBe(200);
+      return (res.body.customers as Array<{ id: string }>).map((c) => c.id);
+    };
+    // By email, by name, by order number: the agent gets the visible one only.
+    expect(await ids(billing, hiddenEmail)).not.toContain(hiddenId);
+    expect(await ids(billing, visibleEmail)).toContain(visibleId);
+    const byName = await ids(billing, 'Dana Dup');
+    expect(byName).toContain(visibleId);
+    expect(byName).not.toContain(hiddenId);
+    expect(await ids(billing, `${p}-1`)).toEqual([]);
+    expect(await ids(billing, phone)).toEqual([]);
+    // The supervisor finds her every way.
+    expect(await ids(supervisor, hiddenEmail)).toContain(hiddenId);
+    expect(await ids(supervisor, 'Dana Dup')).toEqual(expect.arrayContaining([hiddenId, visibleId]));
+    expect(await ids(supervisor, `${p}-1`)).toEqual([hiddenId]);
+    expect(await ids(supervisor, phone)).toEqual([phoned.id]);
   });
 
   it('pages the history with an opaque cursor; a bad cursor is a 400', async () => {

@@ -65,6 +65,9 @@ describe('Customer 360 in the agent console', () => {
     const [kettle] = await rows<{ id: string }>(sql`select id::text from products where sku = 'KETTLE-GOOSE'`);
     await new CommerceStore(app.database.db).recordEvents([{ customerId: shop.id, type: 'view', productId: kettle.id, at: new Date(now - 7_200_000), idempotencyKey: `view-${now}`, source: 'website' }]);
     await app.crm.timeline.record({ customerId: shop.id, channel: 'email', conversationId: `mail-${now}`, direction: 'inbound', author: 'customer', text: 'Any news on my refund?', activityId: `mail-${now}`, at: new Date(now - 60_000) });
+    // That email is a billing ticket too: an agent may find and merge only profiles they may see (their
+    // queues' customers), and this billing agent serves billing.
+    await app.support.tickets.open({ customerId: shop.id, channel: 'email', conversationId: `mail-${now}`, intent: 'billing', language: 'en', sentiment: 0, recentMessages: ['Refund for my kettle order, please'], entities: [], trigger: 'asked_for_person' });
 
     const profiles = new ProfileStore(app.database.db);
     await profiles.declareAttribute('plan', 'string', 'Plan');
@@ -169,7 +172,7 @@ describe('Customer 360 in the agent console', () => {
     // The preview (the server's merge rules, nothing written yet): what moves, and which value wins where they differ.
     const moves = dialog.getByRole('list', { name: 'What moves to Dana' });
     await moves.getByText('orders').waitFor();
-    expect(await texts(moves)).toEqual(['1 channel identity', '1 message', '0 tickets', '3 orders', '1 shop event']);
+    expect(await texts(moves)).toEqual(['1 channel identity', '1 message', '1 ticket', '3 orders', '1 shop event']);
     const conflicts = dialog.getByRole('list', { name: 'Where both profiles differ' });
     expect(await texts(conflicts)).toEqual([
       'NameDana (Dana) wins over Dana Demo',
@@ -185,7 +188,8 @@ describe('Customer 360 in the agent console', () => {
 
     // The panel refreshes: the email identity and a merge record, with undo.
     const notice = panel.getByRole('status').filter({ hasText: 'Merged' });
-    await notice.getByText(/1 identity, 1 message, 3 orders, 1 event moved/).waitFor();
+    await notice.getByText(/ moved/).waitFor();
+    expect(await notice.textContent()).toMatch(/1 identity, 1 message, 3 orders, 1 event, 1 ticket moved/);
     await identities.getByText('dana.demo@example.com').waitFor();
     expect((await identities.locator('.kind-badge').allTextContents()).sort()).toEqual(['Email', 'Website visitor']);
     const merges = panel.getByRole('list', { name: 'Merges' });
@@ -206,7 +210,7 @@ describe('Customer 360 in the agent console', () => {
     await rows(sql`update customer_profiles set tags = array_append(tags, 'callback-requested') where customer_id = ${visitor.id}`);
     // Undo from the notice: the rows go back, the merge is struck through in the list.
     await notice.getByRole('button', { name: 'Undo merge' }).click();
-    await panel.getByRole('status').filter({ hasText: /Merge undone: 1 identity, 1 message, 3 orders, 1 event moved back to .+\. Kept one change made after the merge \(tags\)\./ }).waitFor();
+    await panel.getByRole('status').filter({ hasText: /Merge undone: 1 identity, 1 message, 3 orders, 1 event, 1 ticket moved back to .+\. Kept one change made after the merge \(tags\)\./ }).waitFor();
     expect((await rows<{ tags: string[] }>(sql`select tags from customer_profiles where customer_id = ${visitor.id}`))[0].tags).toContain('callback-requested');
     await page.waitForFunction(() => !document.querySelector('[role="feed"]')?.textContent?.includes('Any news on my refund?'));
     expect(await feed.locator('[data-kind="order"]').count()).toBe(0);

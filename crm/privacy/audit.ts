@@ -1,0 +1,78 @@
+/**
+ * The audit log: who viewed, searched, edited, merged, exported or erased which customer's data, and when.
+ * Append-only: record() inserts, list() reads; there is no update or delete here, and the table's
+ * trigger refuses both in the database too.
+ */
+import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
+import type { Db } from '../db';
+import { AUDIT_ACTIONS, auditLog, type AuditAction, type UserRole } from '../schema';
+
+export { AUDIT_ACTIONS, type AuditAction };
+
+export interface AuditEntryInput {
+  actorUserId: string;
+  actorRole: UserRole;
+  action: AuditAction;
+  /** The customer concerned; null for an action on no one customer (a search). */
+  customerId?: string | null;
+  /** What else is worth knowing (e.g. the search query, the merge id, the changed fields); never the data itself. */
+  detail?: Record<string, unknown>;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: Date;
+  actorUserId: string;
+  actorRole: UserRole;
+  action: AuditAction;
+  customerId: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface AuditFilters {
+  customerId?: string;
+  actorUserId?: string;
+  action?: AuditAction;
+  since?: Date;
+  /** Only entries strictly older than this. */
+  before?: Date;
+  limit?: number;
+}
+
+export const AUDIT_LIST_MAX = 500;
+
+/** The SQL conditions for a list's filters (pure). */
+export function auditConditions(f: AuditFilters): SQL[] {
+  const where: SQL[] = [];
+  if (f.customerId) where.push(eq(auditLog.customerId, f.customerId));
+  if (f.actorUserId) where.push(eq(auditLog.actorUserId, f.actorUserId));
+  if (f.action) where.push(eq(auditLog.action, f.action));
+  if (f.since) where.push(gte(auditLog.at, f.since));
+  if (f.before) where.push(lt(auditLog.at, f.before));
+  return where;
+}
+
+export class AuditLog {
+  constructor(private readonly db: Db) {}
+
+  async record(entry: AuditEntryInput): Promise<AuditEntry> {
+    const [row] = await this.db
+      .insert(auditLog)
+      .values({ actorUserId: entry.actorUserId, actorRole: entry.actorRole, action: entry.action, customerId: entry.customerId ?? null, detail: entry.detail ?? {} })
+      .returning();
+    return row as AuditEntry;
+  }
+
+  /** Newest first. */
+  async list(filters: AuditFilters = {}): Promise<AuditEntry[]> {
+    const where = auditConditions(filters);
+    const limit = Math.min(Math.max(filters.limit ?? 100, 1), AUDIT_LIST_MAX);
+    const rows = await this.db
+      .select()
+      .from(auditLog)
+      .where(where.length ? and(...where) : undefined)
+      .orderBy(desc(auditLog.at), desc(auditLog.id))
+      .limit(limit);
+    return rows as AuditEntry[];
+  }
+}
