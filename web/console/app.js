@@ -5,7 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from '/console/vend
 import htm from '/console/vendor/htm.mjs';
 import { Customer360 } from '/console/customer360.js';
 import { CustomAttributes } from '/console/attributes.js';
-import { api, ApiError } from '/console/api.js';
+import { api, ApiError, signOutSession } from '/console/api.js';
 import { CategorySelect, MessageLearning, useIntents, useUnderstandings } from '/console/corrections.js';
 
 const html = htm.bind(h);
@@ -555,6 +555,7 @@ function Console({ me, setMe, onSignedOut }) {
 
   const handleError = useCallback(
     (err) => {
+      if (err.name === 'AbortError') return; // cancelled by sign-out
       if (err.status === 401) onSignedOut();
       else setError(err.message);
     },
@@ -705,7 +706,7 @@ function Console({ me, setMe, onSignedOut }) {
   );
 
   const signOut = async () => {
-    await api('POST', '/api/auth/sign-out').catch(() => undefined);
+    await signOutSession().catch(() => undefined);
     onSignedOut();
   };
 
