@@ -2,6 +2,7 @@ import pino from 'pino';
 import { Redis } from 'ioredis';
 import { ensureRedis, RedisUnavailableError } from '../../bot/redis';
 import { tempDir } from '../support/apps';
+import { freePort } from '../workers/fixtures/helpers';
 
 const log = pino({ level: 'silent' });
 
@@ -12,7 +13,8 @@ describe('finding Redis at start', () => {
 
   it('launches redis-server from PATH with its data under DATA_DIR when none answers, and it keeps data', async () => {
     const dataDir = tempDir('redis');
-    const url = 'redis://127.0.0.1:6391';
+    // A free port of this run's own: two test runs on one machine must not meet on one redis-server.
+    const url = `redis://127.0.0.1:${await freePort()}`;
     const endpoint = await ensureRedis({ url, defaulted: true, dataDir, log });
     expect(endpoint.launched).toBeDefined();
     const client = new Redis(url);
