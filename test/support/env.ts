@@ -13,4 +13,3 @@ export function testRunStores(): { adminUrl: string; redisUrl: string } {
     redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/13',
   };
 }
-

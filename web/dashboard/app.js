@@ -4,7 +4,7 @@
 import { h, render } from '/console/vendor/preact.mjs';
 import { useCallback, useEffect, useMemo, useRef, useState } from '/console/vendor/hooks.mjs';
 import htm from '/console/vendor/htm.mjs';
-import { api, ApiError } from '/console/api.js';
+import { api, ApiError, signOutSession } from '/console/api.js';
 import { BotAnalytics } from '/dashboard/bot.js';
 
 const html = htm.bind(h);
@@ -450,7 +450,7 @@ function RecommendationModels({ onUnauthorized }) {
   const [error, setError] = useState(null);
   const [watching, setWatching] = useState(null);
 
-  const fail = useCallback((err) => (err instanceof ApiError && err.status === 401 ? onUnauthorized() : setError(err.message)), [onUnauthorized]);
+  const fail = useCallback((err) => (err.name === 'AbortError' ? undefined : err instanceof ApiError && err.status === 401 ? onUnauthorized() : setError(err.message)), [onUnauthorized]);
   const load = useCallback(() => api('GET', '/api/dashboard/recommendations/models').then(setModels, fail), [fail]);
   useEffect(() => {
     void load();
@@ -644,6 +644,7 @@ function Dashboard({ me, onSignedOut }) {
 
   const handle = useCallback(
     (err) => {
+      if (err.name === 'AbortError') return; // cancelled by sign-out
       if (err instanceof ApiError && err.status === 401) return onSignedOut();
       setError(err.message);
     },
@@ -696,7 +697,7 @@ function Dashboard({ me, onSignedOut }) {
   };
 
   const signOut = async () => {
-    await api('POST', '/api/auth/sign-out').catch(() => undefined);
+    await signOutSession().catch(() => undefined);
     onSignedOut();
   };
 
