@@ -224,14 +224,19 @@ function Inbox({ me, tickets, selectedId, onSelect, view, setView, unread, queue
 // ---------------------------------------------------------------------------------------------
 // Conversation
 function Conversation({ me, ticket, messages, agents, onAction, busy, error }) {
-  const [text, setText] = useState('');
+  // The draft belongs to the ticket it was written for: another ticket shows an empty box. Kept with its
+  // ticket id rather than cleared by an effect, which runs after paint and could wipe what was typed.
+  const [draft, setDraft] = useState({ ticketId: null, text: '', awaiting: false });
+  const draftOf = (d) => (d.ticketId === ticket?.id ? d : { ticketId: ticket?.id, text: '', awaiting: false });
+  const text = draftOf(draft).text;
+  const setText = (value) => setDraft((d) => ({ ...draftOf(d), text: value }));
   // "Waiting on the customer": the ticket goes pending_customer (a reminder, then the auto-close).
-  const [awaiting, setAwaiting] = useState(false);
+  const awaiting = draftOf(draft).awaiting;
+  const setAwaiting = (value) => setDraft((d) => ({ ...draftOf(d), awaiting: value }));
   const logRef = useRef(null);
   useEffect(() => {
     if (logRef.current) logRef.current.scrollTop = logRef.current.scrollHeight;
   }, [messages.length, ticket?.id]);
-  useEffect(() => setText(''), [ticket?.id]);
   const intents = useIntents();
   // Reloaded when a message arrives or the category changes (a category correction labels a message too).
   const [learning, setLabel] = useUnderstandings(ticket?.id, `${messages.length}:${ticket?.category}`);
@@ -248,8 +253,7 @@ function Conversation({ me, ticket, messages, agents, onAction, busy, error }) {
     const value = text.trim();
     if (!value) return;
     if (await onAction('reply', awaiting ? { text: value, awaitingCustomer: true } : { text: value })) {
-      setText('');
-      setAwaiting(false);
+      setDraft({ ticketId: ticket.id, text: '', awaiting: false });
     }
   };
   const candidates = agents.filter((a) => a.userId !== ticket.assignedAgentId && (me.seesAllQueues || a.queues.includes(ticket.queueId)));
