@@ -251,8 +251,7 @@ async function cmdTrainSentiment(flags: Flags, out: (s: string) => void): Promis
   const shared = typeof flags.shared === 'string' ? flags.shared : undefined;
   if (flags.select) {
     const grid: CorpusWeights[] = [];
-    for (const optimizer of ['sgd', 'adagrad'] as const)
-      for (const tweets of [0.5, 1, 2]) grid.push({ ...DEFAULT_CORPUS_WEIGHTS, tweets, reviews: 2, reviewRows: 60000, training: { optimizer, learningRate: optimizer === 'sgd' ? 0.4 : 0.2 } });
+    for (const general of [0, 1, 2, 4]) for (const tweets of [1, 2]) grid.push({ ...DEFAULT_CORPUS_WEIGHTS, general, tweets });
     await selectCorpusWeights(shared, grid, out);
     return;
   }

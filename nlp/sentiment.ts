@@ -98,12 +98,14 @@ function enLexTokens(text: string): LexToken[] {
     const caps = raw.length >= 3 && raw === raw.toUpperCase();
     if (EN_NEGATORS.has(w)) out.push({ kind: 'neg', valence: 0, caps });
     else if (EN_CONTRAST.has(w)) out.push({ kind: 'contrast', valence: 0, caps });
-    else if (w in EN_BOOSTERS) out.push({ kind: 'boost', valence: EN_BOOSTERS[w], caps });
-    else if (w in EN_LEXICON) out.push({ kind: 'word', valence: EN_LEXICON[w], caps });
+    else if (Object.hasOwn(EN_BOOSTERS, w)) out.push({ kind: 'boost', valence: EN_BOOSTERS[w], caps });
+    else if (Object.hasOwn(EN_LEXICON, w)) out.push({ kind: 'word', valence: EN_LEXICON[w], caps });
     else {
-      // Inflected forms of lexicon words ("disappointing" → disappoint-, "annoyingly").
+      // Inflected forms of lexicon words ("disappointing" → disappoint-, "annoyingly"). Own keys only:
+      // "constructors" must not find Object.prototype.constructor (it made the score NaN).
       const base = w.replace(/(?:ly|ed|s|ing)$/, '');
-      out.push({ kind: 'word', valence: EN_LEXICON[base] ?? EN_LEXICON[base + 'ed'] ?? EN_LEXICON[base + 'e'] ?? 0, caps });
+      const valence = [base, base + 'ed', base + 'e'].find((k) => Object.hasOwn(EN_LEXICON, k));
+      out.push({ kind: 'word', valence: valence === undefined ? 0 : EN_LEXICON[valence], caps });
     }
   }
   return out;

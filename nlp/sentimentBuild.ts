@@ -23,6 +23,8 @@ import type { Language, SentimentLabel } from './types';
 
 
 export const CUSTOMER_SERVICE_SENTIMENT_FILES = [join(DEFAULT_DATA_DIR, 'sentiment', 'train-en.jsonl'), join(DEFAULT_DATA_DIR, 'sentiment', 'train-zh.jsonl')];
+/** Our general-topic, social-media-style English rows (politics, sport, music, screen, everyday life). */
+export const GENERAL_SENTIMENT_FILES = ['politics', 'sport', 'music', 'screen', 'everyday'].map((topic) => join(DEFAULT_DATA_DIR, 'sentiment', `general-en-${topic}.jsonl`));
 /** ../shared/data/sentiment beside the checkout (one level further up from a worktree in wt/). */
 export const DEFAULT_SHARED_SENTIMENT_DIR =
   [join(__dirname, '..', '..', 'shared', 'data', 'sentiment'), join(__dirname, '..', '..', '..', 'shared', 'data', 'sentiment')].find((d) => existsSync(d)) ??
@@ -37,6 +39,8 @@ export interface CorpusWeights {
   customerService: number;
   /** Total weight of the tweets relative to the total of the customer-service rows. */
   tweets: number;
+  /** Total weight of our general-topic rows relative to the total of the customer-service rows. */
+  general?: number;
   /** Total weight of the Chinese reviews relative to the total of the customer-service rows. */
   reviews: number;
   /** How many of the (not held back) reviews to use. */
@@ -63,7 +67,7 @@ function read(file: string, lang: Language): WeightedSentimentRow[] {
   return readSentimentExamples(file).map((r) => ({ text: r.text, label: r.label, lang: r.lang ?? lang }));
 }
 
-export function readSentimentSources(shared = DEFAULT_SHARED_SENTIMENT_DIR): { cs: Source; tweets: Source; reviews: Source } {
+export function readSentimentSources(shared = DEFAULT_SHARED_SENTIMENT_DIR): { cs: Source; general: Source; tweets: Source; reviews: Source } {
   const cs = [...CUSTOMER_SERVICE_SENTIMENT_FILES.flatMap((f) => read(f, f.endsWith('zh.jsonl') ? 'zh' : 'en')), ...read(DEFAULT_SENTIMENT_FILE, 'en')];
   const tweetsFile = join(shared, 'tweeteval', 'val.jsonl');
   const tweets = existsSync(tweetsFile) ? read(tweetsFile, 'en') : [];
@@ -74,19 +78,27 @@ export function readSentimentSources(shared = DEFAULT_SHARED_SENTIMENT_DIR): { c
   }
   // A fixed subset (lowest hashes) keeps training time and the model's size down.
   const ranked = reviews.map((r) => ({ r, h: createHash('sha1').update('use:' + r.text).digest().readUInt32BE(0) })).sort((a, b) => a.h - b.h);
-  return { cs: { name: 'customer service', rows: cs }, tweets: { name: 'tweeteval val', rows: tweets }, reviews: { name: 'zh reviews', rows: ranked.map((x) => x.r) } };
+  const general = GENERAL_SENTIMENT_FILES.filter((f) => existsSync(f)).flatMap((f) => read(f, 'en'));
+  return { cs: { name: 'customer service', rows: cs }, general: { name: 'general topics', rows: general }, tweets: { name: 'tweeteval val', rows: tweets }, reviews: { name: 'zh reviews', rows: ranked.map((x) => x.r) } };
 }
 
 function weighted(sources: ReturnType<typeof readSentimentSources>, w: CorpusWeights, part: 'train' | 'dev' | 'all'): WeightedSentimentRow[] {
   const pick = (rows: WeightedSentimentRow[]) => (part === 'all' ? rows : rows.filter((r) => isDev(r.text) === (part === 'dev')));
   const cs = pick(sources.cs.rows);
   const tweets = pick(sources.tweets.rows);
+  const general = pick(sources.general.rows);
   const reviews = pick(sources.reviews.rows.slice(0, w.reviewRows));
   const csTotal = cs.length * w.customerService;
   const per = (n: number, share: number) => (n ? (csTotal * share) / n : 0);
   const tw = per(tweets.length, w.tweets);
   const rw = per(reviews.length, w.reviews);
-  return [...cs.map((r) => ({ ...r, weight: w.customerService })), ...tweets.map((r) => ({ ...r, weight: tw })), ...reviews.map((r) => ({ ...r, weight: rw }))];
+  const gw = per(general.length, w.general ?? 0);
+  return [
+    ...cs.map((r) => ({ ...r, weight: w.customerService })),
+    ...general.map((r) => ({ ...r, weight: gw })),
+    ...tweets.map((r) => ({ ...r, weight: tw })),
+    ...reviews.map((r) => ({ ...r, weight: rw })),
+  ];
 }
 
 export interface SetScore {
@@ -129,6 +141,7 @@ function devScores(model: SentimentModel, sources: ReturnType<typeof readSentime
   return {
     'customer service dev (en)': scoreSet(dev(sources.cs.rows).filter((r) => r.lang === 'en'), predict),
     'customer service dev (zh)': scoreSet(dev(sources.cs.rows).filter((r) => r.lang === 'zh'), predict),
+    'general topics dev': scoreSet(dev(sources.general.rows), predict),
     'tweeteval val dev': scoreSet(dev(sources.tweets.rows), predict),
     'zh reviews dev': scoreSet(dev(sources.reviews.rows.slice(0, 20000)), predict),
   };
@@ -155,7 +168,7 @@ export async function buildSentimentModel(options: { shared?: string; out?: stri
   const log = options.log ?? (() => undefined);
   const w = options.weights ?? DEFAULT_CORPUS_WEIGHTS;
   const sources = readSentimentSources(options.shared);
-  log(`rows: customer service ${sources.cs.rows.length}, tweets ${sources.tweets.rows.length}, reviews ${Math.min(w.reviewRows, sources.reviews.rows.length)} of ${sources.reviews.rows.length} not held back`);
+  log(`rows: customer service ${sources.cs.rows.length}, general topics ${sources.general.rows.length}, tweets ${sources.tweets.rows.length}, reviews ${Math.min(w.reviewRows, sources.reviews.rows.length)} of ${sources.reviews.rows.length} not held back`);
   const first = await trainWith(sources, w, 'train');
   const devRows = weighted(sources, w, 'dev');
   const temperature = fitTemperature(first, devRows);
@@ -172,6 +185,7 @@ export async function buildSentimentModel(options: { shared?: string; out?: stri
     builtBy: 'npm run nlp -- train-sentiment',
     trainedOn: {
       customerService: sources.cs.rows.length,
+      generalTopics: sources.general.rows.length,
       tweetevalVal: sources.tweets.rows.length,
       zhReviews: Math.min(w.reviewRows, sources.reviews.rows.length),
     },

@@ -1,5 +1,8 @@
 import { defaultSentimentAnalyzer } from '../../nlp/default';
 import { lexiconSentiment, SentimentAnalyzer } from '../../nlp/sentiment';
+import { hashSentimentFeatures } from '../../nlp/sentimentModel';
+
+const hashFeaturesSum = (text: string): number => hashSentimentFeatures(text, 'en', 18).val.reduce((a, b) => a + b, 0);
 
 describe('sentiment', () => {
   const s = defaultSentimentAnalyzer();
@@ -17,6 +20,14 @@ describe('sentiment', () => {
       expect([text, r.label]).toEqual([text, label]);
       expect(r.score).toBeGreaterThanOrEqual(-1);
       expect(r.score).toBeLessThanOrEqual(1);
+    }
+  });
+
+  test("words that are names of Object's own properties are plain words (they once made the score NaN)", () => {
+    for (const text of ['McLaren win the Constructors\' Championship', 'constructor toString valueOf hasOwnProperty __proto__', 'isPrototypeOf watching']) {
+      const lex = lexiconSentiment(text, 'en');
+      expect([text, Number.isFinite(lex.score), lex.hits]).toEqual([text, true, 0]);
+      expect(Number.isFinite(hashFeaturesSum(text))).toBe(true);
     }
   });
 
