@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import path from 'node:path';
 import { canonicalTimeZone, DEFAULT_TIME_ZONE } from '../crm/calendar';
+import { parseArchiveKey } from '../crm/privacy/archives';
 
 /**
  * Configuration is parsed once, at start, from the environment (and `.env`, loaded by the entry point).
@@ -89,6 +90,19 @@ export const configSchema = z.object({
   LEARNING_GRACE_SECONDS: z.coerce.number().int().min(0).max(86400).default(30),
   /** Failed catch-up attempts (one a pass) at a message that cannot be learned before it is given up. */
   LEARNING_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(5),
+  /**
+   * Key of customers' data exports at rest (AES-256-GCM): 32 bytes as base64 or hex (`openssl rand -base64 32`).
+   * Unset: one is generated once and kept in DATA_DIR/privacy-archive.key (the start log says so).
+   */
+  PRIVACY_ARCHIVE_KEY: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      const key = parseArchiveKey(text);
+      if (!key) ctx.addIssue({ code: 'custom', message: 'must be 32 bytes as base64 (44 characters) or hex (64 characters)' });
+      return key ?? undefined;
+    }),
   /** Identity proof in chat (email + order number): attempts per conversation per hour. */
   IDENTITY_PROOF_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
 });

@@ -1,7 +1,8 @@
 import { and, asc, count, countDistinct, desc, eq, gte, isNotNull, isNull, lt, min, or, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from './db';
 import { customers, identities, messages } from './schema';
-import { redactSensitive } from './privacy';
+import { redactSensitive } from './privacy/redaction';
+import { ErasedCustomerError, Tombstones } from './privacy/tombstones';
 
 export interface ChannelIdentity {
   /** Identity kind: `directline`, `msteams`, `email`, `phone`, … */
@@ -28,6 +29,8 @@ export class CustomerDirectory {
   async resolve(identity: ChannelIdentity): Promise<CustomerRecord> {
     const existing = await this.findByIdentity(identity.kind, identity.externalId);
     if (existing) return existing;
+    // A handle of an erased person does not bring them back (crm/privacy tombstones).
+    if (await new Tombstones(this.db).isErased(identity.kind, identity.externalId)) throw new ErasedCustomerError();
     try {
       return await this.db.transaction(async (tx) => {
         const [customer] = await tx

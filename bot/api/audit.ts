@@ -4,7 +4,7 @@
  * this API (no update or delete route).
  */
 import { z } from 'zod';
-import { AUDIT_ACTIONS, AUDIT_LIST_MAX, type AuditLog } from '../../crm/privacy';
+import { AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, AUDIT_LIST_MAX, type AuditLog } from '../../crm/privacy';
 import type { AuthContext } from '../auth';
 import type { ApiRegistry } from './registry';
 
@@ -29,7 +29,7 @@ const auditEntrySchema = z
     id: z.uuid(),
     at: isoDate,
     actorUserId: z.uuid(),
-    actorRole: z.enum(['agent', 'supervisor', 'admin']),
+    actorRole: z.enum(AUDIT_ACTOR_ROLES),
     action: z.enum(AUDIT_ACTIONS),
     customerId: z.uuid().nullable(),
     detail: z.record(z.string(), z.unknown()),

@@ -6,6 +6,7 @@ import { identityKey, resolveCustomersBulk, RETAIL_CUSTOMER_KIND, type IdentityR
 import type { ImportContext } from './context';
 import { safeJson } from './products';
 import { str, toBool } from './values';
+import { Tombstones, tombstoneHash, type Handle } from '../privacy/tombstones';
 
 interface PendingCustomer {
   ref: IdentityRef;
@@ -38,6 +39,17 @@ export async function importCustomers(ctx: ImportContext): Promise<void> {
     batch = [];
     if (items.length === 0) return;
     await ctx.db.transaction(async (tx) => {
+      // Erased people stay erased: a row whose id, email or phone is tombstoned is refused (and not copied to the rejects file).
+      const handlesOf = (c: PendingCustomer): Handle[] => [{ kind: c.ref.kind, value: c.ref.externalId }, ...(c.email ? [{ kind: 'email', value: c.email }] : []), ...(c.phone ? [{ kind: 'phone', value: c.phone }] : [])];
+      const erased = await new Tombstones(tx).erasedAmong(items.flatMap(handlesOf));
+      if (erased.size > 0) {
+        items = items.filter((c) => {
+          if (!handlesOf(c).some((h) => erased.has(tombstoneHash(h.kind, h.value)))) return true;
+          ctx.accepted--;
+          ctx.reject(c.line, 'erased_customer', 'this person’s data was erased at their request', '');
+          return false;
+        });
+      }
       const resolved = await resolveCustomersBulk(tx, items.map((c) => ({ ...c.ref, displayName: c.name, email: c.email })));
       const idOf = (c: PendingCustomer) => resolved.ids.get(identityKey(c.ref.kind, c.ref.externalId))!;
       // Email and phone identities: refuse a row whose email or phone already belongs to someone else.

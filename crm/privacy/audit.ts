@@ -5,13 +5,16 @@
  */
 import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db';
-import { AUDIT_ACTIONS, auditLog, type AuditAction, type UserRole } from '../schema';
+import { AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, auditLog, type AuditAction, type AuditActorRole } from '../schema';
 
-export { AUDIT_ACTIONS, type AuditAction };
+export { AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, type AuditAction, type AuditActorRole };
+
+/** The actor of work no console user started (nil UUID: the column is NOT NULL, and no user has it). */
+export const SYSTEM_ACTOR = { actorUserId: '00000000-0000-0000-0000-000000000000', actorRole: 'system' } as const;
 
 export interface AuditEntryInput {
   actorUserId: string;
-  actorRole: UserRole;
+  actorRole: AuditActorRole;
   action: AuditAction;
   /** The customer concerned; null for an action on no one customer (a search). */
   customerId?: string | null;
@@ -23,7 +26,7 @@ export interface AuditEntry {
   id: string;
   at: Date;
   actorUserId: string;
-  actorRole: UserRole;
+  actorRole: AuditActorRole;
   action: AuditAction;
   customerId: string | null;
   detail: Record<string, unknown>;

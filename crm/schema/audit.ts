@@ -5,6 +5,9 @@ import { USER_ROLES } from './support';
 /** What a console user did to or with a customer's data. */
 export const AUDIT_ACTIONS = ['view', 'export', 'merge', 'edit', 'erase', 'search'] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+/** Who acted: a console user's role, or `system` for work no user started (a customer's own request from chat). */
+export const AUDIT_ACTOR_ROLES = [...USER_ROLES, 'system'] as const;
+export type AuditActorRole = (typeof AUDIT_ACTOR_ROLES)[number];
 
 /**
  * Who looked at or changed which customer's data (owner: crm/privacy, AuditLog). Append-only: the
@@ -18,7 +21,7 @@ export const auditLog = pgTable(
     id: uuid('id').primaryKey().defaultRandom(),
     at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
     actorUserId: uuid('actor_user_id').notNull(),
-    actorRole: text('actor_role', { enum: USER_ROLES }).notNull(),
+    actorRole: text('actor_role', { enum: AUDIT_ACTOR_ROLES }).notNull(),
     action: text('action', { enum: AUDIT_ACTIONS }).notNull(),
     customerId: uuid('customer_id'),
     detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),

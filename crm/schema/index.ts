@@ -10,3 +10,4 @@ export * from './recommendations';
 export * from './understanding';
 export * from './intentModels';
 export * from './audit';
+export * from './privacy';

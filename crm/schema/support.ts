@@ -2,7 +2,8 @@ import { sql } from 'drizzle-orm';
 import { bigserial, boolean, doublePrecision, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { customers } from './customers';
 
-export const USER_ROLES = ['agent', 'supervisor', 'admin'] as const;
+/** `privacy`: handles data subject requests (export, erasure) and sees every customer to do so. */
+export const USER_ROLES = ['agent', 'supervisor', 'admin', 'privacy'] as const;
 export type UserRole = (typeof USER_ROLES)[number];
 
 /** People who sign in to the console. Passwords are stored as hashes only. */
