@@ -11,6 +11,8 @@ export type { RecommendationPort, RecommendedProduct, RecommendationDialogOption
 export { PreferenceDialog, PREFERENCE_DIALOG, preferenceConfirmation } from './preferenceDialog';
 export type { PreferencePort, StatedPreference, PreferenceDialogOptions, PreferenceDialogResult } from './preferenceDialog';
 export type { HandoffPort, HandoffOutcome, HandoffTrigger } from './handoffPort';
+export { PrivacyRequestDialog, PRIVACY_REQUEST_DIALOG, PRIVACY_CHOICE_TYPE, privacyAnswer, privacyDueDate, privacyKindIn } from './privacyRequestDialog';
+export type { PrivacyRequestKind, PrivacyRequestOptions, PrivacyRequestPort, PrivacyRequestReceipt } from './privacyRequestDialog';
 export { contentLanguage, languageOf } from './recognizer';
 export type { Recognizer, RecognizeContext, Understanding, Language } from './recognizer';
 export { TURN_UNDERSTANDING_KEY, TURN_OUTCOMES, understandingOf, understandTurn, replyLanguageOf, setTurnOutcome, turnOutcomeOf } from './turnUnderstanding';

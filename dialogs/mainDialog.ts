@@ -10,6 +10,7 @@ import { OrderStatusDialog, ORDER_STATUS_DIALOG, type OrderLookupPort, type Orde
 import { proofDetailsIn, VerifyIdentityDialog, VERIFY_IDENTITY_DIALOG, type IdentityProofPort, type VerifyIdentityResult } from './verifyIdentityDialog';
 import { RecommendationDialog, RECOMMENDATION_DIALOG, recommendationCategoryIn, type RecommendationPort } from './recommendationDialog';
 import { PreferenceDialog, PREFERENCE_DIALOG, type PreferencePort } from './preferenceDialog';
+import { PrivacyRequestDialog, PRIVACY_REQUEST_DIALOG, type PrivacyRequestPort } from './privacyRequestDialog';
 import { clarificationActivity, clarificationAnswer, clarificationDataIn, type ClarificationPort, type ClarificationQuestion } from './clarificationChoice';
 import { givesWayTo } from './newRequests';
 import { ProductDetailsDialog, PRODUCT_DETAILS_DIALOG, productDetailsRequestIn, type ProductCataloguePort } from './productDialog';
@@ -44,6 +45,8 @@ export interface MainDialogOptions {
   preferences?: PreferencePort;
   /** The catalogue, for "tell me more about …" (a card's button or typed); without it, the general product answer. */
   products?: ProductCataloguePort;
+  /** Data-subject requests (a copy of one's data, its deletion) filed from chat; without it the bot says it cannot take them. */
+  privacy?: PrivacyRequestPort;
   /** Where a clarification choice is kept as a labelled example; without it the choice is only followed. */
   clarifications?: ClarificationPort;
   /** A customer is handed over after this many misunderstood messages in a row. */
@@ -58,7 +61,7 @@ export interface MainDialogOptions {
 const TOPICS: ReadonlySet<string> = TOPIC_INTENTS;
 const SMALL_TALK: ReadonlySet<string> = new Set<BuiltInIntent | 'help'>(['greeting', 'thanks', 'goodbye', 'help']);
 /** Account questions: after the answer, the bot offers to link the chat to the account (identity proof). */
-const ACCOUNT_INTENTS: ReadonlySet<string> = new Set<BuiltInIntent>(['account_access', 'update_details', 'privacy_request']);
+const ACCOUNT_INTENTS: ReadonlySet<string> = new Set<BuiltInIntent>(['account_access', 'update_details']);
 /** The languages the bot speaks; a message in any other is handed to a person. */
 const SPOKEN: ReadonlySet<string> = new Set<Language>(['en', 'zh']);
 
@@ -81,6 +84,7 @@ export class MainDialog extends ComponentDialog {
     this.addDialog(new RecommendationDialog(options.recommendations, this.o.content));
     this.addDialog(new PreferenceDialog(options.preferences, this.o.content));
     this.addDialog(new ProductDetailsDialog(options.products, this.o.content));
+    this.addDialog(new PrivacyRequestDialog(options.privacy, this.o.content));
     this.addDialog(new WaterfallDialog('mainSteps', [this.route.bind(this), this.clarified.bind(this), this.done.bind(this)]));
     this.initialDialogId = 'mainSteps';
   }
@@ -245,6 +249,8 @@ export class MainDialog extends ComponentDialog {
         break;
       case 'preference':
         return step.beginDialog(PREFERENCE_DIALOG, { language: u.language, text: u.text });
+      case 'privacy_request':
+        return step.beginDialog(PRIVACY_REQUEST_DIALOG, { language: u.language, text: u.text });
       case 'greeting':
         await step.context.sendActivity(t.greeting);
         break;

@@ -8,6 +8,7 @@ import { clarificationDataIn } from './clarificationChoice';
 import { HELP_DIALOG } from './helpDialog';
 import { ORDER_STATUS_DIALOG } from './orderStatusDialog';
 import { productDetailsRequestIn } from './productDialog';
+import { PRIVACY_REQUEST_DIALOG, privacyChoiceIn } from './privacyRequestDialog';
 import type { Understanding } from './recognizer';
 import { recommendationCategoryIn } from './recommendationDialog';
 import { proofDetailsIn, VERIFY_IDENTITY_DIALOG } from './verifyIdentityDialog';
@@ -23,6 +24,9 @@ const SERVED_BY: Readonly<Record<string, ReadonlySet<string>>> = {
   [ORDER_STATUS_DIALOG]: new Set(['order_status']),
   // Giving an email or an order number reads as an account or order message.
   [VERIFY_IDENTITY_DIALOG]: new Set(['account_access', 'update_details', 'privacy_request', 'order_status']),
+  // A privacy request asks which kind, proves identity (an email, an order number) and asks to confirm.
+  // "Cancel" (heard as cancelling an order) is the dialog's own answer.
+  [PRIVACY_REQUEST_DIALOG]: new Set(['privacy_request', 'account_access', 'update_details', 'order_status', 'cancel_order']),
   // The help menu's own topics (a choice may be typed as words: "returns").
   [HELP_DIALOG]: new Set(['order_status', 'return_refund', 'account_access', 'update_details', 'help']),
 };
@@ -44,7 +48,10 @@ export function givesWayTo(activeDialog: string, u: Understanding, value?: unkno
   const served = SERVED_BY[activeDialog];
   if (!served) return false;
   if (isButtonRequest(value)) return true;
-  if (activeDialog !== VERIFY_IDENTITY_DIALOG) {
+  // The privacy dialog's own buttons answer it, whatever their label reads as.
+  if (privacyChoiceIn(value)) return false;
+  // Inside a proof (its own, or the one a privacy request runs) an email with an order number is the reply.
+  if (activeDialog !== VERIFY_IDENTITY_DIALOG && activeDialog !== PRIVACY_REQUEST_DIALOG) {
     const proof = proofDetailsIn(u);
     if (proof.email && proof.orderNumbers.length) return true;
   }

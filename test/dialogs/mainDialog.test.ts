@@ -111,7 +111,7 @@ describe('MainDialog', () => {
     ['shipping_info', 'how long does delivery take to Germany', /Standard delivery takes 3–5 business days/],
     ['subscription', 'I want to pause my monthly subscription box', /Account > Subscription/],
     ['feedback', 'I would like to leave some feedback about your website', /Thank you for your feedback/],
-    ['privacy_request', 'please delete all the personal data you hold about me', /Account > Privacy/],
+    ['privacy_request', 'please delete all the personal data you hold about me', /cannot file requests about your personal data in this chat/],
     ['退货 (zh return_refund)', '我想退货退款', /30 天内可以退货/],
   ])('routes %s', async (_intent, sentence, answer) => {
     await harness().send(sentence).assertReply(textMatching(answer)).startTest();
