@@ -17,7 +17,7 @@ import { HandoffBridge } from './handoff';
 import { CsatAnswers } from './csatAnswers';
 import { startDeliveryWorker } from './deliveryWorker';
 import { FollowUpRenderer } from './followUpCards';
-import { createQueues, queueAdminRoutes, requestAgentEvaluation, requestIntentModelTrainingNow, requestRecommendationTrainingNow, startWorkers, type WorkerHost } from '../workers';
+import { createQueue, createQueues, enqueuePrivacyRequest, QUEUE_NAMES, queueAdminRoutes, requestAgentEvaluation, requestIntentModelTrainingNow, requestRecommendationTrainingNow, startWorkers, type WorkerHost } from '../workers';
 import { authenticate, DEFAULT_ACCOUNT_MAX, RedisSignInThrottle, requireRole, SignInLimits } from './auth';
 import type { Logger } from './logger';
 import { ensureRedis, redisClient, redisNamespace, type RedisEndpoint } from './redis';
@@ -28,7 +28,7 @@ import { TurnUnderstanding } from './turnUnderstanding';
 import { RedisConversationOrigins } from './conversationOrigins';
 import { ChatIdentityProof, RedisAttemptLimiter } from './identityProof';
 import { createCustomer360, LearnedProfileStore } from '../crm/identity';
-import { AuditLog } from '../crm/privacy';
+import { AuditLog, createPrivacy, EncryptedArchiveStore, RedisCustomerPurge, resolveArchiveKey, type PrivacyService } from '../crm/privacy';
 import { cachedCatalogueVocabulary, ConversationLearner } from './conversationLearning';
 import { LearningCatchUp } from './learningCatchUp';
 import { ConciergeBot } from './conciergeBot';
@@ -75,6 +75,8 @@ export interface Application {
   workers?: WorkerHost;
   /** Web roles with the NLP recognizer: which intent model version the bot serves, and its switching. */
   intentModels?: IntentModelServing;
+  /** Data subject requests: exports (encrypted at rest) and erasures. */
+  privacy: PrivacyService;
   stop(): Promise<void>;
 }
 
@@ -154,6 +156,24 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // The same for intent model versions: the retraining job or a supervisor activates one, web processes load it.
     const intentActivations = new RedisModelActivations(redis, liveSubscriber, names.intentModelChannel);
     const intentTrainer = new IntentModelTrainer({ db: database.db });
+    // Data subject requests. Exports are encrypted at rest under PRIVACY_ARCHIVE_KEY, else under a key kept in DATA_DIR (said at every start).
+    const archiveKey = resolveArchiveKey({ configured: config.PRIVACY_ARCHIVE_KEY, dataDir: config.dataDir });
+    if (archiveKey.origin !== 'config') {
+      log.warn({ keyFile: archiveKey.file }, 'PRIVACY_ARCHIVE_KEY is not set: customers’ data exports are encrypted with a key generated once and kept beside the data in DATA_DIR; set PRIVACY_ARCHIVE_KEY (openssl rand -base64 32) to keep the key apart, and the same on every instance');
+    }
+    // Producer handles: the erasure removes a customer's queued follow-ups, SLA timers and deliveries; the API queues requests.
+    const privacyQueues = {
+      followUps: createQueue(QUEUE_NAMES.followUps, queueConnection),
+      slaTimers: createQueue(QUEUE_NAMES.slaTimers, queueConnection),
+      deliveries: createQueue(QUEUE_NAMES.deliveries, queueConnection),
+      requests: createQueue(QUEUE_NAMES.privacyRequests, queueConnection),
+    };
+    cleanups.push(() => Promise.all(Object.values(privacyQueues).map((q) => q.close())));
+    const privacy = createPrivacy({
+      db: database.db,
+      archives: new EncryptedArchiveStore({ dir: path.join(config.dataDir, 'privacy-exports'), key: archiveKey.key }),
+      redis: new RedisCustomerPurge({ redis, keys: names, queues: [privacyQueues.followUps, privacyQueues.slaTimers, privacyQueues.deliveries] }),
+    });
     // Customer value (RFM segment) feeds ticket priority: valued segments of the routing rules are raised.
     const values = new CustomerValueStore(database.db);
     const support = createSupport({ db: database.db, config: routing, live, followUps, customerSegment: (customerId) => values.segmentOf(customerId) });
@@ -187,12 +207,13 @@ export async function startApplication(options: ApplicationOptions): Promise<App
         intentModelCron: config.INTENT_MODEL_TRAIN_CRON,
         intentTrainer,
         intentModelActivations: intentActivations,
+        privacy,
       });
       cleanups.push(() => workers!.close());
     }
 
     if (role === 'workers') {
-      return { crm, support, database, demoSignIns, demoOrders, workers, stop: stopAll };
+      return { crm, support, database, demoSignIns, demoOrders, workers, privacy, stop: stopAll };
     }
 
     const subscriber = redisClient(redisEndpoint.url);
@@ -328,7 +349,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       perAccount: new RedisSignInThrottle(redis, { keyPrefix: `${names.signInFailures}account:`, max: DEFAULT_ACCOUNT_MAX }),
       hashKey: createHmac('sha256', directLineSigningKey(config)).update('concierge sign-in throttle keys').digest(),
     });
-    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInLimits, customer360, audit: new AuditLog(database.db), insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores, timeZone: config.SUPPORT_TIME_ZONE }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o), models: recommendationModels, requestTraining: () => requestRecommendationTrainingNow(queuesForAdmin.recommendationTraining, database.db) }), botAnalytics], understanding: { labels: intentLabels }, log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
+    const consoleApi = consoleRoutes({ crm, support, conversations: handoff, events: live, recommendations, signInLimits, customer360, audit: new AuditLog(database.db), privacy: { privacy, enqueue: (requestId) => enqueuePrivacyRequest(privacyQueues.requests, requestId), log: log.child({ part: 'privacy' }) }, insights: { values, learned }, extensions: [dashboardRoutes({ reports: new SupportReports({ db: database.db, scores, timeZone: config.SUPPORT_TIME_ZONE }), scores, sessions: crm.sessions, requestEvaluation: (o) => requestAgentEvaluation(queuesForAdmin.agentEvaluation, o), models: recommendationModels, requestTraining: () => requestRecommendationTrainingNow(queuesForAdmin.recommendationTraining, database.db) }), botAnalytics], understanding: { labels: intentLabels }, log: log.child({ part: 'console' }), maxBodyBytes: config.MAX_BODY_BYTES, isStopping: () => stopping });
     cleanups.push(() => consoleApi.close());
     const app = createHttpApp({
       log,
@@ -372,7 +393,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // Customer messages stored but never answered (the process died mid-turn) are answered now.
     void recoverUnansweredTurns(crm, directLine, log);
 
-    return { url: localUrl, crm, support, database, handoff, demoSignIns, demoOrders, workers, intentModels: intentServing, stop: stopAll };
+    return { url: localUrl, crm, support, database, handoff, demoSignIns, demoOrders, workers, intentModels: intentServing, privacy, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

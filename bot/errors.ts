@@ -19,7 +19,7 @@ export const unauthorized = (message = 'missing or invalid token', code = 'unaut
 export const forbidden = (message = 'not allowed', code = 'forbidden') => new HttpError(403, code, message);
 export const notFound = (message = 'not found', code = 'not_found') => new HttpError(404, code, message);
 
-const crmStatus: Record<string, number> = { not_found: 404, etag_conflict: 409 };
+const crmStatus: Record<string, number> = { not_found: 404, etag_conflict: 409, customer_erased: 409, not_an_export: 409, erased_customer: 409, archive_unreadable: 500 };
 
 /** The one place errors become HTTP responses: typed errors keep their status, anything else is a 500. */
 export function errorHandler(log: Logger): ErrorRequestHandler {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { customerRedisKeyPrefixes } from '../crm/privacy/redisPurge';
 
 export class RedisUnavailableError extends Error {}
 
@@ -101,10 +102,9 @@ export function redisNamespace(prefix: string) {
   return {
     queuePrefix: `{${prefix}}`,
     signInFailures: `${prefix}:signin-failures:`,
-    identityProof: `${prefix}:identity-proof:`,
-    identityProofSubject: `${prefix}:identity-proof-subject:`,
+    // Keys of a customer's conversations: crm/privacy names them, so an erasure finds them.
+    ...customerRedisKeyPrefixes(prefix),
     identityProofOrigin: `${prefix}:identity-proof-origin:`,
-    conversationOrigin: `${prefix}:conversation-origin:`,
     directLineChannel: `${prefix}:dl:`,
     liveChannel: `${prefix}:live`,
     recommendationModelChannel: `${prefix}:recommendations:activated`,

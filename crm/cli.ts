@@ -7,6 +7,7 @@
  *   npm run crm -- merge SURVIVOR_ID MERGED_ID [--by AGENT] [--reason TEXT] | unmerge MERGE_ID [--by AGENT]
  *   npm run crm -- timeline CUSTOMER_ID [--limit N]
  *   npm run crm -- learning | learning retry [--since ISO]
+ *   npm run crm -- privacy export CUSTOMER_ID|EMAIL [--out FILE] | privacy erase CUSTOMER_ID|EMAIL --yes | privacy status [REQUEST_ID]
  */
 import dotenv from 'dotenv';
 import path from 'node:path';
@@ -18,6 +19,7 @@ import { IdentityLinker } from './identity/linking';
 import { CustomerHistory } from './identity/history';
 import { Timeline } from './customers';
 import { isValidTimeZone } from './import/values';
+import { runPrivacyCommand } from './privacy/cli';
 
 function parseArgs(argv: string[]): { positional: string[]; flags: Record<string, string | true> } {
   const positional: string[] = [];
@@ -42,7 +44,10 @@ const USAGE = `usage:
   npm run crm -- unmerge MERGE_ID [--by AGENT]
   npm run crm -- timeline CUSTOMER_ID [--limit N]
   npm run crm -- learning                         messages the learning catch-up gave up on, by error
-  npm run crm -- learning retry [--since ISO]     put them back in its queue (e.g. once the cause is fixed)`;
+  npm run crm -- learning retry [--since ISO]     put them back in its queue (e.g. once the cause is fixed)
+  npm run crm -- privacy export CUSTOMER_ID|EMAIL [--out FILE]   everything held about a customer (archive kept encrypted; --out writes the JSON in clear)
+  npm run crm -- privacy erase CUSTOMER_ID|EMAIL --yes           erase a customer's data everywhere (PostgreSQL, Redis, queued jobs)
+  npm run crm -- privacy status [REQUEST_ID]                     open data subject requests with their deadlines, or one request`;
 
 function flag(flags: Record<string, string | true>, name: string): string | undefined {
   const v = flags[name];
@@ -147,6 +152,12 @@ async function main(argv: string[]): Promise<number> {
         const given = await timeline.givenUpLearning();
         process.stdout.write(`${given.messages} messages of ${given.customers} customers given up by the learning catch-up\n`);
         for (const e of given.errors) process.stdout.write(`${String(e.messages).padStart(8)}  ${e.error || '(no error text)'}\n`);
+        return 0;
+      }
+      case 'privacy': {
+        const [sub, arg] = rest;
+        const problem = await runPrivacyCommand({ config, db: database.db, sub, arg, out: flag(flags, 'out'), yes: flags.yes === true, write: (t) => process.stdout.write(t) });
+        if (problem) throw new UsageError(problem);
         return 0;
       }
       default:

@@ -19,6 +19,8 @@ import { RECOMMENDATIONS_TRAIN_TOPIC, RecommendationTrainer, type AlgorithmName,
 import { computeCustomerValueIfEmpty, customerValueRoutes, scheduleCustomerValue, startCustomerValueWorker } from './customerValueJob';
 import { CustomerValueStore } from '../crm/value';
 import { IntentModelTrainer } from '../crm/understanding';
+import type { PrivacyService } from '../crm/privacy';
+import { requeueOpenPrivacyRequests, startPrivacyRequestWorker } from './privacyRequestJob';
 import { requestIntentModelTrainingIfStale, scheduleIntentModelTraining, startIntentModelTrainingWorker } from './intentModelTrainingJob';
 
 export * from './queues';
@@ -33,6 +35,7 @@ export * from './resolvedCloseJob';
 export * from './followUpWorker';
 export * from './customerValueJob';
 export * from './intentModelTrainingJob';
+export * from './privacyRequestJob';
 export { queueAdminRoutes, QUEUE_ADMIN_PATH } from './queueAdmin';
 export type { QueueAdminOptions } from './queueAdmin';
 
@@ -69,6 +72,8 @@ export interface WorkerHostOptions extends QueueConnection {
   intentTrainer?: IntentModelTrainer;
   /** Tells web processes a new intent model version is active (Redis pub/sub). */
   intentModelActivations?: ModelActivationNotifier;
+  /** Data subject requests (exports, erasures); without it, this process runs none. */
+  privacy?: PrivacyService;
   /** Outbox poll period (default 1000 ms) and longest wait after failed passes (default 5 s). */
   relayPollMs?: number;
   relayBackoffMaxMs?: number;
@@ -129,7 +134,11 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
       log: o.log.child({ job: 'recommendation-training' }),
     }),
     startIntentModelTrainingWorker({ ...connection, trainer: intentTrainer, notifier: o.intentModelActivations, log: o.log.child({ job: 'intent-model-training' }) }),
+    ...(o.privacy ? [startPrivacyRequestWorker({ ...connection, privacy: o.privacy, log: o.log.child({ job: 'privacy-request' }) })] : []),
   ];
+  if (o.privacy) {
+    await requeueOpenPrivacyRequests(queues.privacyRequests, o.privacy).catch((err: unknown) => o.log.warn({ err }, 'could not re-queue open privacy requests (Redis unreachable?)'));
+  }
   // Every worker process upserts the same schedulers: one schedule each, whatever the process count.
   const cron = o.evaluationCron?.trim() || DEFAULT_EVALUATION_CRON;
   await scheduleAgentEvaluation(queues.agentEvaluation, { cron, tz: o.timeZone }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the agent evaluation (Redis unreachable?)'));

@@ -21,6 +21,8 @@ export const QUEUE_NAMES = {
   recommendationTraining: 'recommendation-training',
   /** Intent model retraining from learned labels (workers/intentModelTrainingJob.ts). */
   intentModelTraining: 'intent-model-training',
+  /** Data subject requests: exports and erasures (workers/privacyRequestJob.ts). */
+  privacyRequests: 'privacy-requests',
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
@@ -130,6 +132,7 @@ export function createQueues(c: QueueConnection): Record<keyof typeof QUEUE_NAME
     deliveries: createQueue(QUEUE_NAMES.deliveries, c),
     recommendationTraining: createQueue(QUEUE_NAMES.recommendationTraining, c),
     intentModelTraining: createQueue(QUEUE_NAMES.intentModelTraining, c),
+    privacyRequests: createQueue(QUEUE_NAMES.privacyRequests, c),
   };
 }
 

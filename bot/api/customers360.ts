@@ -123,7 +123,7 @@ function domainError(err: unknown): never {
 }
 
 export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360RouteDeps): void {
-  const seesAll = (auth: AuthContext) => auth.user.role === 'supervisor' || auth.user.role === 'admin';
+  const seesAll = (auth: AuthContext) => auth.user.role === 'supervisor' || auth.user.role === 'admin' || auth.user.role === 'privacy';
 
   async function visibleCustomer(auth: AuthContext, id: string) {
     const customer = await deps.customers.get(id);

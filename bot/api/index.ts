@@ -48,6 +48,7 @@ import { consoleStatic } from './static';
 import { LiveStreams, type LiveEventSource } from './live';
 import { registerCustomer360Routes } from './customers360';
 import { auditRecorder, registerAuditRoutes, type AuditRecorder } from './audit';
+import { registerPrivacyRoutes, type PrivacyRouteDeps } from './privacy';
 import type { AuditLog } from '../../crm/privacy';
 import type { Customer360 } from '../../crm/identity';
 import type { IntentLabelStore } from '../../crm/understanding';
@@ -95,9 +96,12 @@ export interface ConsoleDeps {
   understanding?: { labels: IntentLabelStore };
   /** The audit log (crm/privacy): customer views, searches, edits and merges are recorded, and supervisors read it at GET /api/audit; without it nothing is recorded and that route is absent. */
   audit?: AuditLog;
+  /** Data subject requests (exports, erasures) at /api/privacy/…; without it those routes are absent. */
+  privacy?: PrivacyRouteDeps;
 }
 
-const SEES_ALL = new Set(['supervisor', 'admin']);
+/** Roles that see every customer and ticket: the privacy role handles requests about anyone. */
+const SEES_ALL = new Set(['supervisor', 'admin', 'privacy']);
 
 interface Scope {
   all: boolean;
@@ -464,6 +468,7 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
     });
   }
   if (deps.audit) registerAuditRoutes(api, { audit: deps.audit });
+  if (deps.privacy) registerPrivacyRoutes(api, deps.privacy);
 
   if (deps.understanding) {
     registerCorrectionRoutes(api, { labels: deps.understanding.labels, support, timeline: crm.timeline, visibleTicket, actionableTicket, present });

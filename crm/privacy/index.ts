@@ -15,7 +15,7 @@ export type { TableHandling, CustomerFootprint } from './customerData';
 export { Tombstones, tombstoneHash, normaliseHandle, ErasedCustomerError } from './tombstones';
 export type { Handle } from './tombstones';
 export { EncryptedArchiveStore, resolveArchiveKey, parseArchiveKey, sealArchive, openArchive, ArchiveUnreadableError } from './archives';
-export { RedisCustomerPurge, jobConcerns } from './redisPurge';
+export { RedisCustomerPurge, jobConcerns, customerRedisKeyPrefixes } from './redisPurge';
 export type { RedisKeyPrefixes } from './redisPurge';
 export { PrivacyService, createPrivacy, PRIVACY_ROLES, PRIVACY_VIEW_ROLES, NotAnExportError, CustomerErasedError } from './service';
 export type { PrivacyServiceDeps, Actor } from './service';

@@ -13,6 +13,15 @@ export interface RedisKeyPrefixes {
   identityProofSubject: string;
 }
 
+/** The Redis key prefixes that hold a customer's conversations' data, under an instance's REDIS_PREFIX (bot/redis.ts uses these). */
+export function customerRedisKeyPrefixes(prefix: string): RedisKeyPrefixes {
+  return {
+    identityProof: `${prefix}:identity-proof:`,
+    identityProofSubject: `${prefix}:identity-proof-subject:`,
+    conversationOrigin: `${prefix}:conversation-origin:`,
+  };
+}
+
 const QUEUED_STATES = ['delayed', 'waiting', 'prioritized', 'paused', 'waiting-children', 'failed'] as const;
 
 /** Does the job's payload name one of the customer's tickets or conversations (pure)? */
