@@ -4,6 +4,7 @@ import type { DialogState } from 'botbuilder-dialogs';
 import { MainDialog, setTurnOutcome, welcomeActivity } from '../dialogs';
 import type { HandoffBridge } from './handoff';
 import type { CsatAnswers } from './csatAnswers';
+import { runTurnEnd } from './turnEnd';
 
 /**
  * Thin bot: welcome on join, everything else to the dialog stack; state saved after each turn.
@@ -46,5 +47,6 @@ export class ConciergeBot extends ActivityHandler {
   override async run(context: TurnContext): Promise<void> {
     await super.run(context);
     await this.conversationState.saveChanges(context, false);
+    await runTurnEnd(context);
   }
 }

@@ -14,6 +14,23 @@ export class Delivery {
     private readonly o: { directLine: DirectLineAdapter; channel: ChannelAdapter; appId: string },
   ) {}
 
+  /**
+   * Sends to a conversation whose records were erased, writing nothing: on the website the browsers
+   * still streaming it are shown the activities (`afterSeq`: the transcript's last seq before the
+   * erasure); elsewhere a proactive message without the user in the reference, so no timeline
+   * middleware resolves (and re-creates) the person.
+   */
+  async sendUnstored(reference: ConversationReferenceDocument, activities: Array<Partial<Activity>>, afterSeq: number | null): Promise<string[]> {
+    const ref = { ...(reference as unknown as Partial<ConversationReference>) };
+    if (ref.channelId === 'directline') return this.o.directLine.announceUnstored(ref, activities, afterSeq ?? -1);
+    delete ref.user;
+    const ids: string[] = [];
+    await this.o.channel.continueConversationAsync(this.o.appId, ref, async (context) => {
+      for (const r of await context.sendActivities(activities)) if (r?.id) ids.push(r.id);
+    });
+    return ids;
+  }
+
   /** Sends the activities; returns the ids the channel gave them. */
   async send(reference: ConversationReferenceDocument, activities: Array<Partial<Activity>>): Promise<string[]> {
     const ref = reference as unknown as Partial<ConversationReference>;

@@ -18,7 +18,7 @@ import type { FollowUpRenderer } from './followUpCards';
 export type DeliveryOutcome = { outcome: 'delivered' | 'already_delivered'; deliveryId: string; activityIds: string[] };
 
 export interface DeliveryWorkerOptions {
-  delivery: Pick<Delivery, 'send'>;
+  delivery: Pick<Delivery, 'send' | 'sendUnstored'>;
   references: Pick<ConversationReferenceStore, 'get'>;
   deliveries: DeliveryLog;
   renderer: FollowUpRenderer;
@@ -29,6 +29,13 @@ export class DeliveryWorker {
   constructor(private readonly o: DeliveryWorkerOptions) {}
 
   async deliver(request: DeliveryRequest): Promise<DeliveryOutcome> {
+    if (request.erasedConversation) {
+      // Nothing recorded: a delivery record would name the erased conversation again. A retry may repeat the message.
+      const { reference, afterSeq } = request.erasedConversation;
+      const activityIds = await this.o.delivery.sendUnstored(reference, this.o.renderer.render(request.message, request.deliveryId), afterSeq);
+      this.o.log.info({ deliveryId: request.deliveryId, kind: request.message.kind, channel: request.channel }, 'delivered to an erased conversation');
+      return { outcome: 'delivered', deliveryId: request.deliveryId, activityIds };
+    }
     const done = await this.o.deliveries.get(request.deliveryId);
     if (done) return { outcome: 'already_delivered', deliveryId: done.id, activityIds: done.activityIds };
     const reference = await this.o.references.get(request.channel, request.conversationId);

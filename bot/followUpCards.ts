@@ -25,6 +25,8 @@ export class FollowUpRenderer {
     if (message.kind === 'text') return [{ type: 'message', text: message.text, channelData }];
     const t = this.content.texts(contentLanguage(message.language));
     if (message.kind === 'pending_reminder') return [{ type: 'message', text: fill(t.pendingReminder, { ticket: message.ticketNumber }), channelData }];
+    if (message.kind === 'privacy_erased') return [{ type: 'message', text: fill(t.privacyErasureDone, { request: message.request }), channelData }];
+    if (message.kind === 'privacy_export_ready') return [{ type: 'message', text: fill(t.privacyExportDone, { request: message.request }), channelData }];
     if (message.kind === 'auto_closed') return [{ type: 'message', text: fill(t.autoClosed, { ticket: message.ticketNumber }), channelData }];
     const submit: CsatSubmitData = { type: CSAT_SUBMIT_TYPE, ticketId: message.ticketId, resolution: message.resolution, deliveryId };
     const card: Attachment = {

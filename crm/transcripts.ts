@@ -95,6 +95,12 @@ export class TranscriptStore {
     }
   }
 
+  /** The seq of the conversation's latest activity (null: none, or no such conversation). */
+  async lastSeq(conversationId: string): Promise<number | null> {
+    const rows = await this.db.select({ next: directLineConversations.nextSeq }).from(directLineConversations).where(eq(directLineConversations.id, conversationId)).limit(1);
+    return rows[0] && rows[0].next > 0 ? rows[0].next - 1 : null;
+  }
+
   /** Activities after the watermark (exclusive), oldest first, and the new watermark. */
   async since(conversationId: string, watermark: number | null, limit = 500): Promise<{ activities: StoredActivity[]; watermark: number | null }> {
     const rows = await this.db

@@ -6,6 +6,7 @@
  * the customer a second copy).
  */
 import type { Queue } from 'bullmq';
+import type { ConversationReferenceDocument } from '../crm';
 import type { FollowUpMessage, SendFollowUp } from '../crm/support';
 import { jobIdForKey, withTimeout } from './queues';
 
@@ -16,7 +17,10 @@ export type DeliveryMessage =
   | { kind: 'csat_survey'; language: string; ticketId: string; ticketNumber: number; resolution: number }
   | { kind: 'pending_reminder'; language: string; ticketNumber: number }
   | { kind: 'auto_closed'; language: string; ticketNumber: number }
-  | { kind: 'text'; text: string };
+  | { kind: 'text'; text: string }
+  /** A data-subject request done: {request} its reference as the customer was told it. */
+  | { kind: 'privacy_erased'; language: string; request: string }
+  | { kind: 'privacy_export_ready'; language: string; request: string };
 
 export interface DeliveryRequest {
   deliveryId: string;
@@ -24,6 +28,11 @@ export interface DeliveryRequest {
   conversationId: string;
   ticketId: string | null;
   message: DeliveryMessage;
+  /**
+   * A conversation whose records are erased by the time this is sent: the way back travels with the
+   * request (only in this queued job, removed once it ran), and the send stores nothing.
+   */
+  erasedConversation?: { reference: ConversationReferenceDocument; afterSeq: number | null };
 }
 
 export function isDeliveryRequest(data: unknown): data is DeliveryRequest {

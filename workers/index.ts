@@ -29,6 +29,7 @@ export * from './slaTimerJob';
 export * from './agentEvaluationJob';
 export * from './recommendationTrainingJob';
 export * from './deliveries';
+export * from './privacyNotices';
 export * from './csatSurveyJob';
 export * from './pendingReminderJob';
 export * from './resolvedCloseJob';

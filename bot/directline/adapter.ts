@@ -1,6 +1,6 @@
 import { ActivityTypes, BotAdapter, TurnContext } from 'botbuilder';
 import type { Activity, ConversationReference, ResourceResponse } from 'botbuilder';
-import { seqOfActivityId, type TranscriptStore } from '../../crm';
+import { activityId, seqOfActivityId, type TranscriptStore } from '../../crm';
 import type { TranscriptBus } from './bus';
 import { senderOf } from '../agentMessages';
 
@@ -92,6 +92,20 @@ export class DirectLineAdapter extends BotAdapter {
     const context = new TurnContext(this, activity);
     context.turnState.set(PROACTIVE, true);
     await this.runMiddleware(context, logic);
+  }
+
+  /**
+   * Shows activities to the browsers streaming a conversation without storing them: for a message
+   * sent after the conversation's transcript was erased (there is nothing to append to, and nothing
+   * of the person may be written again). Their ids follow `afterSeq`, the last one the browser saw.
+   */
+  async announceUnstored(reference: Partial<ConversationReference>, activities: Array<Partial<Activity>>, afterSeq: number): Promise<string[]> {
+    const conversationId = reference.conversation!.id;
+    const context = new TurnContext(this, TurnContext.applyConversationReference({ type: ActivityTypes.Event, name: 'ContinueConversation' }, reference, true));
+    context.turnState.set(PROACTIVE, true);
+    const shown = activities.map((a, i) => ({ ...this.outgoing(context, TurnContext.applyConversationReference({ ...a }, reference)), id: activityId(conversationId, afterSeq + 1 + i) }));
+    await this.options.bus.publish({ conversationId, activities: shown as never, watermark: afterSeq + shown.length });
+    return shown.map((a) => a.id);
   }
 
   override async continueConversationAsync(

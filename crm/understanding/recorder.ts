@@ -1,6 +1,6 @@
-import { and, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db';
-import { intentLabels, messageUnderstandings, type UnderstandingOutcome } from '../schema';
+import { intentLabels, messages, messageUnderstandings, type UnderstandingOutcome } from '../schema';
 import { redactSensitive } from '../privacy';
 
 export type { UnderstandingOutcome } from '../schema';
@@ -39,6 +39,18 @@ export interface ClarificationLabel {
  */
 export class UnderstandingRecorder {
   constructor(private readonly db: Db) {}
+
+  /** The language of the customer's latest understood message (what to write to them in), if any. */
+  async latestLanguageOf(customerId: string): Promise<string | null> {
+    const [row] = await this.db
+      .select({ language: messageUnderstandings.language })
+      .from(messageUnderstandings)
+      .innerJoin(messages, eq(messages.id, messageUnderstandings.messageId))
+      .where(eq(messages.customerId, customerId))
+      .orderBy(desc(messages.createdAt))
+      .limit(1);
+    return row?.language ?? null;
+  }
 
   /** Records a message's understanding; false when it was recorded before (a re-run turn writes once). */
   async record(r: MessageUnderstandingRecord): Promise<boolean> {
