@@ -27,6 +27,7 @@ import { RedactionMiddleware } from './redactionMiddleware';
 import { TurnUnderstanding } from './turnUnderstanding';
 import { RedisConversationOrigins } from './conversationOrigins';
 import { ChatIdentityProof, RedisAttemptLimiter } from './identityProof';
+import { ChatPrivacyRequests } from './privacyRequests';
 import { createCustomer360, LearnedProfileStore } from '../crm/identity';
 import { AuditLog, createPrivacy, EncryptedArchiveStore, RedisCustomerPurge, resolveArchiveKey, type PrivacyService } from '../crm/privacy';
 import { cachedCatalogueVocabulary, ConversationLearner } from './conversationLearning';
@@ -311,7 +312,13 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       onError: (err) => log.warn({ err, part: 'identity-proof' }, 'identity proof could not run'),
     });
     const customerOf = (ctx: TurnContext) => (ctx.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined)?.id;
-    const dialog = new MainDialog({ recognizer, facts, handoff, content, orders: new CommerceOrderLookup(customer360.commerce), recommendations: new ServiceRecommendations(recommendations), preferences: new CataloguePreferences(vocabulary), products: new CommerceProductCatalogue(customer360.commerce, vocabulary), identity, customerOf, clarifications: crm.understanding });
+    // Data subject requests in chat: filed for the proven customer, processed by the workers once the turn is over.
+    const privacyRequests = new ChatPrivacyRequests({
+      service: privacy,
+      enqueue: (requestId) => enqueuePrivacyRequest(privacyQueues.requests, requestId),
+      onEnqueueError: (err, requestId) => log.warn({ err, requestId, part: 'privacy' }, 'privacy request stored but not queued; the workers queue it at their next start'),
+    });
+    const dialog = new MainDialog({ recognizer, facts, handoff, content, privacy: privacyRequests, orders: new CommerceOrderLookup(customer360.commerce), recommendations: new ServiceRecommendations(recommendations), preferences: new CataloguePreferences(vocabulary), products: new CommerceProductCatalogue(customer360.commerce, vocabulary), identity, customerOf, clarifications: crm.understanding });
     const bot = new ConciergeBot(conversationState, dialog, handoff, new CsatAnswers({ followUps: support.followUps, content }));
     // What workers send customers (CSAT surveys, reminders) goes out from web processes, which hold the channel adapters.
     const deliveryWorker = startDeliveryWorker({ ...queueConnection, delivery, references: crm.references, deliveries: new DeliveryLog(database.db), renderer: new FollowUpRenderer(content), log: log.child({ part: 'deliveries' }) });

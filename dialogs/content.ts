@@ -112,7 +112,7 @@ export const content = {
     privacyNotProven: 'Without checking who you are I cannot file a request about your personal data, so none has been made. You can try again at any time, or I can connect you with a person.',
     privacyErasureWhat: '{erasureScope} This cannot be undone. Shall I file the deletion request?',
     privacyErasureScope:
-      'Deleting your data removes what we hold about you: your profile and contact details, this chat and your other conversations with us, your tickets and their messages, your orders, what you looked at in our shop, what we learned from your messages, the recommendations we showed you and your ratings. Our reports keep their totals, with nothing that identifies you.',
+      "Deleting your data removes what we hold about you: your profile and contact details, this chat and your other conversations with us, the texts of your tickets, your orders, what you looked at in our shop, what we learned from your messages, the recommendations we showed you and the comments you left with your ratings. Our reports and our team's scores keep their counts and ratings, with nothing that identifies you, and we keep a record that your request was carried out.",
     privacyConfirmErasure: 'Yes, delete my data',
     privacyErasureCancelled: 'All right, nothing will be deleted and no request has been filed.',
     privacyErasureFiled: 'Your deletion request {request} is filed. It will be completed by {due} at the latest, and I will tell you here when it is done.',
@@ -245,7 +245,8 @@ export const content = {
     privacyProofNeededExport: '提交数据副本申请前，我需要先核实您是账户本人。',
     privacyNotProven: '未能核实您的身份，因此无法提交个人数据申请，也没有创建任何申请。您可以随时再试，或者我可以为您转接人工客服。',
     privacyErasureWhat: '{erasureScope}此操作无法撤销。确认提交删除申请吗？',
-    privacyErasureScope: '删除后，我们将清除所持有的您的数据：您的资料和联系方式、本次及以往与我们的对话、您的工单及其消息、您的订单、您在本店的浏览记录、我们从您的消息中了解到的信息、向您展示过的推荐以及您的评价。我们的报表只保留统计数字，不含任何可识别您的信息。',
+    privacyErasureScope:
+      '删除后，我们将清除所持有的您的数据：您的资料和联系方式、本次及以往与我们的对话、您工单中的文字、您的订单、您在本店的浏览记录、我们从您的消息中了解到的信息、向您展示过的推荐以及您在评价中留下的意见。我们的报表和团队评分只保留统计数字和评分，不含任何可识别您的信息；我们还会保留一条已执行您申请的记录。',
     privacyConfirmErasure: '确认删除我的数据',
     privacyErasureCancelled: '好的，不会删除任何数据，也没有提交申请。',
     privacyErasureFiled: '您的删除申请 {request} 已提交，最迟将于 {due} 前完成；完成后我会在这里通知您。',

@@ -21,6 +21,7 @@ import { CustomerValueStore } from '../crm/value';
 import { IntentModelTrainer } from '../crm/understanding';
 import type { PrivacyService } from '../crm/privacy';
 import { requeueOpenPrivacyRequests, startPrivacyRequestWorker } from './privacyRequestJob';
+import { PrivacyNotices, processWithNotices } from './privacyNotices';
 import { requestIntentModelTrainingIfStale, scheduleIntentModelTraining, startIntentModelTrainingWorker } from './intentModelTrainingJob';
 
 export * from './queues';
@@ -135,7 +136,16 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
       log: o.log.child({ job: 'recommendation-training' }),
     }),
     startIntentModelTrainingWorker({ ...connection, trainer: intentTrainer, notifier: o.intentModelActivations, log: o.log.child({ job: 'intent-model-training' }) }),
-    ...(o.privacy ? [startPrivacyRequestWorker({ ...connection, privacy: o.privacy, log: o.log.child({ job: 'privacy-request' }) })] : []),
+    // A request made in chat is told done in the customer's conversation (workers/privacyNotices.ts).
+    ...(o.privacy
+      ? [
+          startPrivacyRequestWorker({
+            ...connection,
+            privacy: processWithNotices(o.privacy, new PrivacyNotices({ references: o.crm.references, transcripts: o.crm.transcripts, understanding: o.crm.understanding, deliveries: queues.deliveries })),
+            log: o.log.child({ job: 'privacy-request' }),
+          }),
+        ]
+      : []),
   ];
   if (o.privacy) {
     await requeueOpenPrivacyRequests(queues.privacyRequests, o.privacy).catch((err: unknown) => o.log.warn({ err }, 'could not re-queue open privacy requests (Redis unreachable?)'));
