@@ -6,6 +6,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from '/console/vend
 import htm from '/console/vendor/htm.mjs';
 import { api, ApiError, signOutSession } from '/console/api.js';
 import { BotAnalytics } from '/dashboard/bot.js';
+import { PrivacyRequests } from '/dashboard/privacy.js';
 
 const html = htm.bind(h);
 const Chart = window.Chart;
@@ -611,8 +612,9 @@ const RANGES = [7, 14, 28, 90];
 const TABS = [
   { id: 'team', label: 'Team' },
   { id: 'bot', label: 'Bot analytics' },
+  { id: 'privacy', label: 'Privacy requests' },
 ];
-const tabInUrl = () => (location.hash === '#bot' ? 'bot' : 'team');
+const tabInUrl = () => TABS.find((t) => t.id !== 'team' && location.hash === `#${t.id}`)?.id ?? 'team';
 /** What the bot tab (bot.js) draws and formats with: the same charts and the same time zone. */
 const ui = { ChartCanvas, lineConfig, gridColor, minuteLabel: (iso) => minuteLabel(iso), dayLabel };
 
@@ -713,11 +715,11 @@ function Dashboard({ me, onSignedOut }) {
           ${periods && !periods.length && html`<option value="">no evaluations yet</option>`}
         </select>
       </label>`}
-      <label class="inline">Trends over
+      ${tab !== 'privacy' && html`<label class="inline">Trends over
         <select aria-label="Trend range" value=${String(days)} onChange=${(e) => setDays(Number(e.currentTarget.value))}>
           ${RANGES.map((d) => html`<option value=${String(d)}>last ${d} days</option>`)}
         </select>
-      </label>
+      </label>`}
       ${zone && html`<span class="muted small zone-note">times in ${zone}</span>`}
       <span class="spacer"></span>
       ${tab === 'team' && notice && html`<span class="notice" role="status">${notice}</span>`}
@@ -725,7 +727,8 @@ function Dashboard({ me, onSignedOut }) {
       <button type="button" class="primary" onClick=${evaluateNow} disabled=${busy}>${busy ? 'Queuing…' : 'Evaluate now'}</button>`}
     </div>
     ${error && html`<p class="error banner" role="alert">${error} <button type="button" class="link" onClick=${() => setError(null)}>Dismiss</button></p>`}
-    ${tab === 'bot'
+    ${tab === 'privacy' && html`<main class="content" id="dashboard-panel" role="tabpanel" aria-labelledby="tab-privacy">${zone && html`<${PrivacyRequests} ui=${ui} onUnauthorized=${onSignedOut} />`}</main>`}
+    ${tab === 'privacy' ? null : tab === 'bot'
       ? html`<main class="content" id="dashboard-panel" role="tabpanel" aria-labelledby="tab-bot">${zone && html`<${BotAnalytics} days=${days} ui=${ui} onUnauthorized=${onSignedOut} />`}</main>`
       : html`<main class="content" id="dashboard-panel" role="tabpanel" aria-labelledby="tab-team">
       <${QueueCards} health=${health} />
