@@ -315,6 +315,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     // Data subject requests in chat: filed for the proven customer, processed by the workers once the turn is over.
     const privacyRequests = new ChatPrivacyRequests({
       service: privacy,
+      references: crm.references,
       enqueue: (requestId) => enqueuePrivacyRequest(privacyQueues.requests, requestId),
       onEnqueueError: (err, requestId) => log.warn({ err, requestId, part: 'privacy' }, 'privacy request stored but not queued; the workers queue it at their next start'),
     });

@@ -121,7 +121,7 @@ export const content = {
     privacyExportAlreadyOpen: 'You already have a request for a copy of your data open ({request}); it will be ready by {due} at the latest. I have not filed a second one.',
     privacyErasureDone: 'Your deletion request {request} is complete: we have deleted the personal data we held about you. This chat is no longer linked to any account.',
     privacyExportDone:
-      'Your copy of your data ({request}) is ready. We do not send personal data in chat: a member of our team gives it to you once they have checked it is you. Ask here to talk to a person.',
+      'Your copy of your data ({request}) is ready. For your safety we do not send personal data in chat: our privacy team gives it to you once they have checked it is you. Ask here to talk to a person and mention {request}.',
     contactChannelNames: { email: 'email', phone: 'phone', sms: 'text message', chat: 'chat', whatsapp: 'WhatsApp', wechat: 'WeChat' } as Record<string, string>,
     intentNames: {
       order_status: 'checking an order', cancel_order: 'cancelling an order', return_refund: 'a return or refund', billing: 'a billing question',
@@ -254,7 +254,7 @@ export const content = {
     privacyExportFiled: '您的数据副本申请（{request}）已提交，最迟将于 {due} 前准备好；准备好后我会在这里通知您。',
     privacyExportAlreadyOpen: '您已有一个处理中的数据副本申请（{request}），最迟将于 {due} 前准备好。我没有重复提交。',
     privacyErasureDone: '您的删除申请 {request} 已完成：我们已删除所持有的您的个人数据。本次对话已不再关联任何账户。',
-    privacyExportDone: '您的数据副本（{request}）已准备好。我们不会在聊天中发送个人数据：客服人员核实您的身份后会将其交给您。如需办理，请在这里要求转人工客服。',
+    privacyExportDone: '您的数据副本（{request}）已准备好。为保护您的安全，我们不会在聊天中发送个人数据：我们的隐私团队核实您的身份后会将其交给您。请在这里要求转人工客服，并提供编号 {request}。',
     contactChannelNames: { email: '邮件', phone: '电话', sms: '短信', chat: '在线聊天', whatsapp: 'WhatsApp', wechat: '微信' } as Record<string, string>,
     intentNames: {
       order_status: '查询订单', cancel_order: '取消订单', return_refund: '退货退款', billing: '账单问题', account_access: '登录账户',

@@ -190,4 +190,24 @@ describe('privacy request in chat, end to end', () => {
     await searchAsAdmin(seeded, /A control ticket of another customer/);
     expect(browser.foreignRequests).toEqual([]);
   });
+
+  it('EN: "I want a copy of my data" → proof → filed, no deletion warning → the job completes → told the copy is ready and how to get it', async () => {
+    const seeded = await seedCustomer(app);
+    const chat = await openChat('en-GB');
+    await chat.say('I want a copy of my data');
+    await chat.sees('Before I file a request for a copy of your data, I need to check that you are the account holder.');
+    await chat.say(`${seeded.email}, order number ${seeded.orderNumber}`);
+    await chat.sees(/you are verified/);
+    await chat.sees(/^Your request for a copy of your data \(#[0-9A-F]{8}\) is filed\./);
+    const [request] = (await app.privacy.requests.list({ customerId: seeded.customerId })).filter((r) => r.kind === 'export');
+    expect(request).toMatchObject({ source: 'chat' });
+    const reference = `#${request.id.slice(0, 8).toUpperCase()}`;
+    await jobCompleted(privacyRequestJobId(request.id));
+    expect(await app.privacy.requests.get(request.id)).toMatchObject({ status: 'completed', hasArchive: true });
+    const ready = await chat.sees(`Your copy of your data (${reference}) is ready.`);
+    // Nothing of the archive travels in chat: no link, no data.
+    expect(ready).not.toMatch(/https?:|@/);
+    expect(await chat.page.getByText(/Deleting your data removes/).count()).toBe(0);
+    await chat.page.close();
+  });
 });

@@ -62,7 +62,7 @@ describe('privacy requests in chat', () => {
   });
 
   /** One web visitor in one conversation. */
-  function visitor(locale = 'en-US') {
+  function visitor(locale = 'en-US', channel = 'directline') {
     const userId = `visitor-${randomBytes(4).toString('hex')}`;
     const conversationId = `conv-${randomBytes(4).toString('hex')}`;
     const state = new ConversationState(new MemoryStorage());
@@ -74,7 +74,7 @@ describe('privacy requests in chat', () => {
       customerOf: (ctx) => (ctx.turnState.get(CUSTOMER_KEY) as CustomerRecord | undefined)?.id,
       privacy: new ChatPrivacyRequests({ service: privacy }),
     });
-    const client = new DialogTestClient('directline', dialog, undefined, [new TimelineMiddleware(crm)], state);
+    const client = new DialogTestClient(channel, dialog, undefined, [new TimelineMiddleware(crm)], state);
     let n = 0;
     return {
       /** Sends a message (or a button's value) and returns every reply of the turn. */
@@ -82,7 +82,10 @@ describe('privacy requests in chat', () => {
         const first = await client.sendActivity({ type: 'message', text, value, locale, id: `a${++n}`, from: { id: userId, name: 'You' }, conversation: { id: conversationId } } as Partial<Activity>);
         const replies = [first as Partial<Activity> | undefined];
         for (let next = client.getNextReply(); next; next = client.getNextReply()) replies.push(next);
-        return replies.filter(Boolean).map((a) => ({ text: a!.text ?? '', buttons: (a!.suggestedActions?.actions ?? []).map((x) => x.title) }));
+        // Buttons: the website's suggested actions, or the Adaptive Card's submit actions (Teams).
+        const cardActions = (a: Partial<Activity>) => (a.attachments ?? []).flatMap((x) => ((x.content as { actions?: Array<{ title: string }> } | undefined)?.actions ?? []).map((c) => c.title));
+        const cardText = (a: Partial<Activity>) => (a.attachments ?? []).map((x) => (x.content as { body?: Array<{ text?: string }> } | undefined)?.body?.[0]?.text ?? '').join('');
+        return replies.filter(Boolean).map((a) => ({ text: a!.text ?? cardText(a!), buttons: [...(a!.suggestedActions?.actions ?? []).map((x) => x.title), ...cardActions(a!)] }));
       },
     };
   }
@@ -185,5 +188,16 @@ describe('privacy requests in chat', () => {
     await again.say(`${SHOPPER} ${shopperOrder}`);
     expect(texts(await again.say('确认'))).toEqual([`您已有一个处理中的删除申请（${privacyRequestReference(erasures[0])}），最迟将于 ${dueDate(erasures[0].dueAt, 'zh-CN')} 前完成。我没有重复提交。`]);
     expect((await requestsOf(shopperId)).filter((r) => r.kind === 'erasure')).toHaveLength(1);
+  });
+
+  it('Teams: the questions are Adaptive Cards whose submit data answers them', async () => {
+    const v = visitor('en-US', 'msteams');
+    const asked = await v.say('what personal data do you have about me and what can I do about it?');
+    expect(asked[0]).toEqual({ text: 'I can help with your personal data. Would you like a copy of the data we hold about you, or would you like us to delete it?', buttons: ['A copy of my data', 'Delete my data', 'Cancel'] });
+    // A card submit: no text, the choice in the value.
+    expect(texts(await v.say('', { type: PRIVACY_CHOICE_TYPE, choice: 'erasure' }))[0]).toBe('Before I file a deletion request, I need to check that you are the account holder.');
+    const proven = await v.say(`${DANA}, order A10043`);
+    expect(proven[1].buttons).toEqual(['Yes, delete my data', 'Cancel']);
+    expect(texts(await v.say('', { type: PRIVACY_CHOICE_TYPE, choice: 'cancel' }))).toEqual(['All right, nothing will be deleted and no request has been filed.']);
   });
 });
