@@ -174,6 +174,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       db: database.db,
       archives: new EncryptedArchiveStore({ dir: path.join(config.dataDir, 'privacy-exports'), key: archiveKey.key }),
       redis: new RedisCustomerPurge({ redis, keys: names, queues: [privacyQueues.followUps, privacyQueues.slaTimers, privacyQueues.deliveries] }),
+      live,
     });
     // Customer value (RFM segment) feeds ticket priority: valued segments of the routing rules are raised.
     const values = new CustomerValueStore(database.db);

@@ -49,6 +49,7 @@ import { LiveStreams, type LiveEventSource } from './live';
 import { registerCustomer360Routes } from './customers360';
 import { auditRecorder, registerAuditRoutes, type AuditRecorder } from './audit';
 import { registerPrivacyRoutes, type PrivacyRouteDeps } from './privacy';
+import { ERASED_SUBJECT } from '../../crm/privacy';
 import type { AuditLog } from '../../crm/privacy';
 import type { Customer360 } from '../../crm/identity';
 import type { IntentLabelStore } from '../../crm/understanding';
@@ -206,7 +207,8 @@ export function consoleRoutes(deps: ConsoleDeps): ConsoleRouter {
     const names = new Map<string, string>();
     const agentNames = new Map((await support.agents.list()).map((a) => [a.userId, a.displayName]));
     for (const id of new Set(tickets.map((t) => t.customerId))) names.set(id, await customerName(id));
-    return tickets.map((t) => ({ ...t, customerName: names.get(t.customerId) ?? anonymousName(t.customerId), assignedAgentName: t.assignedAgentId ? (agentNames.get(t.assignedAgentId) ?? null) : null }));
+    // An erased customer's tickets are anonymous at once, whatever the name cache still holds.
+    return tickets.map((t) => ({ ...t, customerName: t.subject === ERASED_SUBJECT ? anonymousName(t.customerId) : (names.get(t.customerId) ?? anonymousName(t.customerId)), assignedAgentName: t.assignedAgentId ? (agentNames.get(t.assignedAgentId) ?? null) : null }));
   }
 
   const userOut = (u: UserView) => u;

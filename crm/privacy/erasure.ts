@@ -11,6 +11,8 @@ import type { Db, Tx } from '../db';
 import { NotFoundError } from '../errors';
 import { queryRows } from '../commerce/rows';
 import { releaseAgentSlot } from '../support/assignment';
+import type { LiveEventPublisher } from '../support/types';
+import type { TicketStatus } from '../schema';
 import {
   botState,
   conversationReferences,
@@ -67,7 +69,7 @@ export const ERASED_SUBJECT = '[erased]';
 export class CustomerErasure {
   constructor(
     private readonly db: Db,
-    private readonly o: { redis?: CustomerRedisPurger; now?: () => Date } = {},
+    private readonly o: { redis?: CustomerRedisPurger; live?: LiveEventPublisher; now?: () => Date } = {},
   ) {}
 
   async erase(customerId: string, opts: { requestId: string }): Promise<ErasureReport> {
@@ -76,7 +78,9 @@ export class CustomerErasure {
     const before = await footprintOf(this.db, customerId);
     const target = (fp: CustomerFootprint): RedisPurgeTarget => ({ ticketIds: fp.ticketIds, conversations: fp.conversations, emails: fp.emails });
     const first = this.o.redis ? await this.o.redis.purge(target(before)) : { keys: 0, jobs: 0 };
-    const { counts, closedTickets } = await this.db.transaction((tx) => this.eraseRows(tx, customerId, opts.requestId));
+    const { counts, closedTickets, changedTickets } = await this.db.transaction((tx) => this.eraseRows(tx, customerId, opts.requestId));
+    // Consoles showing these tickets reload them (subject and messages gone); a lost event only delays that.
+    for (const t of changedTickets) await this.o.live?.publish({ type: 'ticket.changed', ticketId: t.id, queueId: t.queueId, assignedAgentId: t.assignedAgentId, status: t.status }).catch(() => undefined);
     // Again after the commit: a job the outbox relay queued meanwhile for these tickets goes too.
     const second = this.o.redis ? await this.o.redis.purge({ ticketIds: before.ticketIds, conversations: before.conversations, emails: before.emails }) : { keys: 0, jobs: 0 };
     counts.redisKeys = first.keys + second.keys;
@@ -85,7 +89,7 @@ export class CustomerErasure {
     return { customerId, counts, changedAnything, closedTickets };
   }
 
-  private async eraseRows(tx: Tx, customerId: string, requestId: string): Promise<{ counts: Record<string, number>; closedTickets: number }> {
+  private async eraseRows(tx: Tx, customerId: string, requestId: string): Promise<{ counts: Record<string, number>; closedTickets: number; changedTickets: Array<{ id: string; queueId: string; assignedAgentId: string | null; status: TicketStatus }> }> {
     const now = this.o.now?.() ?? new Date();
     // The customer's row lock: a concurrent turn or merge for them waits, a concurrent erasure runs after this one.
     await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, customerId)).for('update');
@@ -116,6 +120,7 @@ export class CustomerErasure {
 
     // Tickets: open ones are closed (the agent's slot freed), every one loses its texts and conversation.
     let closedTickets = 0;
+    let changedTickets: Array<{ id: string; queueId: string; assignedAgentId: string | null; status: TicketStatus }> = [];
     if (fp.ticketIds.length) {
       const open = await tx.select().from(tickets).where(and(inArray(tickets.id, fp.ticketIds), inArray(tickets.status, [...OPEN_TICKET_STATUSES]))).for('update');
       for (const t of open) {
@@ -124,14 +129,12 @@ export class CustomerErasure {
         await tx.insert(ticketEvents).values({ ticketId: t.id, type: 'status_changed', actor: 'system', data: { from: t.status, to: 'closed', reason: 'customer_erased' }, at: now });
         closedTickets++;
       }
-      n(
-        'tickets',
-        await tx
-          .update(tickets)
-          .set({ subject: ERASED_SUBJECT, summary: '', entities: [], conversationId: sql`'erased:' || ${tickets.id}::text`, routing: sql`jsonb_build_object('reason', 'erased')` })
-          .where(and(inArray(tickets.id, fp.ticketIds), sql`${tickets.subject} <> ${ERASED_SUBJECT}`))
-          .returning({ id: tickets.id }),
-      );
+      changedTickets = await tx
+        .update(tickets)
+        .set({ subject: ERASED_SUBJECT, summary: '', entities: [], conversationId: sql`'erased:' || ${tickets.id}::text`, routing: sql`jsonb_build_object('reason', 'erased')` })
+        .where(and(inArray(tickets.id, fp.ticketIds), sql`${tickets.subject} <> ${ERASED_SUBJECT}`))
+        .returning({ id: tickets.id, queueId: tickets.queueId, assignedAgentId: tickets.assignedAgentId, status: tickets.status });
+      n('tickets', changedTickets);
       const kept = sql.raw(`array[${TICKET_EVENT_KEPT_KEYS.map((k) => `'${k}'`).join(', ')}]`);
       n(
         'ticketEvents',
@@ -171,6 +174,6 @@ export class CustomerErasure {
         .returning({ id: customers.id }),
     );
     counts.tombstones = await new Tombstones(tx).add(handles, requestId, tx);
-    return { counts, closedTickets };
+    return { counts, closedTickets, changedTickets };
   }
 }

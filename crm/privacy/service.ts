@@ -8,6 +8,7 @@ import type { Db } from '../db';
 import { CrmError, NotFoundError } from '../errors';
 import { customers, identities, users, type UserRole } from '../schema';
 import { AuditLog, SYSTEM_ACTOR, type AuditAction } from './audit';
+import type { LiveEventPublisher } from '../support/types';
 import type { EncryptedArchiveStore } from './archives';
 import { CustomerErasure, type CustomerRedisPurger } from './erasure';
 import { CustomerDataExport, type CustomerExportArchive } from './export';
@@ -136,12 +137,12 @@ export class PrivacyService {
 }
 
 /** The whole privacy domain on one database (the composition root passes the store and the Redis purger). */
-export function createPrivacy(o: { db: Db; archives: EncryptedArchiveStore; redis?: CustomerRedisPurger; audit?: AuditLog }): PrivacyService {
+export function createPrivacy(o: { db: Db; archives: EncryptedArchiveStore; redis?: CustomerRedisPurger; live?: LiveEventPublisher; audit?: AuditLog }): PrivacyService {
   return new PrivacyService({
     db: o.db,
     requests: new PrivacyRequests(o.db),
     exporter: new CustomerDataExport(o.db),
-    erasure: new CustomerErasure(o.db, { redis: o.redis }),
+    erasure: new CustomerErasure(o.db, { redis: o.redis, live: o.live }),
     archives: o.archives,
     audit: o.audit ?? new AuditLog(o.db),
   });

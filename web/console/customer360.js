@@ -496,6 +496,114 @@ function MergeDialog({ api, survivor, definitions, onMerged, onClose }) {
   </dialog>`;
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Data subject requests (admins and the privacy role): export everything held, or erase the customer.
+const PRIVACY_ROLES = ['admin', 'privacy'];
+export const mayHandlePrivacy = (me) => PRIVACY_ROLES.includes(me?.user?.role);
+const countsText = (counts) =>
+  Object.entries(counts ?? {})
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${n} ${k.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}`)
+    .join(', ') || 'nothing';
+
+/** Waits for the background job: the request's row says when it is done (the console has no event for it). */
+async function untilDone(api, id) {
+  for (let i = 0; i < 600; i++) {
+    const { request } = await api('GET', `/api/privacy/requests/${id}`);
+    if (request.status === 'completed' || request.status === 'refused') return request;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error('The request is still being processed; see it again later in the requests list.');
+}
+
+function downloadJson(name, content) {
+  const url = URL.createObjectURL(new Blob([JSON.stringify(content, null, 2)], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function EraseDialog({ name, busy, onConfirm, onClose }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    ref.current?.showModal?.();
+  }, []);
+  return html`<dialog ref=${ref} class="c360-dialog" aria-labelledby="erase-title" onClose=${onClose}>
+    <div class="c360-dialog-head">
+      <h2 id="erase-title">Erase ${name}?</h2>
+      <button type="button" class="icon" aria-label="Close" onClick=${() => ref.current?.close()}>×</button>
+    </div>
+    <form onSubmit=${(e) => (e.preventDefault(), onConfirm())}>
+      <p>
+        Everything held about <strong>${name}</strong> is deleted for good: profile, identities, consent, messages and chat transcripts,
+        orders and shop activity, what the assistant learned, and the texts of their tickets. Tickets stay as anonymous rows so the team’s
+        figures keep their counts. Their email, phone and channel ids cannot be imported or linked again. This cannot be undone.
+      </p>
+      <div class="c360-actions">
+        <button type="button" class="ghost" disabled=${busy} onClick=${() => ref.current?.close()}>Cancel</button>
+        <button type="submit" class="danger" disabled=${busy}>${busy ? 'Erasing…' : `Erase ${name}`}</button>
+      </div>
+    </form>
+  </dialog>`;
+}
+
+function PrivacyActions({ api, customer, onErased }) {
+  const [state, setState] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [confirming, setConfirming] = useState(false);
+  const [error, setError] = useState('');
+  // The name as it was when the panel opened: after the erasure the profile has none left to show.
+  const [name] = useState(() => customer.displayName || customer.email || `customer ${customer.id.slice(0, 8)}`);
+  const erased = state?.kind === 'erasure' && !busy;
+  const run = async (kind) => {
+    setBusy(true);
+    setError('');
+    setState({ kind, text: kind === 'export' ? 'Collecting everything held about this customer…' : `Erasing ${name}…` });
+    try {
+      const { request } = await api('POST', '/api/privacy/requests', { customerId: customer.id, kind });
+      const done = await untilDone(api, request.id);
+      if (done.status !== 'completed') throw new Error(`The request was refused (${done.outcome?.reason ?? 'no reason given'}).`);
+      const counts = done.outcome?.counts;
+      setState(
+        kind === 'export'
+          ? { kind, requestId: done.id, text: `Export ready: ${countsText(counts)}.` }
+          : { kind, text: `${name} was erased: ${countsText(counts)} deleted or anonymised.` },
+      );
+      if (kind === 'erasure') onErased?.();
+    } catch (err) {
+      setState(null);
+      setError(errorText(err));
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+    }
+  };
+  const download = async () => {
+    try {
+      const archive = await api('GET', `/api/privacy/requests/${state.requestId}/archive`);
+      downloadJson(`customer-${customer.id}-export.json`, archive);
+    } catch (err) {
+      setError(errorText(err));
+    }
+  };
+  return html`<section aria-labelledby="c360-privacy" class="c360-privacy">
+    <div class="c360-head"><h3 id="c360-privacy">Privacy</h3></div>
+    <div class="c360-actions start">
+      <button type="button" class="ghost small" disabled=${busy || erased} onClick=${() => run('export')}>Export data</button>
+      <button type="button" class="ghost small danger-text" disabled=${busy || erased} onClick=${() => setConfirming(true)}>Erase customer…</button>
+    </div>
+    ${state && html`<p class="small" role="status">${state.text}</p>`}
+    ${state?.requestId && html`<button type="button" class="link" onClick=${download}>Download the archive (JSON)</button>`}
+    ${error && html`<p class="error" role="alert">${error}</p>`}
+    ${confirming && html`<${EraseDialog} name=${name} busy=${busy} onConfirm=${() => run('erasure')} onClose=${() => !busy && setConfirming(false)} />`}
+  </section>`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Timeline
 const KIND_ICON = {
@@ -737,7 +845,8 @@ export function Customer360({ api, customerId, me, agents, tickets, currentTicke
             <${Attributes} definitions=${definitions} attributes=${profile.attributes} onPatch=${patch} busy=${busy} />
             <${Consent} consent=${profile.consent} onPatch=${patch} busy=${busy} me=${me} agents=${agents} />
             <${Language} preferred=${profile.preferredLanguage} detected=${profile.customer.language} onPatch=${patch} busy=${busy} />
-            <${Merges} merges=${profile.merges} customerId=${customerId} me=${me} agents=${agents} onUndo=${undo} busy=${busy} />`
+            <${Merges} merges=${profile.merges} customerId=${customerId} me=${me} agents=${agents} onUndo=${undo} busy=${busy} />
+            ${mayHandlePrivacy(me) && html`<${PrivacyActions} key=${customerId} api=${api} customer=${profile.customer} onErased=${changed} />`}`
         : !error && html`<p class="muted small">Loading the profile…</p>`)}
       ${tab === 'timeline' &&
       html`<${Timeline}
