@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { CommerceStore, type EventInput } from '../commerce/store';
 import { identityKey, resolveCustomersBulk, RETAIL_CUSTOMER_KIND, type IdentityRef } from '../identity/resolve';
+import { Tombstones, tombstoneHash } from '../privacy/tombstones';
 import { CUSTOMER_EVENT_TYPES, type CustomerEventType } from '../schema';
 import type { ImportContext } from './context';
 import { safeJson } from './products';
@@ -41,7 +42,14 @@ export async function importEvents(ctx: ImportContext): Promise<void> {
     await ctx.db.transaction(async (tx) => {
       const skus = [...new Set(items.map((e) => e.sku).filter((s): s is string => s !== null))];
       const products = await store.productIds(skus, tx);
+      const erased = await new Tombstones(tx).erasedAmong(items.map((e) => ({ kind: e.customer.kind, value: e.customer.externalId })));
       const known = items.filter((e) => {
+        // Erased people stay erased (and nothing of them goes to the rejects file).
+        if (erased.size > 0 && erased.has(tombstoneHash(e.customer.kind, e.customer.externalId))) {
+          ctx.accepted--;
+          ctx.reject(e.line, 'erased_customer', 'this person’s data was erased at their request', '');
+          return false;
+        }
         if (e.sku === null || products.has(e.sku)) return true;
         ctx.accepted--;
         ctx.reject(e.line, 'unknown_product', `sku ${e.sku}`, e.raw);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CommerceStore, type ObservedProduct, type OrderInput, type WriteOutcome } from '../commerce/store';
 import { identityKey, resolveCustomersBulk, RETAIL_CUSTOMER_KIND, type IdentityRef } from '../identity/resolve';
+import { Tombstones, tombstoneHash } from '../privacy/tombstones';
 import { ORDER_STATUSES, type OrderStatus } from '../schema';
 import type { ImportContext } from './context';
 import { currencyDigits, str, toInstant, toInteger, toMinorUnits } from './values';
@@ -108,8 +109,17 @@ export async function importOrders(ctx: ImportContext): Promise<void> {
     inflight.catch(() => undefined); // surfaced by the next await
   }
 
-  async function write(batch: PendingOrder[]): Promise<void> {
+  async function write(all: PendingOrder[]): Promise<void> {
     await ctx.db.transaction(async (tx) => {
+      // Erased people stay erased: orders of a tombstoned customer id are refused (nothing of them copied to the rejects file).
+      const erased = await new Tombstones(tx).erasedAmong(all.map((o) => ({ kind: o.customer.kind, value: o.customer.externalId })));
+      const batch = erased.size === 0 ? all : all.filter((o) => {
+        if (!erased.has(tombstoneHash(o.customer.kind, o.customer.externalId))) return true;
+        ctx.accepted -= o.lines.length;
+        for (let i = 0; i < o.lines.length; i++) ctx.reject(0, 'erased_customer', 'this person’s data was erased at their request', '');
+        return false;
+      });
+      if (batch.length === 0) return;
       const observed: ObservedProduct[] = batch.flatMap((o) =>
         o.lines.map((l) => ({ sku: l.sku, name: l.name, priceMinor: l.unitPriceMinor, currency: o.currency, observedAt: o.placedAt })),
       );

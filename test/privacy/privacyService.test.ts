@@ -165,6 +165,10 @@ describe('privacy: export and erasure of one customer', () => {
     // Re-import: refused; the web visitor id: cannot come back.
     const report = await importFile(app, 'customers', 'again.csv', seeded.customersCsv, { rejectsAllowed: true });
     expect(report.rejectedByReason).toEqual({ erased_customer: 1 });
+    expect((await importFile(app, 'orders', 'again.jsonl', seeded.ordersJsonl, { rejectsAllowed: true })).rejectedByReason).toEqual({ erased_customer: 1 });
+    expect((await importFile(app, 'events', 'again-events.csv', seeded.eventsCsv, { rejectsAllowed: true })).rejectedByReason).toEqual({ erased_customer: 1 });
+    const reimported = [...(await dumpAll(app)).entries()].filter(([, dump]) => dump.includes(seeded.retailId) || dump.includes(seeded.orderNumber)).map(([t]) => t);
+    expect(reimported).toEqual([]);
     expect((await dumpAll(app)).get('customers')).not.toContain(seeded.email);
     await expect(app.crm.customers.resolve({ kind: 'directline', externalId: seeded.chat.userId })).rejects.toBeInstanceOf(ErasedCustomerError);
     await expect(app.crm.customers.resolve({ kind: 'email', externalId: seeded.email.toUpperCase() })).rejects.toBeInstanceOf(ErasedCustomerError);

@@ -26,6 +26,8 @@ export interface SeededCustomer {
   chat: DirectLineClient;
   agentId: string;
   customersCsv: string;
+  ordersJsonl: string;
+  eventsCsv: string;
 }
 
 export async function importFile(app: Application, kind: ImportKind, name: string, content: string, o: { rejectsAllowed?: boolean } = {}) {
@@ -58,7 +60,10 @@ export async function seedCustomer(app: Application & { url: string }): Promise<
   await importFile(app, 'products', `products-${tag}.csv`, `sku,name,category,price,currency\n${sku},Sencha Green Tea ${tag},tea,8.50,GBP\n`);
   const customersCsv = `customer_id,name,email,phone,consent_email_marketing,attr_favourite_tea\n${retailId},${name},${email},${phone},true,sencha\n`;
   await importFile(app, 'customers', `customers-${tag}.csv`, customersCsv);
-  await importFile(app, 'orders', `orders-${tag}.jsonl`, `${JSON.stringify({ order_number: orderNumber, customer_id: retailId, placed_at: '2026-11-02T10:00:00Z', currency: 'GBP', status: 'delivered', lines: [{ sku, quantity: 2, unit_price: 8.5 }] })}\n`);
+  const ordersJsonl = `${JSON.stringify({ order_number: orderNumber, customer_id: retailId, placed_at: '2026-11-02T10:00:00Z', currency: 'GBP', status: 'delivered', lines: [{ sku, quantity: 2, unit_price: 8.5 }] })}\n`;
+  await importFile(app, 'orders', `orders-${tag}.jsonl`, ordersJsonl);
+  const eventsCsv = `customer_id,type,sku,at\n${retailId},add_to_cart,${sku},2026-11-01T09:00:00Z\n`;
+  await importFile(app, 'events', `events-${tag}.csv`, eventsCsv);
   const c360 = createCustomer360(app.database.db);
   const imported = (await app.database.db.execute(sql`select customer_id::text as id from identities where kind = 'retail_customer_id' and external_id = ${retailId}`)) as unknown as { rows: Array<{ id: string }> };
   const importedId = imported.rows[0].id;
@@ -94,5 +99,5 @@ export async function seedCustomer(app: Application & { url: string }): Promise<
   await c360.linker.merge({ survivorId: customerId, mergedId: importedId, actor: `agent:${agent.id}`, reason: 'same person' });
   await c360.profiles.update(customerId, { consent: { email_marketing: false, personalisation: true } }, 'console');
   await new CustomerValueStore(app.database.db).computeAll();
-  return { customerId, importedId, retailId, name, email, phone, texts, csatComment, orderNumber, ticketIds: [ticket.id, second.ticket.id], chat, agentId: agent.id, customersCsv };
+  return { customerId, importedId, retailId, name, email, phone, texts, csatComment, orderNumber, ticketIds: [ticket.id, second.ticket.id], chat, agentId: agent.id, customersCsv, ordersJsonl, eventsCsv };
 }
