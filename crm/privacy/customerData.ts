@@ -37,6 +37,12 @@ export const CUSTOMER_DATA_TABLES: Record<string, TableHandling> = {
   customer_merge_moves: { excluded: 'row ids of a merge only (no personal data)', erase: 'keep' },
   audit_log: { export: 'accessLog', erase: 'keep', why: 'append-only record of who accessed the data (accountability); entries hold ids and field names, not the data' },
   privacy_requests: { export: 'privacyRequests', erase: 'keep', why: 'proof the request was handled; counts only' },
+  privacy_tombstones: { excluded: 'hashes of an erased person’s handles, never the values: what keeps them erased', erase: 'keep' },
+  recommendation_models: {
+    excluded: 'trained models: the snapshot’s interaction matrix is keyed by customer id; an erasure that deleted orders or events asks for a retraining through the outbox (a pinned version keeps serving until unpinned; older versions go when the training prunes them)',
+    erase: 'keep',
+  },
+  intent_models: { excluded: 'trained intent model versions: weights and vocabulary, no messages; the erased labels are not in the next retraining', erase: 'keep' },
 };
 
 export interface Conversation {

@@ -37,6 +37,7 @@ import {
 } from '../schema';
 import { conversationIn, footprintOf, type Conversation, type CustomerFootprint } from './customerData';
 import { botStateKeysOf } from './export';
+import { requestTrainingInOutbox } from '../recommendations/training';
 import { Tombstones, type Handle } from './tombstones';
 
 /** What the customer's Redis keys and queued jobs are found by. */
@@ -173,6 +174,8 @@ export class CustomerErasure {
         .where(and(inArray(customers.id, ids), sql`not (${customers.attributes} ? 'erased' and ${customers.displayName} is null and ${customers.email} is null)`))
         .returning({ id: customers.id }),
     );
+    // The active recommendation model's matrix holds their purchases and views: a retraining without them, through the outbox.
+    if ((counts.orders ?? 0) + (counts.events ?? 0) > 0) counts.recommendationRetraining = (await requestTrainingInOutbox(tx, { reason: 'erasure' })) ? 1 : 0;
     counts.tombstones = await new Tombstones(tx).add(handles, requestId, tx);
     return { counts, closedTickets, changedTickets };
   }

@@ -140,6 +140,10 @@ describe('privacy: export and erasure of one customer', () => {
     const counts = done.outcome!.counts as Record<string, number>;
     expect(counts).toMatchObject({ messages: expect.any(Number), tombstones: expect.any(Number), queuedJobs: expect.any(Number) });
     expect(counts.queuedJobs).toBeGreaterThanOrEqual(2);
+    // Their purchases and views leave the recommendation model at its next training, asked for in the erasure's transaction.
+    expect(counts.recommendationRetraining).toBe(1);
+    const retrain = (await app.database.db.execute(sql`select payload from outbox where topic = 'recommendations.train' and payload->>'reason' = 'erasure'`)) as unknown as { rows: unknown[] };
+    expect(retrain.rows).toHaveLength(1);
     expect(done.outcome!.closedTickets).toBe(1);
 
     // Nothing of hers in any table (audit_log excepted: ids and field names only, checked too).
