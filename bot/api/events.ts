@@ -50,7 +50,7 @@ function bearer(req: Request): string | null {
  * Body: one event, or `{ "events": [...] }`. Each event needs an idempotency key (`idempotencyKey`, or
  * the `Idempotency-Key` header for a single event); repeats are answered `duplicate` and stored once.
  * 201 when something was stored, 200 when every event was a duplicate; 401 bad key; 400 invalid body,
- * unknown product or customer (nothing is stored).
+ * unknown product or customer; 409 when an event names a customer erased at their request (nothing is stored).
  */
 /** Its own path: `GET /api/events` is the console's live stream, a different thing. */
 export const CUSTOMER_EVENTS_PATH = '/api/customer-events';

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { CrmError } from '../errors';
 import { identityKey, resolveCustomersBulk } from '../identity/resolve';
+import { ErasedCustomerError, Tombstones } from '../privacy/tombstones';
 import type { CustomerEventType } from '../schema';
 import { queryRows } from './rows';
 import { CommerceStore } from './store';
@@ -37,7 +38,8 @@ export interface IngestResult {
 
 /**
  * Real-time behavioural events: resolves customers (creating one for an unknown identity), checks
- * products, stores each event once per idempotency key. All or nothing per call.
+ * products, stores each event once per idempotency key. All or nothing per call: an unknown product,
+ * or a customer erased at their request (ErasedCustomerError, 409), refuses the whole call.
  */
 export class EventIngest {
   private readonly store: CommerceStore;
@@ -54,17 +56,21 @@ export class EventIngest {
       const current = new Map<string, string>();
       const direct = [...new Set(events.flatMap((e) => ('customerId' in e.customer ? [e.customer.customerId] : [])))];
       if (direct.length > 0) {
-        const found = await queryRows<{ id: string; merged_into: string | null }>(
+        const found = await queryRows<{ id: string; merged_into: string | null; erased: boolean }>(
           tx,
-          sql`select c.id::text, p.merged_into::text from customers c left join customer_profiles p on p.customer_id = c.id
+          sql`select c.id::text, p.merged_into::text, coalesce(c.attributes ? 'erased', false) as erased from customers c left join customer_profiles p on p.customer_id = c.id
               where c.id in (${sql.join(direct.map((id) => sql`${id}::uuid`), sql`, `)})`,
         );
+        // An erased customer's row stays (anonymous, for their tickets' counts): no new data goes to it.
+        if (found.some((f) => f.erased)) throw new ErasedCustomerError();
         // A merged profile's events go to the profile it was merged into.
         for (const f of found) current.set(f.id, f.merged_into ?? f.id);
         const unknown = direct.filter((id) => !current.has(id));
         if (unknown.length > 0) throw new UnknownCustomerError(unknown);
       }
       const refs = events.flatMap((e) => ('kind' in e.customer ? [{ kind: e.customer.kind, externalId: e.customer.id }] : []));
+      // Erased people stay erased: a handle of theirs would create them again.
+      if ((await new Tombstones(tx).erasedAmong(refs.map((r) => ({ kind: r.kind, value: r.externalId })))).size > 0) throw new ErasedCustomerError();
       const resolved = await resolveCustomersBulk(tx, refs);
       const now = new Date();
       const created = await this.store.recordEvents(

@@ -11,6 +11,7 @@ import type { Application } from '../../bot/application';
 import { redisClient } from '../../bot/redis';
 import { createQueues } from '../../workers';
 import { CUSTOMER_DATA_TABLES, EncryptedArchiveStore, ErasedCustomerError, RedisCustomerPurge, createPrivacy, type PrivacyService } from '../../crm/privacy';
+import { createCustomer360 } from '../../crm/identity';
 import { startInProcessApp, tempDir } from '../support/apps';
 import { runQueuePrefix, runRedisNames } from '../support/redisNames';
 import { importFile, seedCustomer, type SeededCustomer } from './seedCustomer';
@@ -176,6 +177,10 @@ describe('privacy: export and erasure of one customer', () => {
     expect((await dumpAll(app)).get('customers')).not.toContain(seeded.email);
     await expect(app.crm.customers.resolve({ kind: 'directline', externalId: seeded.chat.userId })).rejects.toBeInstanceOf(ErasedCustomerError);
     await expect(app.crm.customers.resolve({ kind: 'email', externalId: seeded.email.toUpperCase() })).rejects.toBeInstanceOf(ErasedCustomerError);
+    // The events API neither re-creates them by their shop id nor adds events to the anonymous row.
+    const ingest = createCustomer360(app.database.db).events;
+    await expect(ingest.ingest([{ type: 'view', customer: { kind: 'retail_customer_id', id: seeded.retailId }, idempotencyKey: `again-${seeded.retailId}` }], 'test')).rejects.toBeInstanceOf(ErasedCustomerError);
+    await expect(ingest.ingest([{ type: 'view', customer: { customerId: seeded.customerId }, idempotencyKey: `again-id-${seeded.retailId}` }], 'test')).rejects.toBeInstanceOf(ErasedCustomerError);
 
     // Idempotent: the erasure again finds nothing left; a new request for it is a new (completed) one.
     const again = await privacy.process((await privacy.requestErasure(seeded.customerId, 'cli', null)).id);
