@@ -4,6 +4,7 @@ import { jsonParam, queryRows } from '../commerce/rows';
 import { CrmError, NotFoundError } from '../errors';
 import { ATTRIBUTE_TYPES, customerAttributeDefinitions, customerProfiles, type AttributeType, type ConsentFlag } from '../schema';
 import type { WriteOutcome } from '../commerce/store';
+import { ErasedCustomerError } from '../privacy/tombstones';
 
 export interface CustomerProfile {
   customerId: string;
@@ -232,6 +233,9 @@ export class ProfileStore {
   /** Updates one profile (typed attributes checked against the declarations). Returns the new profile. */
   async update(customerId: string, patch: ProfilePatch, source = 'api'): Promise<CustomerProfile> {
     return this.db.transaction(async (tx) => {
+      // An erased customer's row stays (anonymous, for their tickets' counts): nothing new is written to it.
+      const erased = (await tx.execute(sql`select 1 from customers where id = ${customerId} and attributes ? 'erased'`)) as unknown as { rows: unknown[] };
+      if (erased.rows.length > 0) throw new ErasedCustomerError();
       await tx.execute(sql`insert into customer_profiles (customer_id) values (${customerId}) on conflict do nothing`);
       await tx.execute(sql`select 1 from customer_profiles where customer_id = ${customerId} for update`);
       const current = await this.get(customerId, tx);

@@ -125,6 +125,9 @@ describe('console API: privacy requests', () => {
       for (const n of [seeded.email, seeded.name, seeded.phone, seeded.orderNumber, seeded.csatComment, ...seeded.texts]) expect(text).not.toContain(n);
     }
     expect((await admin.post('/api/privacy/requests', { customerId: seeded.customerId, kind: 'export' })).status).toBe(409);
+    // Nothing new is written to the anonymous row: a profile edit is refused.
+    const edit = await admin.request('PATCH', `/api/customers/${seeded.customerId}/profile`, { addTags: ['vip'] });
+    expect({ status: edit.status, code: edit.body.error?.code }).toEqual({ status: 409, code: 'erased_customer' });
   });
 
   it('the CLI exports by email, shows the status, and erases only with --yes', async () => {
