@@ -29,7 +29,7 @@ import { RedisConversationOrigins } from './conversationOrigins';
 import { ChatIdentityProof, RedisAttemptLimiter } from './identityProof';
 import { ChatPrivacyRequests } from './privacyRequests';
 import { createCustomer360, LearnedProfileStore } from '../crm/identity';
-import { AuditLog, createPrivacy, EncryptedArchiveStore, RedisCustomerPurge, resolveArchiveKey, type PrivacyService } from '../crm/privacy';
+import { AuditLog, createPrivacy, EncryptedArchiveStore, RedisCustomerPurge, resolveArchiveKey, retentionPolicyFromConfig, type PrivacyService } from '../crm/privacy';
 import { cachedCatalogueVocabulary, ConversationLearner } from './conversationLearning';
 import { LearningCatchUp } from './learningCatchUp';
 import { ConciergeBot } from './conciergeBot';
@@ -210,6 +210,8 @@ export async function startApplication(options: ApplicationOptions): Promise<App
         intentTrainer,
         intentModelActivations: intentActivations,
         privacy,
+        retentionPolicy: retentionPolicyFromConfig(config),
+        retentionCron: config.RETENTION_CRON,
       });
       cleanups.push(() => workers!.close());
     }

@@ -11,6 +11,12 @@ const boolFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** Up to 100 years; 0 = keep forever. */
+const retentionDays = (fallback: number) => z.coerce.number().int().min(0).max(36_500).default(fallback);
+
+/** Retention variables set but blank mean "keep forever" (other blank variables mean "not set"). */
+const RETENTION_DAY_VARIABLES = ['RETENTION_TRANSCRIPTS_DAYS', 'RETENTION_CLOSED_TICKETS_DAYS', 'RETENTION_EVENTS_DAYS', 'RETENTION_LEARNED_DAYS', 'RETENTION_AUDIT_DAYS'] as const;
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -103,6 +109,20 @@ export const configSchema = z.object({
       if (!key) ctx.addIssue({ code: 'custom', message: 'must be 32 bytes as base64 (44 characters) or hex (64 characters)' });
       return key ?? undefined;
     }),
+  /**
+   * Retention (crm/privacy/retentionPolicy.ts), in days; 0 or blank keeps that kind forever. A nightly job
+   * (RETENTION_CRON, in SUPPORT_TIME_ZONE; `off` schedules none) deletes or anonymises what has expired.
+   */
+  RETENTION_TRANSCRIPTS_DAYS: retentionDays(365),
+  RETENTION_CLOSED_TICKETS_DAYS: retentionDays(730),
+  RETENTION_EVENTS_DAYS: retentionDays(730),
+  RETENTION_LEARNED_DAYS: retentionDays(365),
+  RETENTION_AUDIT_DAYS: retentionDays(2555),
+  RETENTION_CRON: z.string().min(1).default('30 1 * * *'),
+  /** PEM file of the CA that signed the PostgreSQL server's certificate (with DATABASE_URL `?sslmode=verify-full`). */
+  DATABASE_SSL_CA_FILE: z.string().optional(),
+  /** PEM file of the CA that signed the Redis server's certificate (with a `rediss://` REDIS_URL). */
+  REDIS_TLS_CA_FILE: z.string().optional(),
   /** Identity proof in chat (email + order number): attempts per conversation per hour. */
   IDENTITY_PROOF_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
 });
@@ -130,6 +150,7 @@ export function parseConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // Empty strings in .env mean "not set" for optional values.
   const cleaned: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') cleaned[k] = v;
+  for (const k of RETENTION_DAY_VARIABLES) if (env[k] !== undefined && env[k]!.trim() === '') cleaned[k] = '0';
   const result = configSchema.safeParse(cleaned);
   if (!result.success) {
     throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));

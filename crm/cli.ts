@@ -8,6 +8,7 @@
  *   npm run crm -- timeline CUSTOMER_ID [--limit N]
  *   npm run crm -- learning | learning retry [--since ISO]
  *   npm run crm -- privacy export CUSTOMER_ID|EMAIL [--out FILE] | privacy erase CUSTOMER_ID|EMAIL --yes | privacy status [REQUEST_ID]
+ *   npm run crm -- privacy retention [--dry-run]
  */
 import dotenv from 'dotenv';
 import path from 'node:path';
@@ -20,6 +21,7 @@ import { CustomerHistory } from './identity/history';
 import { Timeline } from './customers';
 import { isValidTimeZone } from './import/values';
 import { runPrivacyCommand } from './privacy/cli';
+import { describeRetention, retentionPolicyFromConfig, RetentionService } from './privacy';
 
 function parseArgs(argv: string[]): { positional: string[]; flags: Record<string, string | true> } {
   const positional: string[] = [];
@@ -47,7 +49,9 @@ const USAGE = `usage:
   npm run crm -- learning retry [--since ISO]     put them back in its queue (e.g. once the cause is fixed)
   npm run crm -- privacy export CUSTOMER_ID|EMAIL [--out FILE]   everything held about a customer (archive kept encrypted; --out writes the JSON in clear)
   npm run crm -- privacy erase CUSTOMER_ID|EMAIL --yes           erase a customer's data everywhere (PostgreSQL, Redis, queued jobs)
-  npm run crm -- privacy status [REQUEST_ID]                     open data subject requests with their deadlines, or one request`;
+  npm run crm -- privacy status [REQUEST_ID]                     open data subject requests with their deadlines, or one request
+  npm run crm -- privacy retention [--dry-run]                   delete or anonymise what has expired (RETENTION_*_DAYS), as the nightly job does;
+                                                                 --dry-run counts it and changes nothing`;
 
 function flag(flags: Record<string, string | true>, name: string): string | undefined {
   const v = flags[name];
@@ -156,8 +160,16 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'privacy': {
         const [sub, arg] = rest;
-        const problem = await runPrivacyCommand({ config, db: database.db, sub, arg, out: flag(flags, 'out'), yes: flags.yes === true, write: (t) => process.stdout.write(t) });
-        if (problem) throw new UsageError(problem);
+        if (sub !== 'retention') {
+          const problem = await runPrivacyCommand({ config, db: database.db, sub, arg, out: flag(flags, 'out'), yes: flags.yes === true, write: (t) => process.stdout.write(t) });
+          if (problem) throw new UsageError(problem);
+          return 0;
+        }
+        const report = await new RetentionService(database.db, retentionPolicyFromConfig(config)).run({ dryRun: flags['dry-run'] === true });
+        process.stdout.write(`retention ${report.dryRun ? '(dry run, nothing changed) ' : ''}as of ${report.at}\n`);
+        for (const line of describeRetention(report)) process.stdout.write(`  ${line}\n`);
+        const d = report.detail;
+        process.stdout.write(`  (transcripts: ${d.directLineConversations} Direct Line conversations, ${d.messages} timeline messages; learned: ${d.learnedProfiles} learned profiles, ${d.intentLabels} intent labels)\n`);
         return 0;
       }
       default:

@@ -61,5 +61,6 @@ export {
   type AnalysisPlan,
   type MessageSignals,
 } from './understanding';
+export { personalisationRequestIn, type PersonalisationRequest } from './personalisationConsent';
 export { namesBillingProblem, reportsBillingProblem, type BillingReading } from './billingProblem';
 export { conversationSentiment, expressesSentiment, needNamedBy, problemStatement, type UnderstoodMessage } from './conversation';

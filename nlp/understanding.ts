@@ -11,6 +11,7 @@
 import { decideTurn, DEFAULT_CLARIFICATION_POLICY, type ClarificationPolicy, type TurnDecision } from './clarification';
 import { TOPIC_INTENTS, type BuiltInIntent } from './intents';
 import { extractPreferences } from './preferences';
+import { personalisationRequestIn, type PersonalisationRequest } from './personalisationConsent';
 import { messageLanguage } from './text';
 import { OUT_OF_SCOPE, type Analysis, type AnalyzeHints, type CatalogProduct, type Entity, type IntentScore, type Language, type NlpEngine, type SegmentAnalysis, type Sentiment } from './types';
 
@@ -53,6 +54,11 @@ export interface MessageUnderstanding {
   rules: UnderstandingRule[];
   /** "verify my identity", "link my account", 验证身份: the customer asks to be recognised. */
   asksToVerifyIdentity: boolean;
+  /**
+   * "stop personalising", "don't use my data for recommendations", 不要再给我个性化推荐 (`withdraw`), or
+   * "you can personalise again", 可以恢复个性化推荐 (`grant`): a consent command, whatever the intent reads as.
+   */
+  personalisation: PersonalisationRequest | null;
   /** The intent model that read it (NlpEngine.modelInfo.id). */
   modelVersion: string;
 }
@@ -294,6 +300,7 @@ export function understandAnalysis(text: string, plan: AnalysisPlan, a: Analysis
     modelIntent: a.ranking[0] ?? a.intent,
     rules: r.rules,
     asksToVerifyIdentity: VERIFY_REQUEST.test(text),
+    personalisation: personalisationRequestIn(text),
     modelVersion: context.modelVersion ?? 'unknown',
   };
 }

@@ -22,6 +22,8 @@ import { IntentModelTrainer } from '../crm/understanding';
 import type { PrivacyService } from '../crm/privacy';
 import { requeueOpenPrivacyRequests, startPrivacyRequestWorker } from './privacyRequestJob';
 import { PrivacyNotices, processWithNotices } from './privacyNotices';
+import { scheduleRetention, startRetentionWorker } from './retentionJob';
+import { DEFAULT_RETENTION_DAYS, retentionPolicyFromDays, RetentionService, type RetentionPolicy } from '../crm/privacy';
 import { requestIntentModelTrainingIfStale, scheduleIntentModelTraining, startIntentModelTrainingWorker } from './intentModelTrainingJob';
 
 export * from './queues';
@@ -38,6 +40,7 @@ export * from './followUpWorker';
 export * from './customerValueJob';
 export * from './intentModelTrainingJob';
 export * from './privacyRequestJob';
+export * from './retentionJob';
 export { queueAdminRoutes, QUEUE_ADMIN_PATH } from './queueAdmin';
 export type { QueueAdminOptions } from './queueAdmin';
 
@@ -76,6 +79,10 @@ export interface WorkerHostOptions extends QueueConnection {
   intentModelActivations?: ModelActivationNotifier;
   /** Data subject requests (exports, erasures); without it, this process runs none. */
   privacy?: PrivacyService;
+  /** Retention per kind (config RETENTION_*_DAYS); default: crm/privacy's defaults. */
+  retentionPolicy?: RetentionPolicy;
+  /** Cron of the nightly retention run (in `timeZone`; config RETENTION_CRON). Default `30 1 * * *`; `off` schedules none. */
+  retentionCron?: string;
   /** Outbox poll period (default 1000 ms) and longest wait after failed passes (default 5 s). */
   relayPollMs?: number;
   relayBackoffMaxMs?: number;
@@ -146,6 +153,7 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
           }),
         ]
       : []),
+    startRetentionWorker({ ...connection, retention: new RetentionService(o.db, o.retentionPolicy ?? retentionPolicyFromDays(DEFAULT_RETENTION_DAYS)), log: o.log.child({ job: 'retention' }) }),
   ];
   if (o.privacy) {
     await requeueOpenPrivacyRequests(queues.privacyRequests, o.privacy).catch((err: unknown) => o.log.warn({ err }, 'could not re-queue open privacy requests (Redis unreachable?)'));
@@ -161,6 +169,7 @@ export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
   await scheduleIntentModelTraining(queues.intentModelTraining, { cron: o.intentModelCron, tz: o.timeZone }).catch((err: unknown) =>
     o.log.warn({ err }, 'could not schedule the intent model retraining (Redis unreachable?)'),
   );
+  await scheduleRetention(queues.retention, { cron: o.retentionCron, tz: o.timeZone }).catch((err: unknown) => o.log.warn({ err }, 'could not schedule the retention run (Redis unreachable?)'));
   // No version stored yet (first start) or the active one learned from older built-in data: train now, in the background.
   await requestIntentModelTrainingIfStale(queues.intentModelTraining, intentTrainer, o.log.child({ job: 'intent-model-training' })).catch((err: unknown) =>
     o.log.warn({ err }, 'could not check the intent model version at start'),

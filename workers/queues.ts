@@ -23,6 +23,8 @@ export const QUEUE_NAMES = {
   intentModelTraining: 'intent-model-training',
   /** Data subject requests: exports and erasures (workers/privacyRequestJob.ts). */
   privacyRequests: 'privacy-requests',
+  /** Nightly retention: expired personal data deleted or anonymised (workers/retentionJob.ts). */
+  retention: 'retention',
 } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
@@ -133,6 +135,7 @@ export function createQueues(c: QueueConnection): Record<keyof typeof QUEUE_NAME
     recommendationTraining: createQueue(QUEUE_NAMES.recommendationTraining, c),
     intentModelTraining: createQueue(QUEUE_NAMES.intentModelTraining, c),
     privacyRequests: createQueue(QUEUE_NAMES.privacyRequests, c),
+    retention: createQueue(QUEUE_NAMES.retention, c),
   };
 }
 

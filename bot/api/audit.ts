@@ -4,7 +4,7 @@
  * this API (no update or delete route).
  */
 import { z } from 'zod';
-import { AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, AUDIT_LIST_MAX, type AuditLog } from '../../crm/privacy';
+import { AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, AUDIT_LIST_MAX, AUDIT_SOURCES, type AuditLog } from '../../crm/privacy';
 import type { AuthContext } from '../auth';
 import type { ApiRegistry } from './registry';
 
@@ -28,8 +28,9 @@ const auditEntrySchema = z
   .object({
     id: z.uuid(),
     at: isoDate,
-    actorUserId: z.uuid(),
+    actorUserId: z.uuid().nullable().describe('the console user; null when the customer acted in chat'),
     actorRole: z.enum(AUDIT_ACTOR_ROLES),
+    source: z.enum(AUDIT_SOURCES).describe('console, chat (the customer) or system'),
     action: z.enum(AUDIT_ACTIONS),
     customerId: z.uuid().nullable(),
     detail: z.record(z.string(), z.unknown()),

@@ -1,20 +1,23 @@
 /**
  * The audit log: who viewed, searched, edited, merged, exported or erased which customer's data, and when.
  * Append-only: record() inserts, list() reads; there is no update or delete here, and the table's
- * trigger refuses both in the database too.
+ * trigger refuses both in the database too (retention's audit_log_purge() alone removes expired entries).
  */
 import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../db';
-import { AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, auditLog, type AuditAction, type AuditActorRole } from '../schema';
+import { AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, AUDIT_SOURCES, auditLog, type AuditAction, type AuditActorRole, type AuditSource } from '../schema';
 
-export { AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, type AuditAction, type AuditActorRole };
+export { AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, AUDIT_SOURCES, type AuditAction, type AuditActorRole, type AuditSource };
 
-/** The actor of work no console user started (nil UUID: the column is NOT NULL, and no user has it). */
-export const SYSTEM_ACTOR = { actorUserId: '00000000-0000-0000-0000-000000000000', actorRole: 'system' } as const;
+/** The actor of work no console user started (a job carrying out a customer's own request from chat). */
+export const SYSTEM_ACTOR = { actorUserId: null, actorRole: 'system', source: 'system' } as const;
 
 export interface AuditEntryInput {
-  actorUserId: string;
+  /** The console user; null when the actor is no user (the customer in chat). */
+  actorUserId: string | null;
   actorRole: AuditActorRole;
+  /** Default `console`. */
+  source?: AuditSource;
   action: AuditAction;
   /** The customer concerned; null for an action on no one customer (a search). */
   customerId?: string | null;
@@ -25,8 +28,9 @@ export interface AuditEntryInput {
 export interface AuditEntry {
   id: string;
   at: Date;
-  actorUserId: string;
+  actorUserId: string | null;
   actorRole: AuditActorRole;
+  source: AuditSource;
   action: AuditAction;
   customerId: string | null;
   detail: Record<string, unknown>;
@@ -61,7 +65,7 @@ export class AuditLog {
   async record(entry: AuditEntryInput): Promise<AuditEntry> {
     const [row] = await this.db
       .insert(auditLog)
-      .values({ actorUserId: entry.actorUserId, actorRole: entry.actorRole, action: entry.action, customerId: entry.customerId ?? null, detail: entry.detail ?? {} })
+      .values({ actorUserId: entry.actorUserId, actorRole: entry.actorRole, source: entry.source ?? 'console', action: entry.action, customerId: entry.customerId ?? null, detail: entry.detail ?? {} })
       .returning();
     return row as AuditEntry;
   }

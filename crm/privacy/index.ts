@@ -2,8 +2,21 @@
 export { redactSensitive, maskForLog, passesLuhn, passesIbanCheck, MASK } from './redaction';
 export { safeForLog, safeErrorForLog, safeErrorMessage, MESSAGE_TEXT_OMITTED } from './logSafety';
 export type { LogSafetyOptions, SafeError } from './logSafety';
-export { AuditLog, auditConditions, AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, AUDIT_LIST_MAX, SYSTEM_ACTOR } from './audit';
-export type { AuditAction, AuditActorRole, AuditEntry, AuditEntryInput, AuditFilters } from './audit';
+export { AuditLog, auditConditions, AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, AUDIT_SOURCES, AUDIT_LIST_MAX, SYSTEM_ACTOR } from './audit';
+export type { AuditAction, AuditActorRole, AuditSource, AuditEntry, AuditEntryInput, AuditFilters } from './audit';
+export {
+  RETENTION_KINDS,
+  RETENTION_ACTIONS,
+  DEFAULT_RETENTION_DAYS,
+  retentionPolicyFromDays,
+  retentionPolicyFromConfig,
+  retentionCutoffs,
+  hasExpired,
+  describeRetention,
+} from './retentionPolicy';
+export type { RetentionKind, RetentionPolicy, RetentionCounts, RetentionReport } from './retentionPolicy';
+export { RetentionService, ANONYMISED_SUBJECT } from './retention';
+export type { RetentionRunOptions, RetentionRunReport } from './retention';
 export { PrivacyRequests, PRIVACY_REQUEST_DUE_DAYS, OPEN_PRIVACY_STATUSES, PRIVACY_REQUEST_KINDS, PRIVACY_REQUEST_STATUSES, PRIVACY_REQUEST_SOURCES, dueDateFor } from './requests';
 export type { PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus, PrivacyRequestSource } from './requests';
 export { CustomerDataExport, renderSummary, countsOf, EXPORT_FORMAT } from './export';

@@ -7,7 +7,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { CrmError, NotFoundError } from '../errors';
 import { customers, identities, users, type UserRole } from '../schema';
-import { AuditLog, SYSTEM_ACTOR, type AuditAction } from './audit';
+import { AuditLog, SYSTEM_ACTOR, type AuditAction, type AuditEntryInput } from './audit';
 import type { LiveEventPublisher } from '../support/types';
 import type { EncryptedArchiveStore } from './archives';
 import { CustomerErasure, type CustomerRedisPurger } from './erasure';
@@ -129,7 +129,7 @@ export class PrivacyService {
     return row ? { id: row.id, erased: (row.attributes as Record<string, unknown>)?.erased === true } : null;
   }
 
-  private async actorOf(request: PrivacyRequest): Promise<{ actorUserId: string; actorRole: UserRole | 'system' }> {
+  private async actorOf(request: PrivacyRequest): Promise<Pick<AuditEntryInput, 'actorUserId' | 'actorRole' | 'source'>> {
     if (!request.requestedBy) return SYSTEM_ACTOR;
     const [user] = await this.d.db.select({ id: users.id, role: users.role }).from(users).where(eq(users.id, request.requestedBy)).limit(1);
     return user ? { actorUserId: user.id, actorRole: user.role } : SYSTEM_ACTOR;

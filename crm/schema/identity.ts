@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, jsonb, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { customers } from './customers';
 
 /**
@@ -44,6 +44,26 @@ export const customerProfiles = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('customer_profiles_tags_idx').using('gin', t.tags), index('customer_profiles_merged_idx').on(t.mergedInto)],
+);
+
+/**
+ * Every consent decision, oldest first (owner: crm/identity, ProfileStore): the profile keeps only the
+ * current flag per purpose; this keeps what was decided before, when and through what (`console:<user id>`,
+ * `chat`, `import`, `api`).
+ */
+export const consentHistory = pgTable(
+  'consent_history',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    customerId: uuid('customer_id')
+      .notNull()
+      .references(() => customers.id),
+    purpose: text('purpose').notNull(),
+    granted: boolean('granted').notNull(),
+    source: text('source').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('consent_history_customer_at_idx').on(t.customerId, t.at)],
 );
 
 /** One merge of two profiles (`mergedId` into `survivorId`): what moved is in customer_merge_moves. */

@@ -124,6 +124,8 @@ export const tickets = pgTable(
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     closedAt: timestamp('closed_at', { withTimezone: true }),
     reopenCount: integer('reopen_count').notNull().default(0),
+    /** When retention stripped its texts (subject, summary, entities, CSAT comment); the row stays for reports and scores. */
+    anonymisedAt: timestamp('anonymised_at', { withTimezone: true }),
   },
   (t) => [
     uniqueIndex('tickets_number_uq').on(t.number),
