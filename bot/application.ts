@@ -48,6 +48,7 @@ import { CommerceOrderLookup } from './orderLookup';
 import { RecommendationModelAdmin, RecommendationModelStore, RecommendationService, RedisModelActivations } from '../crm/recommendations';
 import { ServiceRecommendations } from './recommendations';
 import { CataloguePreferences } from './preferences';
+import { ProfileConsent } from './personalisationConsent';
 import { CommerceProductCatalogue } from './productCatalogue';
 import { demoSignInsInUse, seedDemo, type DemoSignIn } from '../crm/users/demo';
 import { AgentEvaluationService, scoreOptionsFromEnv } from '../crm/scores';
@@ -322,7 +323,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       enqueue: (requestId) => enqueuePrivacyRequest(privacyQueues.requests, requestId),
       onEnqueueError: (err, requestId) => log.warn({ err, requestId, part: 'privacy' }, 'privacy request stored but not queued; the workers queue it at their next start'),
     });
-    const dialog = new MainDialog({ recognizer, facts, handoff, content, privacy: privacyRequests, orders: new CommerceOrderLookup(customer360.commerce), recommendations: new ServiceRecommendations(recommendations), preferences: new CataloguePreferences(vocabulary), products: new CommerceProductCatalogue(customer360.commerce, vocabulary), identity, customerOf, clarifications: crm.understanding });
+    const dialog = new MainDialog({ recognizer, facts, handoff, content, privacy: privacyRequests, orders: new CommerceOrderLookup(customer360.commerce), recommendations: new ServiceRecommendations(recommendations), preferences: new CataloguePreferences(vocabulary), personalisation: new ProfileConsent(customer360.profiles, new AuditLog(database.db)), products: new CommerceProductCatalogue(customer360.commerce, vocabulary), identity, customerOf, clarifications: crm.understanding });
     const bot = new ConciergeBot(conversationState, dialog, handoff, new CsatAnswers({ followUps: support.followUps, content }));
     // What workers send customers (CSAT surveys, reminders) goes out from web processes, which hold the channel adapters.
     const deliveryWorker = startDeliveryWorker({ ...queueConnection, delivery, references: crm.references, deliveries: new DeliveryLog(database.db), renderer: new FollowUpRenderer(content), log: log.child({ part: 'deliveries' }) });

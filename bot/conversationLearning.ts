@@ -57,10 +57,20 @@ export class ConversationLearner implements ProfileLearner, MessageObserver {
     return { language: u.languageEvidence ? u.detectedLanguage : null, sentiment: u.sentiment.score, sentimentExpressed: expressesSentiment(u.sentiment, u.intent), preferences, source };
   }
 
-  /** Learns a stored message now (on its turn); once, even if the catch-up learns it at the same time. */
+  /**
+   * Learns a stored message now (on its turn); once, even if the catch-up learns it at the same time.
+   * A message withdrawing consent to personalisation ("stop personalising") is only marked: nothing of
+   * it is learned (the store itself learns nothing while consent is withdrawn).
+   */
   async learn(m: LearnableMessage, understanding?: Understanding): Promise<void> {
-    await this.o.learned.recordMessages(m.customerId, [await this.observe(m, understanding)]);
+    const observation = understanding?.personalisation === 'withdraw' ? nothingLearned(m) : await this.observe(m, understanding);
+    await this.o.learned.recordMessages(m.customerId, [observation]);
   }
+}
+
+/** An observation that only names its message (marks it handled, folds nothing). */
+function nothingLearned(m: LearnableMessage): MessageObservation {
+  return { language: null, sentiment: null, preferences: [], source: { channel: m.channel, conversationId: m.conversationId, activityId: m.activityId, text: '', at: m.at.toISOString() } };
 }
 
 /** The catalogue as a preference vocabulary, reloaded at most every `ttlMs` (products change rarely). */

@@ -66,6 +66,16 @@ export const content = {
     /** Both: some cards from the customer's purchases, some from what they said they like. */
     recommendationsLikedAndBought: 'Here are a few picks for you, based on what you told me you like and what you bought before:',
     recommendationsNone: 'I have no suggestions right now. Tell me what you are looking for and I will help you find it.',
+    /** Consent to personalisation withdrawn: popular items, said as such. */
+    recommendationsNotPersonalised: 'As you asked, these are not personalised: here is what other customers like right now.',
+    /** "stop personalising" and the like, in chat: what now holds, and how to undo it. */
+    personalisationWithdrawn: 'Done: I have stopped personalising for you. I will not learn from your messages, and recommendations will be what is popular with everyone rather than picks based on your data. Say "you can personalise again" whenever you like.',
+    personalisationAlreadyWithdrawn: 'Personalisation is already off for you: I do not learn from your messages, and recommendations are what is popular with everyone. Say "you can personalise again" whenever you like.',
+    personalisationGranted: 'Done: personalisation is back on. From now on I will learn from your messages again, and recommendations can be based on what you tell me and what you buy. Say "stop personalising" to turn it off.',
+    personalisationAlreadyGranted: 'Personalisation is already on for you. Say "stop personalising" if you would rather I did not use your data for recommendations.',
+    personalisationUnavailable: 'Sorry, I cannot change that setting in this chat right now. Please try again later, or I can connect you with a person.',
+    /** A stated preference while personalisation is off: nothing is recorded, and the reply says so. */
+    preferenceNotRecorded: 'Thanks for telling me. As you asked, I am not personalising for you, so I have not recorded it. Say "you can personalise again" if you would like me to.',
     recommendationBecauseBought: 'Because you bought {item}',
     recommendationBecauseViewed: 'Because you looked at {item}',
     /** {term}: the customer's own word for what they like. */
@@ -207,6 +217,13 @@ export const content = {
     recommendationsLiked: '根据您告诉我的喜好，为您挑选了这些商品：',
     recommendationsLikedAndBought: '根据您告诉我的喜好和之前的购买，为您挑选了这些商品：',
     recommendationsNone: '暂时没有可推荐的商品。请告诉我您在找什么，我来帮您找。',
+    recommendationsNotPersonalised: '按照您的要求，以下推荐未做个性化：这些是其他顾客现在喜欢的商品。',
+    personalisationWithdrawn: '好的，已为您关闭个性化：我不会再从您的消息中学习，推荐也只会是大家都喜欢的热门商品，不再基于您的数据。想恢复时，请说“可以恢复个性化推荐”。',
+    personalisationAlreadyWithdrawn: '您的个性化已经是关闭的：我不会从您的消息中学习，推荐是大家都喜欢的热门商品。想恢复时，请说“可以恢复个性化推荐”。',
+    personalisationGranted: '好的，已为您恢复个性化：从现在起我会重新从您的消息中学习，推荐也可以基于您告诉我的喜好和购买记录。想关闭时，请说“不要再给我个性化推荐”。',
+    personalisationAlreadyGranted: '您的个性化已经是开启的。如果不希望我用您的数据做推荐，请说“不要再给我个性化推荐”。',
+    personalisationUnavailable: '抱歉，目前无法在本次对话中更改这项设置。请稍后再试，或者我可以为您转接人工客服。',
+    preferenceNotRecorded: '谢谢您告诉我。按照您的要求，我没有为您做个性化，所以没有记录这条喜好。如果希望我记录，请说“可以恢复个性化推荐”。',
     recommendationBecauseBought: '因为您购买过{item}',
     recommendationBecauseViewed: '因为您浏览过{item}',
     recommendationBecauseLiked: '因为您说喜欢{term}',

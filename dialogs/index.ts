@@ -10,6 +10,8 @@ export { RecommendationDialog, RECOMMENDATION_DIALOG, RECOMMENDATION_CARD_COUNT,
 export type { RecommendationPort, RecommendedProduct, RecommendationDialogOptions } from './recommendationDialog';
 export { PreferenceDialog, PREFERENCE_DIALOG, preferenceConfirmation } from './preferenceDialog';
 export type { PreferencePort, StatedPreference, PreferenceDialogOptions, PreferenceDialogResult } from './preferenceDialog';
+export { PersonalisationDialog, PERSONALISATION_DIALOG } from './personalisationDialog';
+export type { PersonalisationConsentPort, PersonalisationDialogOptions, PersonalisationDialogResult } from './personalisationDialog';
 export type { HandoffPort, HandoffOutcome, HandoffTrigger } from './handoffPort';
 export { PrivacyRequestDialog, PRIVACY_REQUEST_DIALOG, PRIVACY_CHOICE_TYPE, privacyAnswer, privacyDueDate, privacyKindIn } from './privacyRequestDialog';
 export type { PrivacyRequestKind, PrivacyRequestOptions, PrivacyRequestPort, PrivacyRequestReceipt } from './privacyRequestDialog';

@@ -11,6 +11,7 @@ import { proofDetailsIn, VerifyIdentityDialog, VERIFY_IDENTITY_DIALOG, type Iden
 import { RecommendationDialog, RECOMMENDATION_DIALOG, recommendationCategoryIn, type RecommendationPort } from './recommendationDialog';
 import { PreferenceDialog, PREFERENCE_DIALOG, type PreferencePort } from './preferenceDialog';
 import { PrivacyRequestDialog, PRIVACY_REQUEST_DIALOG, type PrivacyRequestPort } from './privacyRequestDialog';
+import { PersonalisationDialog, PERSONALISATION_DIALOG, type PersonalisationConsentPort } from './personalisationDialog';
 import { clarificationActivity, clarificationAnswer, clarificationDataIn, type ClarificationPort, type ClarificationQuestion } from './clarificationChoice';
 import { givesWayTo } from './newRequests';
 import { ProductDetailsDialog, PRODUCT_DETAILS_DIALOG, productDetailsRequestIn, type ProductCataloguePort } from './productDialog';
@@ -43,6 +44,8 @@ export interface MainDialogOptions {
   recommendations?: RecommendationPort;
   /** Stated preferences matched to the catalogue, for the `preference` intent's confirmation; without it, a plain thank-you. */
   preferences?: PreferencePort;
+  /** The customer's consent to personalisation: "stop personalising" in chat, and what recommendation and preference replies may claim; without it, such requests are answered as unavailable. */
+  personalisation?: PersonalisationConsentPort;
   /** The catalogue, for "tell me more about …" (a card's button or typed); without it, the general product answer. */
   products?: ProductCataloguePort;
   /** Data-subject requests (a copy of one's data, its deletion) filed from chat; without it the bot says it cannot take them. */
@@ -81,8 +84,9 @@ export class MainDialog extends ComponentDialog {
     this.addDialog(new HelpDialog(this.o.content));
     this.addDialog(new OrderStatusDialog(options.recognizer, options.orders, this.o.content, options.identity !== undefined));
     this.addDialog(new VerifyIdentityDialog(options.recognizer, options.identity, this.o.content));
-    this.addDialog(new RecommendationDialog(options.recommendations, this.o.content));
-    this.addDialog(new PreferenceDialog(options.preferences, this.o.content));
+    this.addDialog(new RecommendationDialog(options.recommendations, this.o.content, undefined, options.personalisation));
+    this.addDialog(new PreferenceDialog(options.preferences, this.o.content, options.personalisation));
+    this.addDialog(new PersonalisationDialog(options.personalisation, this.o.content));
     this.addDialog(new ProductDetailsDialog(options.products, this.o.content));
     this.addDialog(new PrivacyRequestDialog(options.privacy, this.o.content));
     this.addDialog(new WaterfallDialog('mainSteps', [this.route.bind(this), this.clarified.bind(this), this.done.bind(this)]));
@@ -158,6 +162,12 @@ export class MainDialog extends ComponentDialog {
       facts.misunderstandings = 0;
       await step.context.sendActivity(this.o.content.texts('en').otherLanguage);
       return this.handOff(step, u, 'other_language');
+    }
+    // "stop personalising", 不要再给我个性化推荐, or the reverse: a consent command, whatever the intent reads as.
+    if (u.personalisation) {
+      facts.misunderstandings = 0;
+      setTurnOutcome(step.context, 'answered', `personalisation_${u.personalisation}`);
+      return step.beginDialog(PERSONALISATION_DIALOG, { language: u.language, request: u.personalisation });
     }
     if (u.intent === 'human_agent') return this.handOff(step, u, 'asked_for_person');
     // A dislike is negative by nature ("I hate bitter coffee"): it is no reason to hand over.

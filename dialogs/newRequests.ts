@@ -50,6 +50,8 @@ export function givesWayTo(activeDialog: string, u: Understanding, value?: unkno
   if (isButtonRequest(value)) return true;
   // The privacy dialog's own buttons answer it, whatever their label reads as.
   if (privacyChoiceIn(value)) return false;
+  // "stop personalising" is a command of its own, whatever the prompt waits for.
+  if (u.personalisation) return true;
   // Inside a proof (its own, or the one a privacy request runs) an email with an order number is the reply.
   if (activeDialog !== VERIFY_IDENTITY_DIALOG && activeDialog !== PRIVACY_REQUEST_DIALOG) {
     const proof = proofDetailsIn(u);
@@ -70,6 +72,8 @@ const SELF_SERVICE: ReadonlySet<string> = new Set(['shipping_info', 'product_que
  */
 export function answersWhileWaiting(u: Understanding, value?: unknown): boolean {
   if (productDetailsRequestIn(value) || recommendationCategoryIn(value)) return true;
+  // A consent command takes effect at once, queue or not.
+  if (u.personalisation) return true;
   if (u.decision.action !== 'answer') return false;
   if (u.intent === 'order_status') return u.entities.some((e) => e.type === 'order_number');
   return SELF_SERVICE.has(u.intent);

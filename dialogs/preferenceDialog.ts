@@ -5,6 +5,7 @@ import type { WaterfallStepContext } from 'botbuilder-dialogs';
 import { ContentCatalog, fill, type Content } from './content';
 import type { Language } from './recognizer';
 import { recommendCategoryValue } from './recommendationDialog';
+import type { PersonalisationConsentPort } from './personalisationDialog';
 
 export const PREFERENCE_DIALOG = 'preference';
 /** Catalogue products named in the confirmation (the recommendation carousel shows more). */
@@ -76,6 +77,8 @@ export class PreferenceDialog extends ComponentDialog {
   constructor(
     private readonly preferences?: PreferencePort,
     private readonly content: ContentCatalog = new ContentCatalog(),
+    /** Consent to personalisation: when withdrawn nothing is recorded, so the reply must not say it was noted. */
+    private readonly personalisation?: PersonalisationConsentPort,
   ) {
     super(PREFERENCE_DIALOG);
     this.addDialog(new WaterfallDialog('preferenceSteps', [this.confirm.bind(this)]));
@@ -85,6 +88,10 @@ export class PreferenceDialog extends ComponentDialog {
   private async confirm(step: WaterfallStepContext) {
     const { language, text } = step.options as PreferenceDialogOptions;
     const t = this.content.texts(language);
+    if (this.personalisation && !(await this.personalisation.allowed(step.context))) {
+      await step.context.sendActivity(t.preferenceNotRecorded);
+      return step.endDialog({ noted: [] } satisfies PreferenceDialogResult);
+    }
     const noted = this.preferences ? await this.preferences.statedIn(text) : [];
     if (noted.length === 0) {
       // The classifier heard a preference the rules cannot name ("I'm more of a tea person"): nothing is recorded, so promise nothing.

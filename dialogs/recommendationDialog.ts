@@ -6,6 +6,7 @@ import { ContentCatalog, fill } from './content';
 import type { Language } from './recognizer';
 import { formatPrice } from './money';
 import { productDetailsValue } from './productDialog';
+import type { PersonalisationConsentPort } from './personalisationDialog';
 
 export { formatPrice } from './money';
 
@@ -91,6 +92,8 @@ export class RecommendationDialog extends ComponentDialog {
     private readonly recommendations?: RecommendationPort,
     private readonly content: ContentCatalog = new ContentCatalog(),
     private readonly count = RECOMMENDATION_CARD_COUNT,
+    /** Consent to personalisation: when withdrawn, the heading says the picks are not personalised (the port serves popular ones). */
+    private readonly personalisation?: PersonalisationConsentPort,
   ) {
     super(RECOMMENDATION_DIALOG);
     this.addDialog(new WaterfallDialog('recommendationSteps', [this.show.bind(this)]));
@@ -117,7 +120,8 @@ export class RecommendationDialog extends ComponentDialog {
         { subtitle: formatPrice(p.priceMinor, p.currency, language) },
       ),
     );
-    const heading = personal && liked ? t.recommendationsLikedAndBought : personal ? t.recommendationsForYou : liked ? t.recommendationsLiked : t.recommendationsPopular;
+    const withdrawn = !personal && !liked && this.personalisation ? !(await this.personalisation.allowed(step.context)) : false;
+    const heading = personal && liked ? t.recommendationsLikedAndBought : personal ? t.recommendationsForYou : liked ? t.recommendationsLiked : withdrawn ? t.recommendationsNotPersonalised : t.recommendationsPopular;
     const carousel = MessageFactory.carousel(cards, heading);
     // The cards are not text: tell the timeline (what agents read) which products were shown.
     carousel.channelData = { ...carousel.channelData, [TIMELINE_SUMMARY_FIELD]: shownSummary(products, language, t.recommendationsShown) };

@@ -10,7 +10,8 @@ import { CustomerSearch } from './search';
 
 export { resolveCustomersBulk, identityKey, RETAIL_CUSTOMER_KIND } from './resolve';
 export type { IdentityRef, ResolvedCustomers } from './resolve';
-export { ProfileStore, AttributeError, AttributeInUseError, applyPatch, hasAttributeType, inferAttributeType } from './profiles';
+export { PERSONALISATION_PURPOSE, personalisationAllowed, personalisationAllowedFor } from './consent';
+export { ProfileStore, consentChanges, AttributeError, AttributeInUseError, applyPatch, hasAttributeType, inferAttributeType } from './profiles';
 export type { AttributeDefinition, CustomerProfile, ProfilePatch } from './profiles';
 export { IdentityLinker, MergeError } from './linking';
 export type { MergePreview, MergePreviewSide, MergeRequest, MergeResult, MergeSummary, MovedCounts, OrderProof, OrderProofResult } from './linking';

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db';
 import { Timeline, type InboundMessageKey, type StoredMessage } from '../customers';
 import { queryRows } from '../commerce/rows';
+import { personalisationAllowedFor } from './consent';
 import { learnFrom, parseLearnedProfile, type LearnedProfile, type LearningOptions, type MessageObservation } from './learning';
 
 /** What a catch-up step did for one customer: messages learned, or `busy` (another transaction holds the customer). */
@@ -12,6 +13,10 @@ export type PendingLearning = { learned: number } | 'busy';
  * learning.ts, validated on read), and customers.language when the detected language of most messages
  * differs from it (the page locale is only a first guess). One row lock per message, so concurrent
  * turns of one customer never lose an update. Merges carry it like every customer attribute.
+ *
+ * Consent: while the customer has withdrawn consent to personalisation (crm/identity/consent.ts),
+ * nothing is folded; their messages are only marked, so the catch-up does not pick them again and a
+ * later grant does not learn what was said without consent.
  *
  * Each timeline message is learned once: its `learned_at` is set in the transaction that writes the
  * profile, and a message already marked is skipped. Lock order is the customer row, then its
@@ -28,7 +33,9 @@ export class LearnedProfileStore {
   async record(customerId: string, observation: MessageObservation): Promise<LearnedProfile | null> {
     return this.db.transaction(async (tx) => {
       const current = await this.lockCustomer(tx, customerId);
-      return current ? this.write(tx, customerId, current, [observation]) : null;
+      if (!current) return null;
+      if (!current.personalisationAllowed) return parseLearnedProfile(current.attributes?.learned);
+      return this.write(tx, customerId, current, [observation]);
     });
   }
 
@@ -45,7 +52,7 @@ export class LearnedProfileStore {
       const markedNow = new Set((await this.timeline.markLearned(customerId, observations.map((o) => o.source), tx)).map(keyOf));
       // Each marked message once, in the order given (a key repeated in the input counts once).
       const unfolded = new Set(markedNow);
-      const fresh = observations.filter((o) => unfolded.delete(keyOf(o.source)) && !isEmpty(o));
+      const fresh = current.personalisationAllowed ? observations.filter((o) => unfolded.delete(keyOf(o.source)) && !isEmpty(o)) : [];
       const profile = fresh.length > 0 ? await this.write(tx, customerId, current, fresh) : parseLearnedProfile(current.attributes?.learned);
       return { learned: markedNow.size, profile };
     });
@@ -97,12 +104,14 @@ export class LearnedProfileStore {
     return claimed.length > 0;
   }
 
-  private async lockCustomer(tx: DbOrTx, customerId: string): Promise<{ attributes: Record<string, unknown>; language: string | null } | null> {
+  /** Locks the customer row; with it, whether their consent allows learning (read under the lock, so a withdrawal committed before counts). */
+  private async lockCustomer(tx: DbOrTx, customerId: string): Promise<{ attributes: Record<string, unknown>; language: string | null; personalisationAllowed: boolean } | null> {
     const rows = await queryRows<{ attributes: Record<string, unknown>; language: string | null }>(
       tx,
       sql`select attributes, language from customers where id = ${customerId} for update`,
     );
-    return rows[0] ?? null;
+    const row = rows[0];
+    return row ? { ...row, personalisationAllowed: await personalisationAllowedFor(tx, customerId) } : null;
   }
 
   private async write(tx: DbOrTx, customerId: string, current: { attributes: Record<string, unknown>; language: string | null }, observations: readonly MessageObservation[]): Promise<LearnedProfile> {

@@ -2,7 +2,7 @@ import { eq, sql } from 'drizzle-orm';
 import type { Db, DbOrTx } from '../db';
 import { jsonParam, queryRows } from '../commerce/rows';
 import { CrmError, NotFoundError } from '../errors';
-import { ATTRIBUTE_TYPES, customerAttributeDefinitions, customerProfiles, type AttributeType, type ConsentFlag } from '../schema';
+import { ATTRIBUTE_TYPES, consentHistory, customerAttributeDefinitions, customerProfiles, type AttributeType, type ConsentFlag } from '../schema';
 import type { WriteOutcome } from '../commerce/store';
 import { ErasedCustomerError } from '../privacy/tombstones';
 
@@ -124,6 +124,13 @@ export function applyPatch(
   return next;
 }
 
+/** The consent decisions a patch made (pure): each purpose whose flag changed, with its new flag. */
+export function consentChanges(before: CustomerProfile, after: CustomerProfile): Array<{ purpose: string; flag: ConsentFlag }> {
+  return Object.entries(after.consent)
+    .filter(([purpose, flag]) => before.consent[purpose]?.granted !== flag.granted || before.consent[purpose]?.at !== flag.at)
+    .map(([purpose, flag]) => ({ purpose, flag }));
+}
+
 export function sameProfile(a: CustomerProfile, b: CustomerProfile): boolean {
   return stable([a.attributes, a.consent, a.language, a.tags]) === stable([b.attributes, b.consent, b.language, b.tags]);
 }
@@ -230,8 +237,17 @@ export class ProfileStore {
     return out;
   }
 
-  /** Updates one profile (typed attributes checked against the declarations). Returns the new profile. */
-  async update(customerId: string, patch: ProfilePatch, source = 'api'): Promise<CustomerProfile> {
+  /**
+   * Updates one profile (typed attributes checked against the declarations). Returns the new profile.
+   * Consent decisions are added to the consent history in the same transaction; `onChange` (e.g. an
+   * audit entry) runs in it too when something changed, so the change and its record commit together.
+   */
+  async update(
+    customerId: string,
+    patch: ProfilePatch,
+    source = 'api',
+    options: { onChange?: (tx: DbOrTx, before: CustomerProfile, after: CustomerProfile) => Promise<void> } = {},
+  ): Promise<CustomerProfile> {
     return this.db.transaction(async (tx) => {
       // An erased customer's row stays (anonymous, for their tickets' counts): nothing new is written to it.
       const erased = (await tx.execute(sql`select 1 from customers where id = ${customerId} and attributes ? 'erased'`)) as unknown as { rows: unknown[] };
@@ -240,9 +256,29 @@ export class ProfileStore {
       await tx.execute(sql`select 1 from customer_profiles where customer_id = ${customerId} for update`);
       const current = await this.get(customerId, tx);
       const next = applyPatch(current, patch, await this.definitions(tx), { now: new Date(), source });
-      if (!sameProfile(current, next)) await this.write([next], tx);
+      if (!sameProfile(current, next)) {
+        await this.write([next], tx);
+        await this.recordConsent([{ before: current, after: next }], tx);
+        await options.onChange?.(tx, current, next);
+      }
       return next;
     });
+  }
+
+  /** Every consent decision of a customer, oldest first. */
+  async consentHistory(customerId: string, db: DbOrTx = this.db): Promise<Array<{ purpose: string; granted: boolean; source: string; at: Date }>> {
+    return db
+      .select({ purpose: consentHistory.purpose, granted: consentHistory.granted, source: consentHistory.source, at: consentHistory.at })
+      .from(consentHistory)
+      .where(eq(consentHistory.customerId, customerId))
+      .orderBy(consentHistory.at, consentHistory.id);
+  }
+
+  private async recordConsent(changes: ReadonlyArray<{ before: CustomerProfile; after: CustomerProfile }>, db: DbOrTx): Promise<void> {
+    const rows = changes.flatMap(({ before, after }) =>
+      consentChanges(before, after).map(({ purpose, flag }) => ({ customerId: after.customerId, purpose, granted: flag.granted, source: flag.source ?? 'unknown', at: new Date(flag.at) })),
+    );
+    if (rows.length) await db.insert(consentHistory).values(rows);
   }
 
   /**
@@ -281,6 +317,7 @@ export class ProfileStore {
       } else outcomes.set(id, 'updated');
     }
     await this.write([...changed.values()], db);
+    await this.recordConsent([...changed.values()].map((after) => ({ before: current.get(after.customerId) ?? emptyProfile(after.customerId), after })), db);
     return { outcomes, errors };
   }
 

@@ -4,7 +4,7 @@
  * trigger refuses both in the database too (retention's audit_log_purge() alone removes expired entries).
  */
 import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
-import type { Db } from '../db';
+import type { Db, DbOrTx } from '../db';
 import { AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, AUDIT_SOURCES, auditLog, type AuditAction, type AuditActorRole, type AuditSource } from '../schema';
 
 export { AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, AUDIT_SOURCES, type AuditAction, type AuditActorRole, type AuditSource };
@@ -62,8 +62,9 @@ export function auditConditions(f: AuditFilters): SQL[] {
 export class AuditLog {
   constructor(private readonly db: Db) {}
 
-  async record(entry: AuditEntryInput): Promise<AuditEntry> {
-    const [row] = await this.db
+  /** `db`: a transaction, so that the entry commits with the change it records. */
+  async record(entry: AuditEntryInput, db: DbOrTx = this.db): Promise<AuditEntry> {
+    const [row] = await db
       .insert(auditLog)
       .values({ actorUserId: entry.actorUserId, actorRole: entry.actorRole, source: entry.source ?? 'console', action: entry.action, customerId: entry.customerId ?? null, detail: entry.detail ?? {} })
       .returning();

@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db';
 import { queryRows } from '../commerce/rows';
 import { LearnedProfileStore } from '../identity/learnedProfiles';
+import { personalisationAllowedFor } from '../identity/consent';
 import type { RedisModelActivations } from './activations';
 import { deserializeRecommender } from './snapshot';
 import { RecommendationModelStore } from './store';
@@ -37,6 +38,8 @@ export interface ServedRecommendations {
   versionId: string | null;
   /** The customer had a history in the model (false: their purchases since, or fallbacks only). */
   known: boolean;
+  /** True when the customer withdrew consent to personalisation: the cards are the popular ones, none of their data used. */
+  personalisationWithdrawn?: boolean;
 }
 
 export interface RecommendationServiceOptions {
@@ -51,6 +54,8 @@ export interface RecommendationServiceOptions {
   autoTrainMaxProducts?: number;
   /** What the customer told the bot (likes, dislikes), read by `recommendFor`; default: the learned profiles in `db`. */
   preferences?: Pick<LearnedProfileStore, 'get'>;
+  /** Whether the customer allows personalisation (crm/identity/consent.ts); default: their profile's consent in `db`. */
+  personalisationAllowed?: (customerId: string) => Promise<boolean>;
   log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -191,10 +196,15 @@ export class RecommendationService {
    * For a customer by id, what the chat and the console's customer panel both show: also leaves out
    * what they bought after the model was trained (one indexed query), so "already bought" holds
    * between trainings too, and applies what they told the bot (their learned profile's likes and
-   * dislikes). `category`: only that category (the preference dialog's button).
+   * dislikes). `category`: only that category (the preference dialog's button). A customer who withdrew
+   * consent to personalisation gets the popular items, as an unknown visitor does.
    */
   async recommendFor(customerId: string | null, o: { k?: number; category?: string } = {}): Promise<ServedRecommendations> {
     if (!this.current) return { cards: [], versionId: null, known: false };
+    // Consent withdrawn: what anyone would be shown (popular, in the category asked), from none of their data.
+    if (customerId && !(await (this.o.personalisationAllowed ?? ((id: string) => personalisationAllowedFor(this.o.db, id)))(customerId))) {
+      return { ...this.forCustomer(null, { k: o.k, category: o.category }), personalisationWithdrawn: true };
+    }
     const [purchased, profile] = customerId ? await Promise.all([this.purchasedSkus(customerId), this.preferences.get(customerId)]) : [[], null];
     const preferences = profile && { likes: profile.likes, dislikes: profile.dislikes };
     return this.forCustomer(customerId, { k: o.k, purchased, preferences, category: o.category });

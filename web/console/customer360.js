@@ -62,7 +62,9 @@ const languageName = (tag) => {
   }
 };
 const LANGUAGES = ['en', 'zh-CN', 'de', 'fr', 'es', 'it', 'nl', 'pt', 'ja', 'ko'];
-const CONSENT_PURPOSES = ['email_marketing', 'sms_marketing'];
+const CONSENT_PURPOSES = ['email_marketing', 'sms_marketing', 'profiling'];
+/** Purposes on until withdrawn (crm/identity/consent.ts): personalisation — learning from messages, personalised picks. */
+const CONSENT_ON_BY_DEFAULT = new Set(['profiling']);
 const CONSENT_LABELS = { email_marketing: 'Email marketing', sms_marketing: 'SMS marketing', phone_marketing: 'Phone marketing', profiling: 'Personalisation' };
 const TIMELINE_KINDS = [
   { id: 'message', label: 'Messages' },
@@ -84,6 +86,7 @@ function byActor(actor, me, agents) {
   if (actor.startsWith('auto:')) return 'automatically';
   if (actor.startsWith('import')) return 'by an import';
   if (actor === 'api') return 'through the API';
+  if (actor === 'chat') return 'by the customer in chat';
   return `by ${actor}`;
 }
 function authorLabel(author, me, agents) {
@@ -277,7 +280,7 @@ function Consent({ consent, onPatch, busy, me, agents }) {
     <ul class="c360-consent">
       ${purposes.map((p) => {
         const flag = consent[p];
-        const on = flag?.granted === true;
+        const on = CONSENT_ON_BY_DEFAULT.has(p) ? flag?.granted !== false : flag?.granted === true;
         return html`<li key=${p}>
           <div class="c360-consent-row">
             <span id=${`consent-${p}`}>${CONSENT_LABELS[p] ?? humanize(p)}</span>
@@ -285,7 +288,7 @@ function Consent({ consent, onPatch, busy, me, agents }) {
               <span class="knob" aria-hidden="true"></span>
             </button>
           </div>
-          <span class="muted small">${flag ? `${flag.granted ? 'Granted' : 'Withdrawn'} ${dateTime(flag.at)}${flag.source ? ` · ${byActor(flag.source, me, agents)}` : ''}` : 'No decision recorded'}</span>
+          <span class="muted small">${flag ? `${flag.granted ? 'Granted' : 'Withdrawn'} ${dateTime(flag.at)}${flag.source ? ` · ${byActor(flag.source, me, agents)}` : ''}` : CONSENT_ON_BY_DEFAULT.has(p) ? 'No decision recorded (on until withdrawn)' : 'No decision recorded'}</span>
         </li>`;
       })}
     </ul>
