@@ -72,7 +72,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
     console.error(`The password needs at least ${MIN_PASSWORD_LENGTH} characters.`);
     return 2;
   }
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: 2 });
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: 2, sslCaFile: config.DATABASE_SSL_CA_FILE });
   try {
     const crm = createCrm(database.db);
     const user = await crm.users.create({ email, displayName: name, role: 'admin', password });

@@ -126,7 +126,13 @@ export async function startApplication(options: ApplicationOptions): Promise<App
 
   try {
     // Redis first: when it does not answer, say so at once, before the database's migrations.
-    const redisEndpoint: RedisEndpoint = await ensureRedis({ url: config.redisUrl, defaulted: config.redisDefaulted, dataDir: config.dataDir, log });
+    const redisEndpoint: RedisEndpoint = await ensureRedis({
+      url: config.redisUrl,
+      defaulted: config.redisDefaulted,
+      dataDir: config.dataDir,
+      log,
+      tlsCa: config.REDIS_TLS_CA_FILE ? fs.readFileSync(config.REDIS_TLS_CA_FILE, 'utf8') : undefined,
+    });
     if (redisEndpoint.launched) {
       const child = redisEndpoint.launched;
       cleanups.push(
@@ -138,7 +144,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
           }),
       );
     }
-    const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: config.DATABASE_POOL_SIZE });
+    const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: config.DATABASE_POOL_SIZE, sslCaFile: config.DATABASE_SSL_CA_FILE });
     cleanups.push(() => database.close());
     const crm = createCrm(database.db);
     // Customer 360 services (commerce, events, API keys, profiles, merges, history, search), one set for every part.
@@ -147,10 +153,10 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const followUps = { csatSurveyDelaySeconds: config.CSAT_SURVEY_DELAY_SECONDS, pendingReminderSeconds: config.PENDING_REMINDER_SECONDS, pendingAutoCloseSeconds: config.PENDING_AUTO_CLOSE_SECONDS, reopenWindowSeconds: config.REOPEN_WINDOW_SECONDS };
 
     const names = redisNamespace(config.REDIS_PREFIX);
-    const queueConnection = { redisUrl: redisEndpoint.url, prefix: names.queuePrefix };
-    const redis: Redis = redisClient(redisEndpoint.url);
+    const queueConnection = { redisUrl: redisEndpoint.url, prefix: names.queuePrefix, redisTlsCa: redisEndpoint.tlsCa };
+    const redis: Redis = redisClient(redisEndpoint);
     cleanups.push(() => redis.quit());
-    const liveSubscriber = redisClient(redisEndpoint.url);
+    const liveSubscriber = redisClient(redisEndpoint);
     cleanups.push(() => liveSubscriber.quit());
     const live = new RedisLiveEvents(redis, liveSubscriber, names.liveChannel);
     // "A new recommendation model is active": the training job says it, web processes reload.
@@ -221,7 +227,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       return { crm, support, database, demoSignIns, demoOrders, workers, privacy, stop: stopAll };
     }
 
-    const subscriber = redisClient(redisEndpoint.url);
+    const subscriber = redisClient(redisEndpoint);
     cleanups.push(() => subscriber.quit());
     const bus = new TranscriptBus(redis, subscriber, { channelPrefix: names.directLineChannel });
 

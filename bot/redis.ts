@@ -4,17 +4,20 @@ import path from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { customerRedisKeyPrefixes } from '../crm/privacy/redisPurge';
+import { redisTlsOptions } from '../workers/queues';
 
 export class RedisUnavailableError extends Error {}
 
 export interface RedisEndpoint {
   url: string;
+  /** PEM of the CA for a rediss:// URL (config REDIS_TLS_CA_FILE). */
+  tlsCa?: string;
   /** The redis-server this process launched (stopped on shutdown), if any. */
   launched?: ChildProcess;
 }
 
-async function answers(url: string): Promise<boolean> {
-  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500 });
+async function answers(url: string, tlsCa?: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500, ...redisTlsOptions(url, tlsCa) });
   probe.on('error', () => undefined);
   try {
     await probe.connect();
@@ -31,8 +34,8 @@ async function answers(url: string): Promise<boolean> {
  * Finds Redis: the configured URL; or, when none is configured and nothing answers on the default
  * address, a redis-server from PATH launched with its data under DATA_DIR/redis.
  */
-export async function ensureRedis(options: { url: string; defaulted: boolean; dataDir: string; log: Logger }): Promise<RedisEndpoint> {
-  if (await answers(options.url)) return { url: options.url };
+export async function ensureRedis(options: { url: string; defaulted: boolean; dataDir: string; log: Logger; tlsCa?: string }): Promise<RedisEndpoint> {
+  if (await answers(options.url, options.tlsCa)) return { url: options.url, ...(options.tlsCa ? { tlsCa: options.tlsCa } : {}) };
   if (!options.defaulted) throw new RedisUnavailableError(redisUnreachableAdvice(options.url));
   const binary = findOnPath('redis-server');
   if (!binary) {
@@ -113,9 +116,13 @@ export function redisNamespace(prefix: string) {
 }
 export type RedisNamespace = ReturnType<typeof redisNamespace>;
 
-/** A client for commands and publishing; bullmq needs maxRetriesPerRequest null on its connections. */
-export function redisClient(url: string, extra: RedisOptions = {}): Redis {
-  const client = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...extra });
+/**
+ * A client for commands and publishing; bullmq needs maxRetriesPerRequest null on its connections.
+ * A rediss:// endpoint connects over TLS, its certificate verified (against its CA when given).
+ */
+export function redisClient(endpoint: string | Pick<RedisEndpoint, 'url' | 'tlsCa'>, extra: RedisOptions = {}): Redis {
+  const { url, tlsCa } = typeof endpoint === 'string' ? { url: endpoint, tlsCa: undefined } : endpoint;
+  const client = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, ...redisTlsOptions(url, tlsCa), ...extra });
   client.on('error', () => undefined);
   return client;
 }

@@ -67,7 +67,7 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const config = parseConfig(process.env);
-  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: 4 });
+  const database = await openDatabase({ url: config.DATABASE_URL, dataDir: config.dataDir, poolSize: 4, sslCaFile: config.DATABASE_SSL_CA_FILE });
   try {
     switch (command) {
       case 'import': {

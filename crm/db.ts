@@ -21,6 +21,24 @@ export interface DatabaseOptions {
   url?: string;
   dataDir?: string;
   poolSize?: number;
+  /**
+   * PEM file of the CA that signed the server's certificate (config DATABASE_SSL_CA_FILE): the URL gets
+   * it as `sslrootcert`, and `sslmode=verify-full` unless it names a mode.
+   */
+  sslCaFile?: string;
+}
+
+/**
+ * The connection string node-postgres is given (pure): the URL as it is, or with `sslrootcert` set to
+ * the CA file (and `sslmode=verify-full` when the URL sets no mode). node-postgres reads `sslmode`
+ * (`verify-full`: certificate and host name checked; `disable`; …) and `sslrootcert` itself.
+ */
+export function postgresConnectionString(url: string, sslCaFile?: string): string {
+  if (!sslCaFile) return url;
+  const u = new URL(url);
+  if (!u.searchParams.has('sslrootcert')) u.searchParams.set('sslrootcert', sslCaFile);
+  if (!u.searchParams.has('sslmode')) u.searchParams.set('sslmode', 'verify-full');
+  return u.toString();
 }
 
 export interface Database {
@@ -36,7 +54,7 @@ export const migrationsFolder = path.join(__dirname, 'migrations');
 /** Opens the database and applies committed migrations (idempotent; safe with several instances). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
-    const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    const pool = new Pool({ connectionString: postgresConnectionString(options.url, options.sslCaFile), max: options.poolSize ?? 10 });
     // An idle client's error (server restart) must not crash the process; queries will report it.
     pool.on('error', () => undefined);
     const db = drizzleNodePg(pool, { schema }) as unknown as Db;

@@ -7,7 +7,7 @@ import { StateDocumentStore } from './stateDocuments';
 import { SessionService, UserService } from './users';
 import { UnderstandingRecorder } from './understanding';
 
-export { openDatabase, migrationsFolder } from './db';
+export { openDatabase, migrationsFolder, postgresConnectionString } from './db';
 export type { Db, Tx, DbOrTx, Database, DatabaseOptions } from './db';
 export * from './errors';
 export { CustomerDirectory, Timeline } from './customers';

@@ -101,7 +101,7 @@ export interface WorkerHost {
 
 /** Starts the outbox relay and the workers of this process. */
 export async function startWorkers(o: WorkerHostOptions): Promise<WorkerHost> {
-  const connection: QueueConnection = { redisUrl: o.redisUrl, prefix: o.prefix };
+  const connection: QueueConnection = { redisUrl: o.redisUrl, prefix: o.prefix, redisTlsCa: o.redisTlsCa };
   const values = o.values ?? new CustomerValueStore(o.db);
   const intentTrainer = o.intentTrainer ?? new IntentModelTrainer({ db: o.db });
   const queues = createQueues(connection);

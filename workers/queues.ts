@@ -32,6 +32,20 @@ export interface QueueConnection {
   redisUrl: string;
   /** Key prefix for every queue (tests use their own). Default `{concierge}`. */
   prefix?: string;
+  /** PEM of the CA that signed the server's certificate, for a `rediss://` URL (config REDIS_TLS_CA_FILE); default: the system's CAs. */
+  redisTlsCa?: string;
+}
+
+/**
+ * The ioredis TLS options of a URL (pure): none for redis://; for rediss://, TLS verified against
+ * `ca` when given (a private CA), else against the system's CAs. Certificates are always verified.
+ */
+export function redisTlsOptions(url: string, ca?: string): { tls?: { ca?: string; servername?: string } } {
+  const u = new URL(url);
+  if (u.protocol !== 'rediss:') return {};
+  // SNI and the certificate check use the URL's host name (never an IP address as SNI: Node refuses it).
+  const servername = /^[\d.]+$|^\[/.test(u.hostname) ? undefined : u.hostname;
+  return { tls: { ...(ca ? { ca } : {}), ...(servername ? { servername } : {}) } };
 }
 
 /**
@@ -45,8 +59,8 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   removeOnFail: { age: 30 * 24 * 3600 },
 };
 
-/** ioredis options from a redis:// URL, as bullmq takes them. */
-export function connectionFromUrl(url: string, extra: Record<string, unknown> = {}): ConnectionOptions {
+/** ioredis options from a redis:// or rediss:// URL (TLS verified against `tlsCa` when given), as bullmq takes them. */
+export function connectionFromUrl(url: string, extra: Record<string, unknown> = {}, tlsCa?: string): ConnectionOptions {
   const u = new URL(url);
   const db = u.pathname && u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
   return {
@@ -55,7 +69,7 @@ export function connectionFromUrl(url: string, extra: Record<string, unknown> = 
     ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
     ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
     ...(db !== undefined && !Number.isNaN(db) ? { db } : {}),
-    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    ...redisTlsOptions(url, tlsCa),
     ...extra,
   } as ConnectionOptions;
 }
@@ -66,7 +80,7 @@ export function connectionFromUrl(url: string, extra: Record<string, unknown> = 
  */
 export function createQueue<Data = unknown>(name: QueueName, c: QueueConnection): Queue<Data> {
   const queue = new Queue<Data>(name, {
-    connection: connectionFromUrl(c.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }),
+    connection: connectionFromUrl(c.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }, c.redisTlsCa),
     prefix: c.prefix ?? DEFAULT_QUEUE_PREFIX,
     defaultJobOptions: DEFAULT_JOB_OPTIONS,
   });
@@ -89,7 +103,7 @@ export interface WorkerTuning {
  */
 export function workerOptions(c: QueueConnection & WorkerTuning, defaults: Required<WorkerTuning>): WorkerOptions {
   return {
-    connection: connectionFromUrl(c.redisUrl, { maxRetriesPerRequest: null }),
+    connection: connectionFromUrl(c.redisUrl, { maxRetriesPerRequest: null }, c.redisTlsCa),
     prefix: c.prefix ?? DEFAULT_QUEUE_PREFIX,
     concurrency: c.concurrency ?? defaults.concurrency,
     lockDuration: c.lockDurationMs ?? defaults.lockDurationMs,
