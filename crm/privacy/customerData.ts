@@ -18,6 +18,7 @@ export const CUSTOMER_DATA_TABLES: Record<string, TableHandling> = {
   customers: { export: 'profile.customer', erase: 'anonymise', why: 'the row stays (no name, email, language or attributes) so the tickets that count in agents’ scores keep their customer' },
   customer_profiles: { export: 'profile.profile, consent', erase: 'delete' },
   identities: { export: 'identities', erase: 'delete' },
+  consent_history: { export: 'consent.history', erase: 'delete' },
   messages: { export: 'messages, tickets[].messages', erase: 'delete' },
   message_understandings: { export: 'understandings', erase: 'delete' },
   intent_labels: { export: 'intentLabels', erase: 'delete', why: 'the label keeps the customer’s words and is used for training' },

@@ -19,6 +19,7 @@ import {
   customerEvents,
   customerMerges,
   customerProfiles,
+  consentHistory,
   customers,
   customerValues,
   deliveries,
@@ -164,6 +165,7 @@ export class CustomerErasure {
         .where(and(or(inArray(customerMerges.survivorId, ids), inArray(customerMerges.mergedId, ids)), sql`not (${customerMerges.before} ? 'erased')`))
         .returning({ id: customerMerges.id }),
     );
+    n('consentChanges', await tx.delete(consentHistory).where(inArray(consentHistory.customerId, ids)).returning({ id: consentHistory.id }));
     n('profiles', await tx.delete(customerProfiles).where(inArray(customerProfiles.customerId, ids)).returning({ id: customerProfiles.customerId }));
     n('identities', await tx.delete(identities).where(inArray(identities.customerId, ids)).returning({ id: identities.id }));
     n(

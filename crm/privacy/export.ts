@@ -15,6 +15,7 @@ import {
   customerProfiles,
   customers,
   customerValues,
+  consentHistory,
   deliveries,
   directLineActivities,
   directLineConversations,
@@ -189,6 +190,7 @@ export class CustomerDataExport {
       .where(inArray(customerEvents.customerId, ids))
       .orderBy(asc(customerEvents.at));
     const [value] = await db.select().from(customerValues).where(inArray(customerValues.customerId, ids)).limit(1);
+    const consentRows = await db.select().from(consentHistory).where(inArray(consentHistory.customerId, ids)).orderBy(asc(consentHistory.at));
     const mergeRows = await db.select().from(customerMerges).where(or(inArray(customerMerges.survivorId, ids), inArray(customerMerges.mergedId, ids)));
     const auditRows = await db.select().from(auditLog).where(inArray(auditLog.customerId, ids)).orderBy(asc(auditLog.at));
     const requestRows = await db.select().from(privacyRequests).where(inArray(privacyRequests.customerId, ids)).orderBy(asc(privacyRequests.requestedAt));
@@ -205,7 +207,10 @@ export class CustomerDataExport {
       if (m.direction === 'inbound') lastIntent = intentOf.get(m.id);
       else if (lastIntent === 'recommendation') recommendationsShown.push({ conversationId: m.conversationId, at: iso(m.createdAt), text: m.text });
     }
-    const consentHistory = auditRows.filter((e) => e.action === 'edit' && Array.isArray((e.detail as Row).consent)).map((e) => ({ at: iso(e.at), by: e.actorRole, purposes: (e.detail as Row).consent }));
+    // Every change of consent (console, chat, import) is in consent_history; edits from before it existed are read off the audit log.
+    const consentChanges: Row[] = consentRows.length
+      ? consentRows.map((c) => ({ at: iso(c.at), purpose: c.purpose, granted: c.granted, source: c.source }))
+      : auditRows.filter((e) => e.action === 'edit' && Array.isArray((e.detail as Row).consent)).map((e) => ({ at: iso(e.at), by: e.actorRole, purposes: (e.detail as Row).consent }));
     const profile = profileOf(customer.id);
     const attributes = (customer.attributes ?? {}) as Row;
     return {
@@ -219,7 +224,7 @@ export class CustomerDataExport {
         mergedProfiles: mergedCustomers.map((c) => ({ customer: plain(c), profile: profileOf(c.id) ? plain(profileOf(c.id)) : null })),
       },
       identities: identityRows.map(plain),
-      consent: { current: { ...((profile?.consent as Row | undefined) ?? {}) }, history: consentHistory },
+      consent: { current: { ...((profile?.consent as Row | undefined) ?? {}) }, history: consentChanges },
       messages: messageRows.map(plain),
       understandings: understandingRows.map(plain),
       intentLabels: labelRows.map(plain),
