@@ -16,6 +16,7 @@ import type { AuthContext } from '../auth';
 import { badRequest, forbidden, HttpError, notFound } from '../errors';
 import type { ApiRegistry } from './registry';
 import type { AuditRecorder } from './audit';
+import { auditedSearchQuery } from '../../crm/privacy';
 
 export interface Customer360RouteDeps {
   customers: CustomerDirectory;
@@ -246,7 +247,7 @@ export function registerCustomer360Routes(api: ApiRegistry, deps: Customer360Rou
     response: z.object({ customers: z.array(z.object({ id: uuid, displayName: z.string().nullable(), email: z.string().nullable(), matchedBy: z.string(), orders: z.number().int(), lastContactAt: isoDate.nullable() })) }),
     handler: async ({ auth, query }) => {
       const customers = await deps.search.search(query.q, query.limit, (await deps.searchScope(auth)) ?? undefined);
-      await deps.record(auth, { action: 'search', detail: { query: query.q, found: customers.map((c) => c.id) } });
+      await deps.record(auth, { action: 'search', detail: { ...auditedSearchQuery(query.q), found: customers.map((c) => c.id) } });
       return { customers };
     },
   });

@@ -4,10 +4,28 @@
  * trigger refuses both in the database too (retention's audit_log_purge() alone removes expired entries).
  */
 import { and, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
 import type { Db, DbOrTx } from '../db';
+import { maskForLog } from './redaction';
 import { AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, AUDIT_SOURCES, auditLog, type AuditAction, type AuditActorRole, type AuditSource } from '../schema';
 
 export { AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, AUDIT_SOURCES, type AuditAction, type AuditActorRole, type AuditSource };
+
+/**
+ * How a customer search is recorded (pure): the audit log outlives an erasure, so it keeps no handle in
+ * clear. `query` is masked (emails, phones and cards as in logs, every word cut to its first letter:
+ * "J*** D***", "d***@e***.c***"); `queryHash` (SHA-256 of the trimmed, lower-cased query) lets an
+ * auditor check whether someone searched for a given name or address without the log holding it.
+ */
+export function auditedSearchQuery(q: string): { query: string; queryHash: string } {
+  const normalised = q.trim().toLowerCase();
+  // The masks maskForLog leaves ("[phone ••58]") stay readable; the words around them are cut.
+  const masked = maskForLog(q.trim())
+    .split(/(\[[^\]]*\])/)
+    .map((part, i) => (i % 2 ? part : part.replace(/(\p{L})[\p{L}\p{M}'’-]*(?:\*{3})?/gu, (word: string, first: string) => (word.length > 1 ? `${first}***` : word))))
+    .join('');
+  return { query: masked, queryHash: createHash('sha256').update(normalised).digest('hex') };
+}
 
 /** The actor of work no console user started (a job carrying out a customer's own request from chat). */
 export const SYSTEM_ACTOR = { actorUserId: null, actorRole: 'system', source: 'system' } as const;

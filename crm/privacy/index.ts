@@ -2,7 +2,7 @@
 export { redactSensitive, maskForLog, passesLuhn, passesIbanCheck, MASK } from './redaction';
 export { safeForLog, safeErrorForLog, safeErrorMessage, MESSAGE_TEXT_OMITTED } from './logSafety';
 export type { LogSafetyOptions, SafeError } from './logSafety';
-export { AuditLog, auditConditions, AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, AUDIT_SOURCES, AUDIT_LIST_MAX, SYSTEM_ACTOR } from './audit';
+export { AuditLog, auditConditions, AUDIT_ACTIONS, AUDIT_ACTOR_ROLES, AUDIT_SOURCES, AUDIT_LIST_MAX, SYSTEM_ACTOR, auditedSearchQuery } from './audit';
 export type { AuditAction, AuditActorRole, AuditSource, AuditEntry, AuditEntryInput, AuditFilters } from './audit';
 export {
   RETENTION_KINDS,

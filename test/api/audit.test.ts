@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { startInProcessApp } from '../support/apps';
 import type { Application } from '../../bot/application';
@@ -52,7 +53,10 @@ describe('console API: audit log', () => {
     // The merged profile's log shows the merge too; the search is logged by actor.
     expect((await admin.get(`/api/audit?customerId=${duplicateId}`)).body.entries).toEqual([expect.objectContaining({ action: 'merge', actorUserId: agent.id })]);
     const searches = (await supervisor.get(`/api/audit?actorUserId=${agent.id}&action=search`)).body.entries;
-    expect(searches).toEqual([expect.objectContaining({ action: 'search', customerId: null, detail: expect.objectContaining({ query: email, found: [duplicateId] }) })]);
+    expect(searches).toEqual([expect.objectContaining({ action: 'search', customerId: null, detail: expect.objectContaining({ queryHash: createHash('sha256').update(email.toLowerCase()).digest('hex'), found: [duplicateId] }) })]);
+    // The log outlives an erasure: the address searched for is not in it in clear.
+    expect(JSON.stringify(searches)).not.toContain(email.split('@')[0]);
+    expect(searches[0].detail.query).toMatch(/^\p{L}\*\*\*@/u);
 
     expect((await client.get(`/api/audit?customerId=${survivorId}`)).status).toBe(403);
     expect((await new ConsoleClient(app.url).get(`/api/audit?customerId=${survivorId}`)).status).toBe(401);
