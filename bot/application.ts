@@ -29,7 +29,7 @@ import { RedisConversationOrigins } from './conversationOrigins';
 import { ChatIdentityProof, RedisAttemptLimiter } from './identityProof';
 import { ChatPrivacyRequests } from './privacyRequests';
 import { createCustomer360, LearnedProfileStore } from '../crm/identity';
-import { AuditLog, createPrivacy, EncryptedArchiveStore, RedisCustomerPurge, resolveArchiveKey, retentionPolicyFromConfig, type PrivacyService } from '../crm/privacy';
+import { AuditLog, createPrivacy, EncryptedArchiveStore, ErasedCustomerError, RedisCustomerPurge, resolveArchiveKey, retentionPolicyFromConfig, type PrivacyService } from '../crm/privacy';
 import { cachedCatalogueVocabulary, ConversationLearner } from './conversationLearning';
 import { LearningCatchUp } from './learningCatchUp';
 import { ConciergeBot } from './conciergeBot';
@@ -255,7 +255,9 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const conversationLanguage = conversationState.createProperty<string | undefined>('conversationLanguage');
     const botIdentity = { id: config.MicrosoftAppId || 'concierge-bot', name: 'Concierge' };
 
-    const server = http.createServer();
+    // Idle keep-alive sockets outlive the client's and a proxy's idle timeout (a load balancer keeps
+    // 60 s): when the server closes first, a request already sent on the socket is lost with ECONNRESET.
+    const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 });
     const listening = new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, () => resolve());
@@ -283,6 +285,14 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     learningCatchUp.start();
     cleanups.push(() => learningCatchUp.stop());
     const onTurnError = async (context: TurnContext, error: Error) => {
+      // Someone erased at their request writes again from the same handle: told so, nothing stored (the timeline refused them before any write).
+      if (error instanceof ErasedCustomerError) {
+        log.info({ channel: context.activity.channelId }, 'message from an erased customer refused');
+        await context
+          .sendActivity(content.texts(languageOf(context.activity.locale, context.activity.text)).erasedCustomer)
+          .catch((err: unknown) => log.error({ err }, 'could not tell an erased customer'));
+        return;
+      }
       // The message that failed the turn is in the line only with LOG_MESSAGE_TEXT on (and masked then).
       log.error({ err: error, channel: context.activity.channelId, text: context.activity.text }, 'turn failed');
       // A broken dialog must not trap the customer: clear the conversation's dialog state.

@@ -58,7 +58,8 @@ export function channelRoutes(o: {
   r.post('/api/messages', jsonBody({ limit: o.config.MAX_BODY_BYTES }), async (req, res) => {
     const authEnabled = o.config.MicrosoftAppId !== '';
     if (!authEnabled && !o.allowUnauthenticated) {
-      throw new HttpError(503, 'channel_not_configured', 'the Bot Connector channel is not configured (set MicrosoftAppId)');
+      // Not configured here is not an outage: no route a Bot Connector could be pointed at (404, never a 5xx).
+      throw new HttpError(404, 'channel_not_configured', 'the Bot Connector channel is not configured on this install (set MicrosoftAppId)');
     }
     const header = req.get('authorization') ?? '';
     if (authEnabled && !/^Bearer\s+\S+$/i.test(header)) throw unauthorized('missing Bot Framework token');

@@ -120,6 +120,8 @@ export const content = {
     privacyProofNeededErasure: 'Before I file a deletion request, I need to check that you are the account holder.',
     privacyProofNeededExport: 'Before I file a request for a copy of your data, I need to check that you are the account holder.',
     privacyNotProven: 'Without checking who you are I cannot file a request about your personal data, so none has been made. You can try again at any time, or I can connect you with a person.',
+    /** A message from someone whose data was erased at their request, in the conversation it was erased from: nothing of it is kept. */
+    erasedCustomer: 'Your personal data was deleted at your request, so this conversation has ended and I have not kept what you just wrote. To contact us again, please start a new conversation (on our website, reload the chat).',
     privacyErasureWhat: '{erasureScope} This cannot be undone. Shall I file the deletion request?',
     privacyErasureScope:
       "Deleting your data removes what we hold about you: your profile and contact details, this chat and your other conversations with us, the texts of your tickets, your orders, what you looked at in our shop, what we learned from your messages, the recommendations we showed you and the comments you left with your ratings. Our reports and our team's scores keep their counts and ratings, with nothing that identifies you, and we keep a record that your request was carried out.",
@@ -261,6 +263,7 @@ export const content = {
     privacyProofNeededErasure: '提交删除申请前，我需要先核实您是账户本人。',
     privacyProofNeededExport: '提交数据副本申请前，我需要先核实您是账户本人。',
     privacyNotProven: '未能核实您的身份，因此无法提交个人数据申请，也没有创建任何申请。您可以随时再试，或者我可以为您转接人工客服。',
+    erasedCustomer: '您的个人数据已按您的要求删除，因此本次对话已结束，您刚才发送的内容也没有保留。如需再次联系我们，请开始新的对话（在我们的网站上，请重新加载聊天窗口）。',
     privacyErasureWhat: '{erasureScope}此操作无法撤销。确认提交删除申请吗？',
     privacyErasureScope:
       '删除后，我们将清除所持有的您的数据：您的资料和联系方式、本次及以往与我们的对话、您工单中的文字、您的订单、您在本店的浏览记录、我们从您的消息中了解到的信息、向您展示过的推荐以及您在评价中留下的意见。我们的报表和团队评分只保留统计数字和评分，不含任何可识别您的信息；我们还会保留一条已执行您申请的记录。',

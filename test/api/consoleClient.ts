@@ -9,10 +9,16 @@ export class ConsoleClient {
   constructor(readonly baseUrl: string) {}
 
   async request(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
-    const res = await fetch(`${this.baseUrl}${path}`, {
-      method,
-      headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(this.cookie ? { cookie: this.cookie } : {}), ...headers },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    const send = () =>
+      fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(this.cookie ? { cookie: this.cookie } : {}), ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+    // As a browser does, a GET whose reused keep-alive socket was reset is sent once more on a new one.
+    const res = await send().catch((err: unknown) => {
+      if (method === 'GET' && ((err as { cause?: { code?: string } }).cause?.code === 'ECONNRESET')) return send();
+      throw err;
     });
     this.lastSetCookie = res.headers.getSetCookie();
     for (const c of this.lastSetCookie) {

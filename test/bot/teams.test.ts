@@ -111,7 +111,7 @@ describe('Teams through the Bot Connector', () => {
     let notify: () => void = () => undefined;
     nock('https://smba.trafficmanager.net')
       .persist()
-      .post(/\/teams\/v3\/conversations\/.+\/activities/)
+      .post(/\/teams\/v3\/conversations\/[^/]*teams-conversation-handoff[^/]*\/activities/)
       .reply(function (path, body) {
         outgoing.push({ path, auth: this.req.headers.authorization as string | undefined, body: body as { text?: string } });
         notify();
@@ -185,7 +185,7 @@ describe('Teams through the Bot Connector', () => {
 
   it('stores a Teams message with its card number masked', async () => {
     // The turn (and its reply to the channel) is over when /api/messages answers.
-    nock('https://smba.trafficmanager.net').post(/\/teams\/v3\/conversations\/.+\/activities/).times(5).reply(200, { id: 'teams-reply-card' });
+    nock('https://smba.trafficmanager.net').post(/\/teams\/v3\/conversations\/[^/]*teams-conversation-card[^/]*\/activities/).times(5).reply(200, { id: 'teams-reply-card' });
     const message = {
       ...teamsMessage('my card 4111-1111-1111-1111 was charged twice'),
       from: { id: '29:teams-user-card', name: 'Card Customer', aadObjectId: 'c0ffee00-0000-4000-8000-0000000000c4' },
@@ -196,6 +196,30 @@ describe('Teams through the Bot Connector', () => {
     const timeline = await app.crm.timeline.forConversation('msteams', 'a:teams-conversation-card');
     expect(timeline.find((m) => m.direction === 'inbound')!.text).toBe('my card [card •••• 1111] was charged twice');
     expect(timeline.map((m) => m.text).join('\n')).not.toMatch(/4111.?1111.?1111.?1111/);
+  });
+
+  it('tells a Teams customer erased at their request, who writes again, that their data is gone, and keeps nothing of it', async () => {
+    const sent: string[] = [];
+    // This conversation's own interceptor (earlier tests leave theirs for any conversation).
+    nock('https://smba.trafficmanager.net')
+      .post(/\/teams\/v3\/conversations\/[^/]*teams-conversation-erased[^/]*\/activities/)
+      .times(5)
+      .reply(function (_path, body) {
+        sent.push((body as { text?: string }).text ?? '');
+        return [200, { id: 'teams-reply-erased' }];
+      });
+    const from = { id: '29:teams-user-erased', name: 'Erased Customer', aadObjectId: 'c0ffee00-0000-4000-8000-0000000000e5' };
+    const conversation = { id: 'a:teams-conversation-erased', conversationType: 'personal', tenantId: TENANT };
+    expect((await post({ ...teamsMessage('hello'), from, conversation }, `Bearer ${channelToken(key.privateKey)}`)).status).toBe(200);
+    const customer = (await app.crm.customers.findByIdentity('msteams', from.aadObjectId))!;
+    await app.privacy.process((await app.privacy.requestErasure(customer.id, 'cli', null)).id);
+    sent.length = 0;
+
+    const again = await post({ ...teamsMessage('hello again, I am Erased Customer'), from, conversation }, `Bearer ${channelToken(key.privateKey)}`);
+    expect(again.status).toBe(200);
+    expect(sent).toEqual([expect.stringMatching(/^Your personal data was deleted at your request/)]);
+    expect(await app.crm.customers.findByIdentity('msteams', from.aadObjectId)).toBeNull();
+    expect(await app.crm.timeline.forConversation('msteams', conversation.id)).toEqual([]);
   });
 
   it('rejects a malformed activity with a valid token (400)', async () => {

@@ -182,6 +182,12 @@ describe('privacy: export and erasure of one customer', () => {
     await expect(ingest.ingest([{ type: 'view', customer: { kind: 'retail_customer_id', id: seeded.retailId }, idempotencyKey: `again-${seeded.retailId}` }], 'test')).rejects.toBeInstanceOf(ErasedCustomerError);
     await expect(ingest.ingest([{ type: 'view', customer: { customerId: seeded.customerId }, idempotencyKey: `again-id-${seeded.retailId}` }], 'test')).rejects.toBeInstanceOf(ErasedCustomerError);
 
+    // The customer writes again in the Web Chat they were erased from: its conversation is gone, so a clear 404 (a reload starts a new one).
+    const afterwards = await seeded.chat.post({ type: 'message', text: `Hello again, it is ${seeded.email}` });
+    expect(afterwards).toMatchObject({ status: 404, body: { error: { code: 'unknown_conversation' } } });
+    const leftover = [...(await dumpAll(app)).entries()].filter(([, dump]) => dump.includes('Hello again')).map(([t]) => t);
+    expect(leftover).toEqual([]);
+
     // Idempotent: the erasure again finds nothing left; a new request for it is a new (completed) one.
     const again = await privacy.process((await privacy.requestErasure(seeded.customerId, 'cli', null)).id);
     expect(again.id).not.toBe(request.id);
