@@ -10,7 +10,9 @@
  *   - character 2–4-grams inside English words, character 1–3-grams over Chinese runs;
  *   - emoticons and emoji as tokens (":(", ":/", "😡", ":)");
  *   - the lexicon's reading (nlp/sentiment.ts lexiconSentiment) as binned and real-valued features;
- *   - shape: "!!!", "??", ALL CAPS, length bucket, the language.
+ *   - shape: "!!!", "??", ALL CAPS, length bucket, the language; the shape and lexicon features are
+ *     given twice, plain and conjoined with the language ("zh:len3"), so English tweets and Chinese
+ *     reviews need not share what a long message or a "!" means.
  * Pure: no I/O here (reading the file is nlp/default.ts's job).
  */
 import { lexiconSentiment } from './sentiment';
@@ -138,18 +140,22 @@ function readMessage(text: string, language: Language, wordValence?: ReadonlyMap
     out.push(['afneg', vNeg / (vNeg + 3)]);
     out.push(['af' + lexBin((vPos - vNeg) / Math.sqrt((vPos - vNeg) ** 2 + 12)), 1]);
   }
+  // Whole-message features, each also conjoined with the language: a long message, a "!" or the
+  // lexicon's reading need not mean the same in an English tweet and a Chinese review.
+  const shape: Array<[string, number]> = [];
   const lex = lexiconSentiment(text, language);
-  out.push(['lex' + lexBin(lex.score), 1]);
-  out.push(['lexv', lex.score]);
-  out.push(['lexhits' + Math.min(lex.hits, 3), 0.5]);
+  shape.push(['lex' + lexBin(lex.score), 1]);
+  shape.push(['lexv', lex.score]);
+  shape.push(['lexhits' + Math.min(lex.hits, 3), 0.5]);
   const bangs = (text.match(/[!！]/g) ?? []).length;
   const qs = (text.match(/[?？]/g) ?? []).length;
-  if (bangs) out.push(['!' + Math.min(bangs, 3), 0.5]);
-  if (qs) out.push(['?' + Math.min(qs, 3), 0.5]);
+  if (bangs) shape.push(['!' + Math.min(bangs, 3), 0.5]);
+  if (qs) shape.push(['?' + Math.min(qs, 3), 0.5]);
   const letters = text.replace(/[^A-Za-z]/g, '');
-  if (letters.length >= 6 && letters === letters.toUpperCase()) out.push(['CAPS', 1]);
+  if (letters.length >= 6 && letters === letters.toUpperCase()) shape.push(['CAPS', 1]);
   const len = text.length;
-  out.push(['len' + (len < 10 ? 0 : len < 30 ? 1 : len < 80 ? 2 : 3), 0.5]);
+  shape.push(['len' + (len < 10 ? 0 : len < 30 ? 1 : len < 80 ? 2 : 3), 0.5]);
+  for (const [f, v] of shape) out.push([f, v], [language + ':' + f, v]);
   out.push(['lang' + language, 0.5]);
   out.push(['bias', 1]);
   const strength = { negative: Math.max(0, -lex.score, vNeg / (vNeg + 3)), positive: Math.max(0, lex.score, vPos / (vPos + 3)) };
