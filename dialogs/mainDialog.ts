@@ -80,7 +80,7 @@ export class MainDialog extends ComponentDialog {
 
   constructor(options: MainDialogOptions) {
     super(MAIN_DIALOG);
-    this.o = { misunderstandingsBeforeHandoff: 2, handoffSentiment: -0.6, ...options, content: options.content ?? new ContentCatalog() };
+    this.o = { misunderstandingsBeforeHandoff: 2, handoffSentiment: -0.8, ...options, content: options.content ?? new ContentCatalog() };
     this.addDialog(new HelpDialog(this.o.content));
     this.addDialog(new OrderStatusDialog(options.recognizer, options.orders, this.o.content, options.identity !== undefined));
     this.addDialog(new VerifyIdentityDialog(options.recognizer, options.identity, this.o.content));
@@ -171,7 +171,13 @@ export class MainDialog extends ComponentDialog {
     }
     if (u.intent === 'human_agent') return this.handOff(step, u, 'asked_for_person');
     // A dislike is negative by nature ("I hate bitter coffee"): it is no reason to hand over.
-    if (u.sentiment.score <= this.o.handoffSentiment && !SMALL_TALK.has(u.intent) && u.intent !== 'preference') return this.handOff(step, u, 'negative_sentiment');
+    if (u.sentiment.score <= this.o.handoffSentiment && !SMALL_TALK.has(u.intent) && u.intent !== 'preference') {
+      // An upset customer who states a concrete problem ("I was charged twice, this is outrageous"): the
+      // problem is why they need a person (and which team); being upset raises the ticket's priority,
+      // which reads the sentiment, rather than replacing the reason.
+      if (reportsBillingProblem({ text: u.text, intent: u.intent, sentiment: u.sentiment })) return this.handOff(step, u, 'reported_problem', 'billing');
+      return this.handOff(step, u, 'negative_sentiment');
+    }
     // Before the complaint check: "I am dana@example.com, order A10042" is someone identifying
     // themselves (the classifier can read such terse lines as a complaint); upset customers went above.
     if (this.o.identity) {

@@ -32,7 +32,7 @@ import { rejectionTradeOff, type ScoredRow } from './rejection';
 import { readModelMeta, saveModel } from './model-store';
 import { detectLanguage, normalizeText } from './text';
 import { trainIntentModel } from './training';
-import { buildSentimentModel, DEFAULT_CORPUS_WEIGHTS, selectCorpusWeights, type CorpusWeights } from './sentimentBuild';
+import { buildSentimentModel, crossValidateCorpusWeights, DEFAULT_CORPUS_WEIGHTS, selectCorpusWeights, type CorpusWeights } from './sentimentBuild';
 import { OUT_OF_SCOPE, type AnalyzeHints, type CatalogProduct, type LabelledExample, type Language, type NlpEngine } from './types';
 
 type Flags = Record<string, string | true>;
@@ -249,6 +249,12 @@ function round(x: number): number {
 /** Rebuilds the shipped sentiment model (nlp/models/sentiment.json) from the project's rows and the shared corpora. */
 async function cmdTrainSentiment(flags: Flags, out: (s: string) => void): Promise<void> {
   const shared = typeof flags.shared === 'string' ? flags.shared : undefined;
+  if (flags.cv) {
+    // The grid the shipped weights were chosen from (nlp/README.md).
+    const grid: CorpusWeights[] = [{ ...DEFAULT_CORPUS_WEIGHTS, general: 0, tweets: 1 }, { ...DEFAULT_CORPUS_WEIGHTS, tweets: 2 }, DEFAULT_CORPUS_WEIGHTS];
+    await crossValidateCorpusWeights(shared, grid, out);
+    return;
+  }
   if (flags.select) {
     const grid: CorpusWeights[] = [];
     for (const general of [0, 1, 2, 4]) for (const tweets of [1, 2]) grid.push({ ...DEFAULT_CORPUS_WEIGHTS, general, tweets });
@@ -263,7 +269,7 @@ const HELP = `usage: npm run nlp -- <train|eval|classify|train-sentiment> [optio
   train    [--data FILE] --out DIR [--holdout F] [--seed N] [--epochs N] [--l2 X] [--preset default|generic]
   eval     [--model DIR] [--data FILE] [--split heldout|all] [--by-lang]
   classify [--model DIR] [--products FILE] [--now ISO]   reads JSON lines {"text"} (or plain lines) on stdin
-  train-sentiment [--shared DIR] [--out FILE] [--select]   rebuilds nlp/models/sentiment.json
+  train-sentiment [--shared DIR] [--out FILE] [--select | --cv]   rebuilds nlp/models/sentiment.json
   common   [--models-dir DIR] [--embedding-model NAME] [--allow-remote-models] [--cache-dir DIR]`;
 
 export async function main(argv: string[], io = { out: (s: string) => console.log(s), input: process.stdin as NodeJS.ReadableStream }): Promise<number> {

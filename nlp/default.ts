@@ -105,10 +105,7 @@ export function legacySentimentAnalyzer(file = DEFAULT_SENTIMENT_FILE): Sentimen
  * lexicon-and-softmax blend trained on it (the shipped model is built from the corpora, not at start).
  */
 export function defaultSentimentAnalyzer(file?: string): SentimentAnalyzer {
-  // The trained model (shippedSentimentAnalyzer) is not the engine's yet: its score is a confidence, so
-  // every problem report reads about -0.9 and the dialogs' hand-over at -0.6 would fire on each one;
-  // the escalation rules must be recalibrated to it first.
-  return legacySentimentAnalyzer(file);
+  return file ? legacySentimentAnalyzer(file) : shippedSentimentAnalyzer();
 }
 
 async function maybeEmbedder(cfg: EmbeddingConfig, warn: (m: string) => void): Promise<Embedder | undefined> {

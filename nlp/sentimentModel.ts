@@ -10,7 +10,9 @@
  *   - character 2–4-grams inside English words, character 1–3-grams over Chinese runs;
  *   - emoticons and emoji as tokens (":(", ":/", "😡", ":)");
  *   - the lexicon's reading (nlp/sentiment.ts lexiconSentiment) as binned and real-valued features;
- *   - shape: "!!!", "??", ALL CAPS, length bucket, the language.
+ *   - shape: "!!!", "??", ALL CAPS, length bucket, the language; the shape and lexicon features are
+ *     given twice, plain and conjoined with the language ("zh:len3"), so English tweets and Chinese
+ *     reviews need not share what a long message or a "!" means.
  * Pure: no I/O here (reading the file is nlp/default.ts's job).
  */
 import { lexiconSentiment } from './sentiment';
@@ -69,6 +71,16 @@ function lexBin(score: number): string {
 
 /** Feature strings of one message (exported for tests and the training script's inspection). */
 export function sentimentFeatureStrings(text: string, language: Language, wordValence?: ReadonlyMap<string, number>): Array<[string, number]> {
+  return readMessage(text, language, wordValence).features;
+}
+
+/** How strongly a feeling is worded, each in [0, 1]: the lexicon's reading and the general word valences. */
+export interface ExpressedStrength {
+  negative: number;
+  positive: number;
+}
+
+function readMessage(text: string, language: Language, wordValence?: ReadonlyMap<string, number>): { features: Array<[string, number]>; strength: ExpressedStrength } {
   const out: Array<[string, number]> = [];
   const raw = normalise(text);
   const words: Array<[string, number]> = [];
@@ -128,28 +140,37 @@ export function sentimentFeatureStrings(text: string, language: Language, wordVa
     out.push(['afneg', vNeg / (vNeg + 3)]);
     out.push(['af' + lexBin((vPos - vNeg) / Math.sqrt((vPos - vNeg) ** 2 + 12)), 1]);
   }
+  // Whole-message features, each also conjoined with the language: a long message, a "!" or the
+  // lexicon's reading need not mean the same in an English tweet and a Chinese review.
+  const shape: Array<[string, number]> = [];
   const lex = lexiconSentiment(text, language);
-  out.push(['lex' + lexBin(lex.score), 1]);
-  out.push(['lexv', lex.score]);
-  out.push(['lexhits' + Math.min(lex.hits, 3), 0.5]);
+  shape.push(['lex' + lexBin(lex.score), 1]);
+  shape.push(['lexv', lex.score]);
+  shape.push(['lexhits' + Math.min(lex.hits, 3), 0.5]);
   const bangs = (text.match(/[!！]/g) ?? []).length;
   const qs = (text.match(/[?？]/g) ?? []).length;
-  if (bangs) out.push(['!' + Math.min(bangs, 3), 0.5]);
-  if (qs) out.push(['?' + Math.min(qs, 3), 0.5]);
+  if (bangs) shape.push(['!' + Math.min(bangs, 3), 0.5]);
+  if (qs) shape.push(['?' + Math.min(qs, 3), 0.5]);
   const letters = text.replace(/[^A-Za-z]/g, '');
-  if (letters.length >= 6 && letters === letters.toUpperCase()) out.push(['CAPS', 1]);
+  if (letters.length >= 6 && letters === letters.toUpperCase()) shape.push(['CAPS', 1]);
   const len = text.length;
-  out.push(['len' + (len < 10 ? 0 : len < 30 ? 1 : len < 80 ? 2 : 3), 0.5]);
+  shape.push(['len' + (len < 10 ? 0 : len < 30 ? 1 : len < 80 ? 2 : 3), 0.5]);
+  for (const [f, v] of shape) out.push([f, v], [language + ':' + f, v]);
   out.push(['lang' + language, 0.5]);
   out.push(['bias', 1]);
-  return out;
+  const strength = { negative: Math.max(0, -lex.score, vNeg / (vNeg + 3)), positive: Math.max(0, lex.score, vPos / (vPos + 3)) };
+  return { features: out, strength };
 }
 
 export function hashSentimentFeatures(text: string, language: Language, bits: number, wordValence?: ReadonlyMap<string, number>): HashedFeatures {
+  return hashFeatureStrings(sentimentFeatureStrings(text, language, wordValence), bits);
+}
+
+function hashFeatureStrings(features: Array<[string, number]>, bits: number): HashedFeatures {
   const mask = (1 << bits) - 1;
   const idx: number[] = [];
   const val: number[] = [];
-  for (const [f, v] of sentimentFeatureStrings(text, language, wordValence)) {
+  for (const [f, v] of features) {
     idx.push(fnv1a(f) & mask);
     val.push(v);
   }
@@ -234,7 +255,10 @@ export class SentimentModel {
 
   /** Raw class scores (logits before temperature). */
   logits(text: string, language: Language): number[] {
-    const f = hashSentimentFeatures(text, language, this.bits, this.lexicon);
+    return this.logitsOf(hashSentimentFeatures(text, language, this.bits, this.lexicon));
+  }
+
+  private logitsOf(f: HashedFeatures): number[] {
     const z = [...this.bias];
     for (let i = 0; i < f.idx.length; i++) {
       const o = f.idx[i] * 3;
@@ -250,10 +274,19 @@ export class SentimentModel {
     return softmax3(this.logits(text, language), this.temperature);
   }
 
+  /**
+   * The label is the most probable class. The score is the calibrated expected valence, p(positive) −
+   * p(negative), scaled by how strongly the feeling is worded (× 0.5 with no emotional wording, up to × 1):
+   * a plain report of a problem ("I've been on hold for an hour") reads about −0.5, strong words
+   * ("the worst service, unacceptable") towards −1. The escalations read it that way: −0.4 and below
+   * raises priority, −0.75 and below is "very negative" (urgent, and the bot gets a person).
+   */
   analyze(text: string, language: Language): Sentiment {
-    const p = this.probabilities(text, language);
+    const { features, strength } = readMessage(text, language, this.lexicon);
+    const p = softmax3(this.logitsOf(hashFeatureStrings(features, this.bits)), this.temperature);
     const best = p[0] >= p[1] && p[0] >= p[2] ? 0 : p[2] > p[1] ? 2 : 1;
-    let score = p[2] - p[0];
+    const worded = best === 0 ? strength.negative : best === 2 ? strength.positive : 0;
+    let score = (p[2] - p[0]) * (0.5 + 0.5 * Math.min(1, worded));
     if (!Number.isFinite(score)) score = 0;
     score = Math.max(-1, Math.min(1, score));
     return { label: SENTIMENT_CLASSES[best], score: Math.round(score * 1000) / 1000 };
