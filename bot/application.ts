@@ -255,9 +255,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const conversationLanguage = conversationState.createProperty<string | undefined>('conversationLanguage');
     const botIdentity = { id: config.MicrosoftAppId || 'concierge-bot', name: 'Concierge' };
 
-    // Idle keep-alive sockets outlive the client's and a proxy's idle timeout (a load balancer keeps
-    // 60 s): when the server closes first, a request already sent on the socket is lost with ECONNRESET.
-    const server = http.createServer({ keepAliveTimeout: 65_000, headersTimeout: 66_000 });
+    const server = http.createServer();
     const listening = new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, () => resolve());

@@ -10,6 +10,7 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Db, Tx } from '../db';
 import { NotFoundError } from '../errors';
 import { queryRows } from '../commerce/rows';
+import { VALUE_RUN_LOCK } from '../value/store';
 import { releaseAgentSlot } from '../support/assignment';
 import type { LiveEventPublisher } from '../support/types';
 import type { TicketStatus } from '../schema';
@@ -94,6 +95,9 @@ export class CustomerErasure {
   private async eraseRows(tx: Tx, customerId: string, requestId: string): Promise<{ counts: Record<string, number>; closedTickets: number; changedTickets: Array<{ id: string; queueId: string; assignedAgentId: string | null; status: TicketStatus }> }> {
     const now = this.o.now?.() ?? new Date();
     // The customer's row lock: a concurrent turn or merge for them waits, a concurrent erasure runs after this one.
+    // A customer value run in progress read the person's orders and would store their value after this deletes it: wait for it
+    // (its lock first, before the customer's row, which the run's insert also needs: the other order would deadlock).
+    await tx.execute(sql`select pg_advisory_xact_lock(${VALUE_RUN_LOCK})`);
     await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, customerId)).for('update');
     const fp = await footprintOf(tx, customerId);
     const ids = fp.customerIds;

@@ -42,7 +42,7 @@ export interface ValueRunResult {
 export type CustomerValueModelOptions = Omit<LifetimeValueOptions, 'asOf'>;
 
 /** Advisory lock key: one value run at a time per database (a concurrent run waits, then replaces). */
-const VALUE_RUN_LOCK = 727_104;
+export const VALUE_RUN_LOCK = 727_104;
 
 type Row = typeof customerValues.$inferSelect;
 
