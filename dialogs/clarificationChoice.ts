@@ -34,12 +34,11 @@ export interface ClarificationPort {
 const choiceData = (intent: string, messageId: string | undefined): ClarificationChoiceData => ({ type: CLARIFICATION_CHOICE_TYPE, intent, ...(messageId ? { messageId } : {}) });
 
 /**
- * The question as the channel shows choices: Teams an Adaptive Card (Action.Submit, whose data comes
- * back as the message's value), the website suggested actions (messageBack: the label as the
- * customer's message, the data as its value).
+ * A question with buttons as the channel shows them: Teams an Adaptive Card (Action.Submit, whose data
+ * comes back as the message's value), the website suggested actions (messageBack: the label as the
+ * customer's message, the data as its value). The timeline keeps the question and its choices as text.
  */
-export function clarificationActivity(channelId: string | undefined, q: ClarificationQuestion): Partial<Activity> {
-  const choices = [...q.options.map((o) => ({ title: o.label, intent: o.intent })), { title: q.somethingElse, intent: SOMETHING_ELSE }];
+export function choiceQuestionActivity(channelId: string | undefined, question: string, choices: ReadonlyArray<{ title: string; value: unknown }>): Partial<Activity> {
   if (channelId === 'msteams') {
     const card: Attachment = {
       contentType: 'application/vnd.microsoft.card.adaptive',
@@ -47,15 +46,21 @@ export function clarificationActivity(channelId: string | undefined, q: Clarific
         type: 'AdaptiveCard',
         $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
         version: '1.3',
-        body: [{ type: 'TextBlock', text: q.question, wrap: true }],
-        actions: choices.map((c) => ({ type: 'Action.Submit', title: c.title, data: choiceData(c.intent, q.messageId) })),
+        body: [{ type: 'TextBlock', text: question, wrap: true }],
+        actions: choices.map((c) => ({ type: 'Action.Submit', title: c.title, data: c.value })),
       },
     };
-    // The timeline keeps the question and its choices as text (the card itself is not stored).
-    return { type: 'message', attachments: [card], summary: q.question, channelData: { [TIMELINE_SUMMARY_FIELD]: `${q.question} (${choices.map((c) => c.title).join(' / ')})` } };
+    // The card itself is not stored.
+    return { type: 'message', attachments: [card], summary: question, channelData: { [TIMELINE_SUMMARY_FIELD]: `${question} (${choices.map((c) => c.title).join(' / ')})` } };
   }
-  const actions: CardAction[] = choices.map((c) => ({ type: 'messageBack', title: c.title, text: c.title, displayText: c.title, value: choiceData(c.intent, q.messageId) }));
-  return MessageFactory.suggestedActions(actions, q.question);
+  const actions: CardAction[] = choices.map((c) => ({ type: 'messageBack', title: c.title, text: c.title, displayText: c.title, value: c.value }));
+  return MessageFactory.suggestedActions(actions, question);
+}
+
+/** "Did you mean … or …?" with "something else", each choice carrying its intent and the message asked about. */
+export function clarificationActivity(channelId: string | undefined, q: ClarificationQuestion): Partial<Activity> {
+  const choices = [...q.options.map((o) => ({ title: o.label, intent: o.intent })), { title: q.somethingElse, intent: SOMETHING_ELSE }];
+  return choiceQuestionActivity(channelId, q.question, choices.map((c) => ({ title: c.title, value: choiceData(c.intent, q.messageId) })));
 }
 
 /** A clarification choice's data in an activity's value, whichever question it answers. */

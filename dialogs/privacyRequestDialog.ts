@@ -1,10 +1,9 @@
-import { MessageFactory } from 'botbuilder-core';
-import type { Activity, Attachment, CardAction, TurnContext } from 'botbuilder-core';
+import type { Activity, TurnContext } from 'botbuilder-core';
 import { ComponentDialog, Dialog, WaterfallDialog, recognizeChoices } from 'botbuilder-dialogs';
 import type { WaterfallStepContext } from 'botbuilder-dialogs';
 import { ContentCatalog, fill, type Content } from './content';
 import type { Language } from './recognizer';
-import { TIMELINE_SUMMARY_FIELD } from './recommendationDialog';
+import { choiceQuestionActivity } from './clarificationChoice';
 import { replyLanguageOf } from './turnUnderstanding';
 import { VERIFY_IDENTITY_DIALOG, type VerifyIdentityResult } from './verifyIdentityDialog';
 
@@ -91,25 +90,9 @@ export function privacyAnswer(activity: Partial<Activity>, awaiting: 'kind' | 'c
   return undefined;
 }
 
-/** A question with buttons as the channel shows them: Teams an Adaptive Card, the website suggested actions. */
+/** The privacy question's buttons, each carrying its choice back (clarificationChoice.ts shows them per channel). */
 function choiceActivity(channelId: string | undefined, question: string, choices: Array<{ title: string; choice: Choice }>): Partial<Activity> {
-  const data = (choice: Choice): PrivacyChoiceData => ({ type: PRIVACY_CHOICE_TYPE, choice });
-  if (channelId === 'msteams') {
-    const card: Attachment = {
-      contentType: 'application/vnd.microsoft.card.adaptive',
-      content: {
-        type: 'AdaptiveCard',
-        $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-        version: '1.3',
-        body: [{ type: 'TextBlock', text: question, wrap: true }],
-        actions: choices.map((c) => ({ type: 'Action.Submit', title: c.title, data: data(c.choice) })),
-      },
-    };
-    // The timeline keeps the question and its choices as text (the card itself is not stored).
-    return { type: 'message', attachments: [card], summary: question, channelData: { [TIMELINE_SUMMARY_FIELD]: `${question} (${choices.map((c) => c.title).join(' / ')})` } };
-  }
-  const actions: CardAction[] = choices.map((c) => ({ type: 'messageBack', title: c.title, text: c.title, displayText: c.title, value: data(c.choice) }));
-  return MessageFactory.suggestedActions(actions, question);
+  return choiceQuestionActivity(channelId, question, choices.map((c) => ({ title: c.title, value: { type: PRIVACY_CHOICE_TYPE, choice: c.choice } satisfies PrivacyChoiceData })));
 }
 
 /** A deadline as a calendar date in the customer's language (UTC: the deadline is a day, not an hour). */
