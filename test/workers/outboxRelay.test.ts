@@ -107,7 +107,9 @@ describe('outbox relay', () => {
     const prefix = testPrefix();
     let host: WorkerHost | undefined;
     try {
-      host = await startWorkers({ redisUrl: redis.url, prefix, crm: fast.crm, db: fast.database.db, log: silentLog, evaluationCron: 'off', relayPollMs: 100, relayBackoffMaxMs: 500 });
+      // A timer job running when Redis stops loses its lock and is taken up again by the stalled-job
+      // check: short locks keep that within the test (with the 30 s defaults a loaded machine timed out).
+      host = await startWorkers({ redisUrl: redis.url, prefix, crm: fast.crm, db: fast.database.db, log: silentLog, evaluationCron: 'off', relayPollMs: 100, relayBackoffMaxMs: 500, lockDurationMs: 5_000, stalledIntervalMs: 1_000 });
       // Before the outage: relayed at once.
       const early = await Promise.all(Array.from({ length: 5 }, () => openTicket(fast)));
       await host.relay.drained();
