@@ -20,7 +20,7 @@ import { FollowUpRenderer } from './followUpCards';
 import { createQueue, createQueues, enqueuePrivacyRequest, QUEUE_NAMES, queueAdminRoutes, requestAgentEvaluation, requestIntentModelTrainingNow, requestRecommendationTrainingNow, startWorkers, type WorkerHost } from '../workers';
 import { authenticate, DEFAULT_ACCOUNT_MAX, RedisSignInThrottle, requireRole, SignInLimits } from './auth';
 import type { Logger } from './logger';
-import { ensureRedis, redisClient, redisNamespace, type RedisEndpoint } from './redis';
+import { closeRedis, ensureRedis, failFastRedisClient, redisClient, redisNamespace, type RedisEndpoint } from './redis';
 import { PostgresStorage } from './storage';
 import { CUSTOMER_KEY, TimelineMiddleware } from './timelineMiddleware';
 import { RedactionMiddleware } from './redactionMiddleware';
@@ -154,10 +154,11 @@ export async function startApplication(options: ApplicationOptions): Promise<App
 
     const names = redisNamespace(config.REDIS_PREFIX);
     const queueConnection = { redisUrl: redisEndpoint.url, prefix: names.queuePrefix, redisTlsCa: redisEndpoint.tlsCa };
-    const redis: Redis = redisClient(redisEndpoint);
-    cleanups.push(() => redis.quit());
+    const redis: Redis = await failFastRedisClient(redisEndpoint);
+    cleanups.push(() => closeRedis(redis));
+    // Subscribers keep their offline queue: a subscription made while Redis is away is made when it is back.
     const liveSubscriber = redisClient(redisEndpoint);
-    cleanups.push(() => liveSubscriber.quit());
+    cleanups.push(() => closeRedis(liveSubscriber));
     const live = new RedisLiveEvents(redis, liveSubscriber, names.liveChannel);
     // "A new recommendation model is active": the training job says it, web processes reload.
     const modelActivations = new RedisModelActivations(redis, liveSubscriber, names.recommendationModelChannel);
@@ -228,7 +229,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     }
 
     const subscriber = redisClient(redisEndpoint);
-    cleanups.push(() => subscriber.quit());
+    cleanups.push(() => closeRedis(subscriber));
     const bus = new TranscriptBus(redis, subscriber, { channelPrefix: names.directLineChannel });
 
     const nlpCacheDir = config.NLP_CACHE_DIR ?? path.join(config.dataDir, 'nlp');
@@ -380,15 +381,7 @@ export async function startApplication(options: ApplicationOptions): Promise<App
     const app = createHttpApp({
       log,
       isStopping: () => stopping,
-      ready: async () => {
-        await database.ping().catch(() => {
-          throw new Error('database unreachable');
-        });
-        await redis.ping().catch(() => {
-          throw new Error('redis unreachable');
-        });
-        return { database: 'ok', redis: 'ok' };
-      },
+      readinessChecks: { database: () => database.ping(), redis: () => redis.ping() },
       routers: [
         eventsRoutes({ commerce: customer360.events, apiKeys: customer360.apiKeys, maxBodyBytes: config.MAX_BODY_BYTES }),
         directLineRoutes({ service: directLine, tokens, secret: config.DIRECTLINE_SECRET, maxBodyBytes: config.MAX_BODY_BYTES, origins: conversationOrigins }),

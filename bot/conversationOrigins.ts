@@ -32,11 +32,13 @@ export class RedisConversationOrigins implements ConversationOrigins {
     this.prefix = o.keyPrefix ?? 'concierge:conversation-origin:';
   }
 
+  // Best effort: while Redis is away a conversation opens without its origin, and its proofs are
+  // limited per conversation and per email and order only.
   async remember(conversationId: string, clientAddress: string): Promise<void> {
-    await this.redis.set(`${this.prefix}${conversationId}`, hashClientAddress(clientAddress), 'PX', this.ttlMs);
+    await this.redis.set(`${this.prefix}${conversationId}`, hashClientAddress(clientAddress), 'PX', this.ttlMs).catch(() => undefined);
   }
 
   async originOf(conversationId: string): Promise<string | null> {
-    return this.redis.get(`${this.prefix}${conversationId}`);
+    return this.redis.get(`${this.prefix}${conversationId}`).catch(() => null);
   }
 }

@@ -126,3 +126,23 @@ export function redisClient(endpoint: string | Pick<RedisEndpoint, 'url' | 'tlsC
   client.on('error', () => undefined);
   return client;
 }
+
+/**
+ * The web process's command and publish client: Redis is never on a turn's critical path, so a
+ * command fails at once while Redis is unreachable (no offline queue) and after a second when it
+ * does not answer, and the caller degrades (live pushes skipped, the in-memory limits decide).
+ * Resolves once connected, as commands issued before that would fail.
+ */
+export async function failFastRedisClient(endpoint: Pick<RedisEndpoint, 'url' | 'tlsCa'>): Promise<Redis> {
+  const client = redisClient(endpoint, { lazyConnect: true, enableOfflineQueue: false, commandTimeout: REDIS_COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 });
+  await client.connect();
+  return client;
+}
+
+export const REDIS_COMMAND_TIMEOUT_MS = 1_000;
+
+/** QUIT when connected, else just drop the connection (QUIT would fail without an offline queue). */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+  else client.disconnect();
+}

@@ -9,7 +9,8 @@ export interface HttpAppOptions {
   log: Logger;
   routers: Router[];
   /** Readiness: resolves when every dependency answers, rejects naming the one that does not. */
-  ready: () => Promise<Record<string, 'ok'>>;
+  /** Each part's probe; one that rejects, or takes longer than a second, is reported as unreachable. */
+  readinessChecks: Record<string, () => Promise<unknown>>;
   /** Set while shutting down: new requests get 503 so the load balancer moves on. */
   isStopping: () => boolean;
 }
@@ -50,12 +51,11 @@ export function createHttpApp(o: HttpAppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Answers within a second whatever is down, and says which part (a load balancer takes the instance out).
   app.get('/readyz', async (_req, res) => {
-    try {
-      res.json({ status: 'ready', checks: await o.ready() });
-    } catch (err) {
-      res.status(503).json({ status: 'not_ready', error: (err as Error).message });
-    }
+    const checks = await readiness(o.readinessChecks, READINESS_TIMEOUT_MS);
+    const ready = Object.values(checks).every((c) => c === 'ok');
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', checks });
   });
 
   app.get('/webchat.js', (_req, res) => {
@@ -74,4 +74,22 @@ export function createHttpApp(o: HttpAppOptions): Express {
   app.use((req, _res, next) => next(notFound(`no route for ${req.method} ${req.path}`)));
   app.use(errorHandler(o.log));
   return app;
+}
+
+const READINESS_TIMEOUT_MS = 1_000;
+
+/** Runs the probes side by side, each bounded by the timeout. */
+export async function readiness(checks: Record<string, () => Promise<unknown>>, timeoutMs: number): Promise<Record<string, 'ok' | 'unreachable'>> {
+  const entries = await Promise.all(
+    Object.entries(checks).map(async ([name, probe]) => {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'unreachable'>((resolve) => {
+        timer = setTimeout(() => resolve('unreachable'), timeoutMs);
+      });
+      const outcome = await Promise.race([probe().then(() => 'ok' as const, () => 'unreachable' as const), timeout]);
+      clearTimeout(timer);
+      return [name, outcome] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
 }

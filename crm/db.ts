@@ -54,7 +54,8 @@ export const migrationsFolder = path.join(__dirname, 'migrations');
 /** Opens the database and applies committed migrations (idempotent; safe with several instances). */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.url) {
-    const pool = new Pool({ connectionString: postgresConnectionString(options.url, options.sslCaFile), max: options.poolSize ?? 10 });
+    // A database that does not answer (a dropped network) fails the request in seconds (503), not never.
+    const pool = new Pool({ connectionString: postgresConnectionString(options.url, options.sslCaFile), max: options.poolSize ?? 10, connectionTimeoutMillis: 5_000 });
     // An idle client's error (server restart) must not crash the process; queries will report it.
     pool.on('error', () => undefined);
     const db = drizzleNodePg(pool, { schema }) as unknown as Db;

@@ -37,8 +37,17 @@ export class TranscriptBus {
     });
   }
 
+  /**
+   * Never fails the turn: the activities are stored already, and streams read the transcript while
+   * their subscription is down (DirectLineStream), so a lost push only delays them.
+   */
   async publish(batch: ActivityBatch): Promise<void> {
-    await this.publisher.publish(this.prefix + batch.conversationId, JSON.stringify(batch));
+    await this.publisher.publish(this.prefix + batch.conversationId, JSON.stringify(batch)).catch(() => undefined);
+  }
+
+  /** Whether pushes arrive now (the subscription connection is up). */
+  get live(): boolean {
+    return this.subscriber.status === 'ready';
   }
 
   /** Resolves once the Redis subscription is active; the returned function unsubscribes. */

@@ -17,6 +17,14 @@ export interface DirectLineStreamOptions {
   bus: TranscriptBus;
   log: Logger;
   heartbeatMs?: number;
+  /** How often streams read the transcript while Redis pushes do not arrive (default 1 s). */
+  pollMs?: number;
+}
+
+const SUBSCRIBE_WAIT_MS = 1_000;
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 const PATH = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/;
@@ -28,8 +36,18 @@ const PATH = /^\/v3\/directline\/conversations\/([^/]+)\/stream$/;
 export class DirectLineStream {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly poll: NodeJS.Timeout;
+  private readonly catchUps = new Map<WebSocket, () => Promise<void>>();
+  private wasLive = true;
+  private polling = false;
 
   constructor(private readonly o: DirectLineStreamOptions) {
+    this.poll = setInterval(() => {
+      if (this.polling) return;
+      this.polling = true;
+      void this.pollWhileNotLive().finally(() => (this.polling = false));
+    }, o.pollMs ?? 1_000);
+    this.poll.unref();
     this.heartbeat = setInterval(() => {
       for (const ws of this.wss.clients) {
         const alive = ws as WebSocket & { alive?: boolean };
@@ -73,7 +91,11 @@ export class DirectLineStream {
     (ws as WebSocket & { alive?: boolean }).alive = true;
     ws.on('pong', () => ((ws as WebSocket & { alive?: boolean }).alive = true));
     let lastSent = watermark ?? -1;
-    let backlogDone = false;
+    // Until the backlog is read, and while the transcript is read again, pushes wait here and go
+    // out after it, so the order holds.
+    let started = false;
+    let reading = false;
+    let readAgain = false;
     const pending: ActivityBatch[] = [];
     const send = (batch: ActivityBatch) => {
       const fresh = batch.activities.filter((a) => (seqOfActivityId(a.id) ?? -1) > lastSent);
@@ -81,32 +103,75 @@ export class DirectLineStream {
       lastSent = seqOfActivityId(fresh[fresh.length - 1].id) ?? lastSent;
       ws.send(JSON.stringify({ activities: fresh, watermark: String(lastSent) }));
     };
-    // Subscribe before reading the backlog so nothing stored in between is missed; duplicates are filtered by seq.
-    const unsubscribe = await this.o.bus.subscribe(conversationId, (batch) => {
-      if (backlogDone) send(batch);
-      else pending.push(batch);
+    /** Sends what the transcript holds after the last activity sent, then the pushes that came meanwhile. */
+    const catchUp = async (): Promise<void> => {
+      if (reading) {
+        readAgain = true;
+        return;
+      }
+      reading = true;
+      try {
+        do {
+          readAgain = false;
+          let page = await this.o.transcripts.since(conversationId, lastSent < 0 ? null : lastSent);
+          while (page.activities.length > 0 && ws.readyState === ws.OPEN) {
+            send({ conversationId, activities: page.activities, watermark: page.watermark ?? 0 });
+            page = await this.o.transcripts.since(conversationId, page.watermark);
+          }
+        } while (readAgain && ws.readyState === ws.OPEN);
+      } finally {
+        reading = false;
+        for (const batch of pending.splice(0)) send(batch);
+      }
+    };
+    // Subscribe before reading the backlog so nothing stored in between is missed; duplicates are
+    // filtered by seq. A push that skips a sequence number means a push was lost (Redis was away when
+    // it was published): the transcript fills the gap.
+    const subscription = this.o.bus.subscribe(conversationId, (batch) => {
+      if (!started || reading) {
+        pending.push(batch);
+        return;
+      }
+      const first = seqOfActivityId(batch.activities[0]?.id ?? '') ?? -1;
+      if (first > lastSent + 1) {
+        pending.push(batch);
+        void catchUp().catch(() => undefined);
+      } else send(batch);
     });
-    ws.on('close', () => void unsubscribe());
+    subscription.catch(() => undefined);
+    ws.on('close', () => {
+      this.catchUps.delete(ws);
+      void subscription.then((unsubscribe) => unsubscribe()).catch(() => undefined);
+    });
     ws.on('error', () => ws.terminate());
     // Clients only listen on this socket; anything they send is ignored.
     ws.on('message', () => undefined);
+    // With Redis away the subscription completes when it is back: the stream starts now, from the
+    // transcript, and reads it again every poll until pushes arrive.
+    await Promise.race([subscription, delay(SUBSCRIBE_WAIT_MS)]).catch(() => undefined);
+    started = true;
     try {
-      let page = await this.o.transcripts.since(conversationId, watermark);
-      while (page.activities.length > 0) {
-        send({ conversationId, activities: page.activities, watermark: page.watermark ?? 0 });
-        page = await this.o.transcripts.since(conversationId, page.watermark);
-      }
+      await catchUp();
     } catch (err) {
       this.o.log.error({ err }, 'stream backlog failed');
       ws.close(1011, 'backlog unavailable');
       return;
     }
-    backlogDone = true;
-    for (const batch of pending) send(batch);
+    if (ws.readyState === ws.OPEN) this.catchUps.set(ws, catchUp);
+  }
+
+  /** Every poll while pushes do not arrive, and once when they are back, each stream reads the transcript. */
+  private async pollWhileNotLive(): Promise<void> {
+    const live = this.o.bus.live;
+    const wasLive = this.wasLive;
+    this.wasLive = live;
+    if (live && wasLive) return;
+    await Promise.all([...this.catchUps.values()].map((catchUp) => catchUp().catch(() => undefined)));
   }
 
   close(): void {
     clearInterval(this.heartbeat);
+    clearInterval(this.poll);
     for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');
     this.wss.close();
   }

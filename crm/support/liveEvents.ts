@@ -11,14 +11,29 @@ export class RedisLiveEvents implements LiveEventPublisher {
   private readonly listeners = new Set<LiveEventListener>();
   private subscribed?: Promise<unknown>;
 
+  private failures = 0;
+
   constructor(
     private readonly publisher: Redis,
     private readonly subscriber?: Redis,
     private readonly channel = 'concierge:live',
   ) {}
 
+  /**
+   * Never fails the change it announces: PostgreSQL holds the change, and a console that missed the
+   * push sees it on its next load or refresh.
+   */
   async publish(event: LiveEvent): Promise<void> {
-    await this.publisher.publish(this.channel, JSON.stringify(event));
+    try {
+      await this.publisher.publish(this.channel, JSON.stringify(event));
+    } catch {
+      this.failures += 1;
+    }
+  }
+
+  /** Pushes that could not be published (Redis unreachable) since the start. */
+  get missedPublishes(): number {
+    return this.failures;
   }
 
   /** Resolves once the subscription is active; the returned function unsubscribes the listener. */
