@@ -134,6 +134,13 @@ export class HandoffBridge implements HandoffPort {
     if (!text.trim()) return false;
     const resolved = await this.o.support.followUps.reopenable(channelId, conversation.id);
     if (!resolved) return false;
+    // Events apply in the order they were accepted: a message stored before the resolve (its turn ran
+    // late, after a crash or an outage) belongs to the ticket as it was, and reopens nothing.
+    const accepted = acceptedAt(context.activity.timestamp);
+    if (accepted && resolved.resolvedAt && accepted <= resolved.resolvedAt) {
+      await this.o.support.tickets.recordCustomerMessage(resolved.id, { text, at: accepted });
+      return false;
+    }
     const u = await understandTurn(context, this.o.recognizer);
     if (NOT_A_REOPEN.has(u.intent)) return false;
     const ticket = await this.o.support.followUps.reopen(resolved.id);
@@ -160,8 +167,12 @@ export class HandoffBridge implements HandoffPort {
     if (problem) throw new HttpError(400, 'invalid_characters', `reply text contains a ${problem}`);
     // The customer sees who answers: the agent's name travels with the reply.
     const author = await this.o.crm.users.get(user.id);
-    await this.deliver(ticket, agentMessage(text, `agent:${user.id}`, author?.displayName));
-    return this.o.support.tickets.recordAgentMessage(ticketId, user.id, text, options);
+    const reference = await this.referenceOf(ticket);
+    // Recorded first, under the ticket's lock: a reply refused (the ticket was resolved meanwhile) is
+    // never delivered, and a delivered one is always in the ticket.
+    const recorded = await this.o.support.tickets.recordAgentMessage(ticketId, user.id, text, options);
+    await this.o.delivery.send(reference, [agentMessage(text, `agent:${user.id}`, author?.displayName)]);
+    return recorded;
   }
 
   /** Resolves the ticket and tells the customer; the bot answers their next message. */
@@ -179,8 +190,18 @@ export class HandoffBridge implements HandoffPort {
   }
 
   private async deliver(ticket: TicketView, activity: Partial<Activity>): Promise<void> {
+    await this.o.delivery.send(await this.referenceOf(ticket), [activity]);
+  }
+
+  private async referenceOf(ticket: TicketView) {
     const reference = await this.o.crm.references.get(ticket.channel, ticket.conversationId);
     if (!reference) throw new HttpError(409, 'no_conversation', 'the customer conversation cannot be reached');
-    await this.o.delivery.send(reference, [activity]);
+    return reference;
   }
+}
+
+/** When the channel accepted the activity (the transcript's timestamp, Bot Framework's for Teams). */
+function acceptedAt(timestamp: unknown): Date | null {
+  const at = timestamp instanceof Date ? timestamp : typeof timestamp === 'string' ? new Date(timestamp) : null;
+  return at && !Number.isNaN(at.getTime()) ? at : null;
 }

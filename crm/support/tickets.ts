@@ -186,8 +186,11 @@ export class TicketService {
   async recordAgentMessage(ticketId: string, agentId: string, text: string, options: { awaitingCustomer?: boolean } = {}): Promise<TicketView> {
     const at = new Date();
     const ticket = await this.require(ticketId);
-    if (!['assigned', 'pending_customer', 'reopened', 'new'].includes(ticket.status)) throw new InvalidTicketTransitionError(`ticket is ${ticket.status}`);
     await this.o.db.transaction(async (tx) => {
+      // Checked under the row lock a resolve takes too: a reply and a resolve at the same moment apply
+      // one after the other, and a reply refused here is never delivered (the caller delivers after).
+      const [locked] = await tx.select({ status: tickets.status }).from(tickets).where(eq(tickets.id, ticketId)).for('update');
+      if (!locked || !['assigned', 'pending_customer', 'reopened', 'new'].includes(locked.status)) throw new InvalidTicketTransitionError(`ticket is ${locked?.status ?? 'gone'}`);
       await tx.insert(ticketEvents).values({ ticketId, type: 'agent_message', actor: agentId, data: { agentId, ...(options.awaitingCustomer ? { awaitingCustomer: true } : {}) }, at });
       await tx
         .update(tickets)
