@@ -60,13 +60,15 @@ export interface SpawnOptions {
    * `process` is the application itself and a SIGKILL reaches the process that holds its connections.
    */
   direct?: boolean;
+  /** More node options before the entry point (with `direct`), e.g. a benchmark's `--import` hook. */
+  nodeArgs?: string[];
 }
 
 /** The application as `npm start` runs it, in a child process; resolves once it prints its address. */
 export async function spawnApp(env: Record<string, string | undefined>, role: ProcessRole = 'all', o: SpawnOptions = {}): Promise<ChildApp> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', LOG_LEVEL: 'warn', NLP_CACHE_DIR: sharedNlpCache, ...(process.env.TEST_REDIS_URL ? { REDIS_URL: process.env.TEST_REDIS_URL } : {}), ...env };
   for (const [k, v] of Object.entries(childEnv)) if (v === undefined) delete childEnv[k];
-  const args = o.direct ? ['--import', 'tsx', 'bot/main.ts', role] : [path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bot/main.ts', role];
+  const args = o.direct ? ['--import', 'tsx', ...(o.nodeArgs ?? []), 'bot/main.ts', role] : [path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'bot/main.ts', role];
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: childEnv,
