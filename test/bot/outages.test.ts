@@ -136,6 +136,7 @@ describe('PostgreSQL unreachable: requests get 503 with the part named, /readyz 
   });
   afterAll(async () => {
     await app?.stop();
+    await relay?.cut();
   });
 
   it('a customer post, a chat start and a sign-in answer 503 database_unavailable with Retry-After; readyz names the database', async () => {
@@ -158,5 +159,15 @@ describe('PostgreSQL unreachable: requests get 503 with the part named, /readyz 
 
     const signIn = await new ConsoleClient(app.url).post('/api/auth/sign-in', { email: 'someone@example.com', password: 'whatever it is' });
     expect(signIn).toMatchObject({ status: 503, body: { error: { code: 'database_unavailable' } } });
+
+    // The database back (as after a restart: every earlier connection is gone): the pool reconnects,
+    // the post refused with 503 is sent again and answered once; nothing of the refused one was kept.
+    await relay.open();
+    expect((await untilReady(app)).body).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok' } });
+    const id = await customer.say('where is my order?', { channelData: { clientActivityID: 'retry-1' } });
+    // The post returns once the turn has run: the reply is in the transcript.
+    const transcript = (await customer.poll()).activities;
+    expect(transcript.filter((a) => a.text === 'where is my order?')).toHaveLength(1);
+    expect(transcript.filter((a) => a.replyToId === id && a.from.role === 'bot').length).toBeGreaterThanOrEqual(1);
   });
 });
