@@ -21,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { repoRoot, spawnApp } from '../test/support/apps';
 import { createScratchDatabase } from '../test/support/database';
 import { DirectLineClient } from '../test/support/directLineClient';
+import { COUNTER_HOOK, percentile, readWebCounters } from './lib/webCounters';
 
 const { values } = parseArgs({
   options: {
@@ -37,10 +38,6 @@ const N = Number(values.conversations);
 const TURNS = Number(values.turns);
 const PACE_MS = Number(values['pace-ms']);
 const MESSAGES = ['hello', 'help', 'Orders', 'thanks', 'what is the weather like on mars'];
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 interface PhaseResult {
   turns: number;
@@ -107,34 +104,11 @@ async function ceilingRound(url: string): Promise<PhaseResult> {
   return summarise(latencies, (performance.now() - started) / 1000);
 }
 
-interface Counts {
-  byStatement: Record<string, number>;
-  statements: number;
-  commits: number;
-  cpuMicros: number;
-  at: number;
-}
-
-/** The web process's counters now (SIGUSR2 to the hook, which writes them to the file). */
-async function countsOf(pid: number, file: string): Promise<Counts> {
-  const before = fs.existsSync(file) ? fs.statSync(file).mtimeMs : 0;
-  const asked = Date.now();
-  process.kill(pid, 'SIGUSR2');
-  for (let i = 0; i < 200; i++) {
-    if (fs.existsSync(file)) {
-      const c = JSON.parse(fs.readFileSync(file, 'utf8')) as Counts;
-      if (c.at >= asked && fs.statSync(file).mtimeMs >= before) return c;
-    }
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error('the web process did not write its counts');
-}
-
 async function main() {
   const database = values.url ? undefined : await createScratchDatabase('concierge_bench');
   const countsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-chat-')), 'counts.json');
   const spawned = database
-    ? await spawnApp({ DATABASE_URL: database.url, DIRECTLINE_SECRET: 'bench-directline-secret-0123456789abcdef', LOG_LEVEL: 'warn', BENCH_COUNTS_FILE: countsFile }, 'web', { direct: true, nodeArgs: ['--import', './bench/lib/statementCounter.mjs'] })
+    ? await spawnApp({ DATABASE_URL: database.url, DIRECTLINE_SECRET: 'bench-directline-secret-0123456789abcdef', LOG_LEVEL: 'warn', BENCH_COUNTS_FILE: countsFile }, 'web', { direct: true, nodeArgs: COUNTER_HOOK })
     : undefined;
   const app = spawned ?? { url: values.url!, stop: async () => null };
   try {
@@ -174,9 +148,9 @@ async function main() {
     };
     console.log(line(`paced ${PACE_MS / 1000}s`, await phase(PACE_MS)));
     const pid = spawned?.process.pid;
-    const before = pid ? await countsOf(pid, countsFile) : undefined;
+    const before = pid ? await readWebCounters(pid, countsFile) : undefined;
     const saturation = await phase(0);
-    const after = pid ? await countsOf(pid, countsFile) : undefined;
+    const after = pid ? await readWebCounters(pid, countsFile) : undefined;
     console.log(line('saturation', saturation));
     if (before && after) {
       const turns = saturation.turns;

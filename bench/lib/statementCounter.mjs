@@ -2,10 +2,15 @@
  * A benchmark hook (`node --import ./bench/lib/statementCounter.mjs`): counts the SQL statements and
  * the commits (COMMITs, and statements run outside a transaction, which commit on their own) of every
  * pg client in the process, and on SIGUSR2 writes them with the process's CPU time to
- * $BENCH_COUNTS_FILE. The product is not changed: the counts come from wrapping the driver.
+ * $BENCH_COUNTS_FILE, with its memory and event-loop delay. The product is not changed: the counts come from wrapping the driver.
  */
 import fs from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
+
+// Event-loop delay since the last report (reset at each), for the soak benchmark.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 const counts = { statements: 0, commits: 0 };
 // Statements by their opening words, so a benchmark can say which ones a turn runs.
@@ -29,5 +34,14 @@ pg.Client.prototype.query = function (config, values, callback) {
 
 process.on('SIGUSR2', () => {
   const cpu = process.cpuUsage();
-  fs.writeFileSync(process.env.BENCH_COUNTS_FILE, JSON.stringify({ ...counts, byStatement: Object.fromEntries(byStatement), cpuMicros: cpu.user + cpu.system, at: Date.now() }));
+  const memory = process.memoryUsage();
+  const eventLoop = { p50Ms: loopDelay.percentile(50) / 1e6, p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 };
+  loopDelay.reset();
+  // Written whole, then renamed: the reader never sees half a file.
+  const file = process.env.BENCH_COUNTS_FILE;
+  fs.writeFileSync(
+    `${file}.tmp`,
+    JSON.stringify({ ...counts, byStatement: Object.fromEntries(byStatement), cpuMicros: cpu.user + cpu.system, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, eventLoop, at: Date.now() }),
+  );
+  fs.renameSync(`${file}.tmp`, file);
 });
