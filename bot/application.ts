@@ -39,6 +39,7 @@ import { DirectLineService } from './directline/service';
 import { directLineRoutes } from './directline/routes';
 import { DirectLineStream } from './directline/stream';
 import { DirectLineTokens } from './directline/tokens';
+import { UnansweredTurnSweep } from './directline/unansweredTurnSweep';
 import { channelRoutes, createChannelAdapter } from './teams';
 import { createHttpApp } from './server';
 import { consoleRoutes } from './api';
@@ -352,6 +353,8 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       bot: botIdentity,
       serviceUrl: publicUrl,
       runTurn: (activity: Partial<Activity>) => directLineAdapter.processActivity(activity, (ctx) => bot.run(ctx)),
+      turnLeaseMs: config.TURN_LEASE_MS,
+      onLeaseRenewalError: (err, activityId) => log.warn({ err, activityId, part: 'directline' }, 'could not renew the lease of a turn in progress'),
     });
     const stream = new DirectLineStream({ service: directLine, tokens, transcripts: crm.transcripts, bus, log });
 
@@ -404,27 +407,20 @@ export async function startApplication(options: ApplicationOptions): Promise<App
       await new Promise<void>((resolve) => server.close(() => resolve()));
     });
     cleanups.push(() => directLine.drain());
+    // Customer messages stored but never answered (a process died or stalled mid-turn, here or in another
+    // instance) are answered once their turn lease has passed, by whichever web process claims them first.
+    const unansweredSweep = new UnansweredTurnSweep({ transcripts: crm.transcripts, directLine, log: log.child({ part: 'directline' }), intervalMs: config.TURN_SWEEP_INTERVAL_MS });
+    // Stopped (its pass in progress ended) before directLine.drain() waits for the turns in progress.
+    cleanups.push(() => unansweredSweep.stop());
     cleanups.push(() => {
       stopping = true;
       server.closeIdleConnections();
     });
-
-    // Customer messages stored but never answered (the process died mid-turn) are answered now.
-    void recoverUnansweredTurns(crm, directLine, log);
+    unansweredSweep.start();
 
     return { url: localUrl, crm, support, database, handoff, demoSignIns, demoOrders, workers, intentModels: intentServing, privacy, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
-  }
-}
-
-async function recoverUnansweredTurns(crm: Crm, directLine: DirectLineService, log: Logger): Promise<void> {
-  try {
-    const pending = await crm.transcripts.unhandled(new Date(Date.now() - 30_000));
-    for (const activity of pending) await directLine.runStoredTurn(activity);
-    if (pending.length > 0) log.info({ count: pending.length }, 'answered messages left unanswered by an earlier process');
-  } catch (err) {
-    log.warn({ err }, 'could not recover unanswered messages');
   }
 }

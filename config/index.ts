@@ -123,6 +123,13 @@ export const configSchema = z.object({
   DATABASE_SSL_CA_FILE: z.string().optional(),
   /** PEM file of the CA that signed the Redis server's certificate (with a `rediss://` REDIS_URL). */
   REDIS_TLS_CA_FILE: z.string().optional(),
+  /**
+   * Website messages whose turn nobody finished (a process died or stalled): a process holds a message's
+   * turn for TURN_LEASE_MS (renewed while it runs); every web process looks for messages whose lease has
+   * passed every TURN_SWEEP_INTERVAL_MS and answers them. The same lease on every instance.
+   */
+  TURN_SWEEP_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
+  TURN_LEASE_MS: z.coerce.number().int().min(1000).max(600_000).default(10_000),
   /** Identity proof in chat (email + order number): attempts per conversation per hour. */
   IDENTITY_PROOF_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(5),
 });

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from './db';
 import { directLineActivities, directLineConversations } from './schema';
 import { NotFoundError } from './errors';
@@ -53,7 +53,12 @@ export class TranscriptStore {
   async append(
     conversationId: string,
     incoming: Array<Record<string, unknown>>,
-    options: { clientActivityId?: string; pendingTurn?: boolean } = {},
+    options: {
+      clientActivityId?: string;
+      pendingTurn?: boolean;
+      /** With `pendingTurn`: the storing process holds the turn this long (no sweep claims it meanwhile). */
+      turnLeaseMs?: number;
+    } = {},
   ): Promise<AppendResult> {
     if (options.clientActivityId) {
       const existing = await this.findByClientActivityId(conversationId, options.clientActivityId);
@@ -73,11 +78,11 @@ export class TranscriptStore {
         ), docs as (
           select (d.ordinality - 1)::int as i, d.value as doc from jsonb_array_elements(${JSON.stringify(documents)}::jsonb) with ordinality d
         )
-        insert into ${directLineActivities} (conversation_id, seq, activity, client_activity_id, handled_at, created_at)
+        insert into ${directLineActivities} (conversation_id, seq, activity, client_activity_id, handled_at, turn_lease_until, created_at)
         select ${conversationId}, seq.first + docs.i,
                docs.doc || jsonb_build_object('id', ${conversationId} || '|' || lpad((seq.first + docs.i)::text, 7, '0')),
                case when docs.i = 0 then ${options.clientActivityId ?? null}::text end,
-               ${options.pendingTurn ? null : now}::timestamptz, ${now}
+               ${options.pendingTurn ? null : now}::timestamptz, ${leaseUntil(options.pendingTurn ? options.turnLeaseMs : undefined)}, ${now}
         from seq, docs
         returning seq, activity`);
       const rows = ((result as unknown as { rows: Array<{ seq: number; activity: StoredActivity }> }).rows ?? []).sort((a, b) => a.seq - b.seq);
@@ -130,6 +135,63 @@ export class TranscriptStore {
       .where(and(eq(directLineActivities.conversationId, conversationId), eq(directLineActivities.seq, seq)));
   }
 
+  /**
+   * Claims customer messages nobody is answering (unhandled, lease null or past: the process that held
+   * them died or stalled), oldest first: each gets a lease of `leaseMs` from now. Atomic across processes
+   * (`for update skip locked`, and the lease re-checked on the locked row), so a message is claimed by
+   * one of them. Only a conversation's oldest unhandled message is claimable, so two processes never run
+   * one conversation's turns at once or out of order; the next is claimable once it is handled.
+   */
+  async claimUnhandled(leaseMs: number, limit = 20): Promise<StoredActivity[]> {
+    const a = directLineActivities;
+    const result = await this.db.execute(sql`
+      update ${a} set turn_lease_until = ${leaseUntil(leaseMs)}
+      from (
+        select c.conversation_id, c.seq from ${a} c
+        where c.handled_at is null and (c.turn_lease_until is null or c.turn_lease_until <= now())
+          and ${customerMessage(sql`c`)}
+          and not exists (
+            select 1 from ${a} o
+            where o.conversation_id = c.conversation_id and o.seq < c.seq and o.handled_at is null and ${customerMessage(sql`o`)}
+          )
+        order by c.created_at, c.seq
+        limit ${limit}
+        for update of c skip locked
+      ) claimed
+      where ${a}.conversation_id = claimed.conversation_id and ${a}.seq = claimed.seq
+        and ${a}.handled_at is null and (${a}.turn_lease_until is null or ${a}.turn_lease_until <= now())
+      returning ${a}.activity, ${a}.created_at, ${a}.seq`);
+    const rows = (result as unknown as { rows: Array<{ activity: StoredActivity; created_at: string | Date; seq: number }> }).rows ?? [];
+    return rows.sort((x, y) => new Date(x.created_at).getTime() - new Date(y.created_at).getTime() || x.seq - y.seq).map((r) => r.activity);
+  }
+
+  /**
+   * Claims one stored customer message if nobody is answering it (unhandled, lease null or past), with a
+   * lease of `leaseMs`; null when it is handled, or another process holds it. For a client's retried post.
+   */
+  async claim(id: string, leaseMs: number): Promise<StoredActivity | null> {
+    const key = keyOfActivityId(id);
+    if (!key) return null;
+    const a = directLineActivities;
+    const result = await this.db.execute(sql`
+      update ${a} set turn_lease_until = ${leaseUntil(leaseMs)}
+      where conversation_id = ${key.conversationId} and seq = ${key.seq}
+        and handled_at is null and (turn_lease_until is null or turn_lease_until <= now())
+        and ${customerMessage(sql`${a}`)}
+      returning activity`);
+    const rows = (result as unknown as { rows: Array<{ activity: StoredActivity }> }).rows ?? [];
+    return rows[0]?.activity ?? null;
+  }
+
+  /** Extends the lease of a turn still running (no-op once it is handled). */
+  async renewLease(id: string, leaseMs: number): Promise<void> {
+    const key = keyOfActivityId(id);
+    if (!key) return;
+    await this.db.execute(sql`
+      update ${directLineActivities} set turn_lease_until = ${leaseUntil(leaseMs)}
+      where conversation_id = ${key.conversationId} and seq = ${key.seq} and handled_at is null`);
+  }
+
   /** Customer messages whose turn never finished (a crash mid-turn), oldest first. */
   async unhandled(olderThan: Date, limit = 100): Promise<StoredActivity[]> {
     const rows = await this.db
@@ -156,6 +218,21 @@ export class TranscriptStore {
       .limit(1);
     return (rows[0]?.activity as StoredActivity | undefined) ?? null;
   }
+}
+
+/** The database's clock, not this process's: every process compares leases against the same time. */
+function leaseUntil(leaseMs: number | undefined) {
+  return leaseMs === undefined ? sql`null::timestamptz` : sql`now() + ${Math.max(0, Math.round(leaseMs))}::int * interval '1 millisecond'`;
+}
+
+/** The rows a turn answers: messages from the customer (the pending index's predicate). */
+function customerMessage(alias: SQL) {
+  return sql`${alias}.activity->>'type' = 'message' and ${alias}.activity->'from'->>'role' = 'user'`;
+}
+
+function keyOfActivityId(id: string): { conversationId: string; seq: number } | null {
+  const seq = seqOfActivityId(id);
+  return seq === null ? null : { conversationId: id.slice(0, id.lastIndexOf('|')), seq };
 }
 
 export function isUniqueViolation(err: unknown): boolean {

@@ -19,7 +19,17 @@ export interface DirectLineServiceOptions {
   serviceUrl: string;
   runTurn: TurnRunner;
   maxTextLength?: number;
+  /**
+   * How long a process holds the turn of a customer message it stored or claimed (default 10 s),
+   * renewed every half of it while the turn runs; past it, another process's sweep or the client's
+   * retry answers the message. Every process on one database should use the same value.
+   */
+  turnLeaseMs?: number;
+  /** A lease renewal failed (the turn goes on; if the lease runs out another process may answer it too). */
+  onLeaseRenewalError?: (err: unknown, activityId: string) => void;
 }
+
+export const DEFAULT_TURN_LEASE_MS = 10_000;
 
 const MAX_TEXT = 100_000;
 
@@ -63,7 +73,12 @@ export class DirectLineService {
   private readonly turnQueues = new Map<string, Promise<unknown>>();
   private readonly inflight = new Set<Promise<unknown>>();
 
-  constructor(private readonly o: DirectLineServiceOptions) {}
+  /** The lease this service takes on a customer message's turn (the sweep claims with the same). */
+  readonly turnLeaseMs: number;
+
+  constructor(private readonly o: DirectLineServiceOptions) {
+    this.turnLeaseMs = o.turnLeaseMs ?? DEFAULT_TURN_LEASE_MS;
+  }
 
   /** Starts the conversation the token is bound to; idempotent for a token whose conversation exists. */
   async start(claims: DirectLineClaims): Promise<{ created: boolean }> {
@@ -133,22 +148,47 @@ export class DirectLineService {
     const { activities, created } = await this.o.transcripts.append(conversationId, [JSON.parse(JSON.stringify(activity))], {
       clientActivityId,
       pendingTurn: posted.type === 'message',
+      turnLeaseMs: this.turnLeaseMs,
     });
     const stored = activities[0];
     if (created) {
       await this.publish(conversationId, [stored]);
       if (runsTurn) await this.runStoredTurn(stored);
+    } else if (stored.type === 'message') {
+      // The client's retry of a message already stored: if its first attempt's turn never finished (the
+      // process died, the turn failed) and its lease is past, answer it now, before this POST returns.
+      // A first attempt still running holds the lease: the claim fails and the message is not run twice.
+      const claimed = await this.o.transcripts.claim(stored.id, this.turnLeaseMs);
+      if (claimed) await this.runStoredTurn(claimed);
     }
     return { id: stored.id };
   }
 
-  /** Runs the turn of a stored customer activity and marks it handled (also used to recover after a crash). */
+  /**
+   * Runs the turn of a stored customer activity and marks it handled. The caller holds the message's
+   * lease (stored it, or claimed it); it is renewed from now until the turn ends, including the wait
+   * behind the conversation's earlier turns, so no other process takes it meanwhile.
+   */
   async runStoredTurn(stored: StoredActivity): Promise<void> {
     const conversationId = (stored.conversation as { id: string }).id;
-    await this.serialised(conversationId, async () => {
-      await this.o.runTurn(stored as Partial<Activity>);
-      if (stored.type === 'message') await this.o.transcripts.markHandled(stored.id);
-    });
+    const renewal = stored.type === 'message' ? this.keepLease(stored.id) : undefined;
+    try {
+      await this.serialised(conversationId, async () => {
+        await this.o.runTurn(stored as Partial<Activity>);
+        if (stored.type === 'message') await this.o.transcripts.markHandled(stored.id);
+      });
+    } finally {
+      if (renewal) clearInterval(renewal);
+    }
+  }
+
+  /** Renews the lease every half of it; the timer does not keep the process alive. */
+  private keepLease(activityId: string): NodeJS.Timeout {
+    const timer = setInterval(() => {
+      this.o.transcripts.renewLease(activityId, this.turnLeaseMs).catch((err: unknown) => this.o.onLeaseRenewalError?.(err, activityId));
+    }, Math.max(1, Math.floor(this.turnLeaseMs / 2)));
+    timer.unref();
+    return timer;
   }
 
   async read(claims: DirectLineClaims, conversationId: string, watermarkParam: unknown) {

@@ -23,8 +23,13 @@ export const directLineActivities = pgTable(
     activity: jsonb('activity').$type<Record<string, unknown>>().notNull(),
     /** Web Chat's clientActivityID: a retried post is stored once. */
     clientActivityId: text('client_activity_id'),
-    /** For customer messages: when the bot finished its turn. Null = still to answer (recovered at start). */
+    /** For customer messages: when the bot finished its turn. Null = still to answer (claimed by a sweep once its lease is past). */
     handledAt: timestamp('handled_at', { withTimezone: true }),
+    /**
+     * For unhandled customer messages: until when the process running the turn holds it (taken at insert
+     * or by a claim, renewed while the turn runs). Null or past: nobody is answering it, any process may claim it.
+     */
+    turnLeaseUntil: timestamp('turn_lease_until', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -1,0 +1,1 @@
+ALTER TABLE "directline_activities" ADD COLUMN "turn_lease_until" timestamp with time zone;
