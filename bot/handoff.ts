@@ -105,8 +105,9 @@ export class HandoffBridge implements HandoffPort {
    */
   async routeToPerson(context: TurnContext, o: { awaitingReply?: boolean } = {}): Promise<boolean> {
     const { channelId, conversation } = context.activity;
-    const ticket = await this.o.support.tickets.findOpenForConversation(channelId, conversation.id);
-    if (!ticket) return this.reopenIfRecent(context);
+    const latest = await this.o.support.tickets.openOrLastResolvedForConversation(channelId, conversation.id);
+    const ticket = latest && latest.status !== 'resolved' ? latest : null;
+    if (!ticket) return this.reopenIfRecent(context, latest);
     const text = context.activity.text ?? '';
     const u = text.trim() || context.activity.value !== undefined ? await understandTurn(context, this.o.recognizer) : undefined;
     // The agent sees everything the customer writes, answered by the bot or not; the ticket's mood and
@@ -128,11 +129,10 @@ export class HandoffBridge implements HandoffPort {
    * reopens it, back to that agent when they can take it, else to the queue. Thanks, goodbyes and
    * greetings do not reopen (the bot answers them); survey answers never get here (bot/csatAnswers.ts).
    */
-  private async reopenIfRecent(context: TurnContext): Promise<boolean> {
-    const { channelId, conversation } = context.activity;
+  private async reopenIfRecent(context: TurnContext, latest: TicketView | null): Promise<boolean> {
     const text = context.activity.text ?? '';
-    if (!text.trim()) return false;
-    const resolved = await this.o.support.followUps.reopenable(channelId, conversation.id);
+    if (!text.trim() || !latest) return false;
+    const resolved = await this.o.support.followUps.reopenableTicket(latest);
     if (!resolved) return false;
     // Events apply in the order they were accepted: a message stored before the resolve (its turn ran
     // late, after a crash or an outage) belongs to the ticket as it was, and reopens nothing.

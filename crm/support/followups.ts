@@ -348,6 +348,13 @@ export class FollowUpService {
       .orderBy(desc(tickets.resolvedAt))
       .limit(1);
     if (!t) return null;
+    return this.reopenableTicket(toTicketView(t));
+  }
+
+  /** The ticket itself when a customer message may reopen it: resolved within the window, not handed back. */
+  async reopenableTicket(t: TicketView): Promise<TicketView | null> {
+    const since = new Date(this.now().getTime() - this.settings.reopenWindowSeconds * 1000);
+    if (t.status !== 'resolved' || !t.resolvedAt || t.resolvedAt <= since) return null;
     const [last] = await this.o.db
       .select({ data: ticketEvents.data })
       .from(ticketEvents)
@@ -356,7 +363,7 @@ export class FollowUpService {
       .limit(1);
     // A hand-back gave the conversation to the bot: the bot answers, nothing reopens.
     if (!last || last.data.reason === 'handback') return null;
-    return toTicketView(t);
+    return t;
   }
 
   /**

@@ -143,6 +143,21 @@ export class TicketService {
     return rows[0] ? toTicketView(rows[0]) : null;
   }
 
+  /**
+   * The conversation's open ticket, else its latest resolved one (which a message may reopen), in one
+   * query: every turn asks, and most conversations never had a ticket. A conversation has at most one
+   * open ticket and a new one opens only after the last is resolved, so the newest of these is the one.
+   */
+  async openOrLastResolvedForConversation(channel: string, conversationId: string): Promise<TicketView | null> {
+    const rows = await this.o.db
+      .select()
+      .from(tickets)
+      .where(and(eq(tickets.channel, channel), eq(tickets.conversationId, conversationId), inArray(tickets.status, [...OPEN_TICKET_STATUSES, 'resolved'])))
+      .orderBy(desc(tickets.createdAt))
+      .limit(1);
+    return rows[0] ? toTicketView(rows[0]) : null;
+  }
+
   /** 1-based place in the queue for a waiting ticket (an id, or the ticket the caller already read); null once assigned. */
   async positionInQueue(ticketOrId: string | TicketView): Promise<number | null> {
     const t = typeof ticketOrId === 'string' ? await this.get(ticketOrId) : ticketOrId;
