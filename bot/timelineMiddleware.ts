@@ -106,7 +106,12 @@ export class TimelineMiddleware implements Middleware {
       for (const out of activities) withoutTimelineSummary(out);
       return sendNext();
     });
-    await next();
+    try {
+      await next();
+    } catch (err) {
+      if (inboundId && this.understanding) await this.understanding.finish(context, inboundId, { failed: true });
+      throw err;
+    }
     if (inboundId && this.understanding) await this.understanding.finish(context, inboundId);
   }
 }

@@ -18,6 +18,9 @@ export interface MessageUnderstandingRecord {
   outOfScope: boolean;
   sentiment: { label: 'negative' | 'neutral' | 'positive'; score: number };
   modelVersion: string;
+  /** What the bot did with the message, when the turn has decided it (written with the row: one statement). */
+  outcome?: UnderstandingOutcome | null;
+  outcomeReason?: string | null;
 }
 
 export type StoredUnderstanding = typeof messageUnderstandings.$inferSelect;
@@ -68,6 +71,7 @@ export class UnderstandingRecorder {
         sentimentLabel: r.sentiment.label,
         sentimentScore: finite(r.sentiment.score),
         modelVersion: r.modelVersion,
+        ...(r.outcome ? { outcome: r.outcome, outcomeReason: r.outcomeReason ?? null } : {}),
       })
       .onConflictDoNothing()
       .returning({ messageId: messageUnderstandings.messageId });
