@@ -136,7 +136,8 @@ async function main() {
           if (paceMs > 0) await new Promise((r) => setTimeout(r, (i * paceMs) / N));
           for (let t = 0; t < TURNS; t++) {
             const sentAt = performance.now();
-            const id = await c.say(MESSAGES[(i + t) % MESSAGES.length]);
+            // As Web Chat does: every post carries its client activity id (a retry is stored once).
+            const id = await c.say(MESSAGES[(i + t) % MESSAGES.length], { channelData: { clientActivityID: `${paceMs}-${i}-${t}` } });
             await c.replyTo(id);
             const took = performance.now() - sentAt;
             latencies.push(took);

@@ -86,7 +86,7 @@ async function main() {
           const sentAt = performance.now();
           try {
             sent += 1;
-            const id = await c.say(MESSAGES[(i + t) % MESSAGES.length]);
+            const id = await c.say(MESSAGES[(i + t) % MESSAGES.length], { channelData: { clientActivityID: `soak-${i}-${t}` } });
             sentIds.push(id);
             await c.replyTo(id);
             minute.push(performance.now() - sentAt);

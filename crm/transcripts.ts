@@ -58,12 +58,17 @@ export class TranscriptStore {
       pendingTurn?: boolean;
       /** With `pendingTurn`: the storing process holds the turn this long (no sweep claims it meanwhile). */
       turnLeaseMs?: number;
+      /**
+       * Appends only to this user's conversation: the ownership check is part of the same statement
+       * (no read before every post). Nothing appended (empty `activities`) when the conversation is
+       * unknown or another user's; the caller says which.
+       */
+      ownerUserId?: string;
     } = {},
   ): Promise<AppendResult> {
-    if (options.clientActivityId) {
-      const existing = await this.findByClientActivityId(conversationId, options.clientActivityId);
-      if (existing) return { activities: [existing], created: false };
-    }
+    // A client activity already stored (a retry) fails the insert on its unique index, the whole
+    // statement with it (no sequence number taken), and the stored copy is returned below: the common
+    // case, a new activity, costs no read first.
     try {
       const now = new Date();
       // Card numbers and IBANs masked in whatever is stored (the customer's words and the bot's alike).
@@ -73,7 +78,7 @@ export class TranscriptStore {
       const result = await this.db.execute(sql`
         with seq as (
           update ${directLineConversations} set next_seq = next_seq + ${incoming.length}, last_activity_at = ${now}
-          where id = ${conversationId}
+          where id = ${conversationId}${options.ownerUserId !== undefined ? sql` and user_id = ${options.ownerUserId}` : sql``}
           returning next_seq - ${incoming.length} as first
         ), docs as (
           select (d.ordinality - 1)::int as i, d.value as doc from jsonb_array_elements(${JSON.stringify(documents)}::jsonb) with ordinality d
@@ -87,6 +92,7 @@ export class TranscriptStore {
         returning seq, activity`);
       const rows = ((result as unknown as { rows: Array<{ seq: number; activity: StoredActivity }> }).rows ?? []).sort((a, b) => a.seq - b.seq);
       if (rows.length === 0 && incoming.length > 0) {
+        if (options.ownerUserId !== undefined) return { activities: [], created: false };
         if (!(await this.getConversation(conversationId))) throw new NotFoundError('conversation');
       }
       return { activities: rows.map((r) => r.activity), created: true };

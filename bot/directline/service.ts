@@ -122,7 +122,7 @@ export class DirectLineService {
       const issue = parsed.error.issues[0];
       throw badRequest(`invalid activity: ${issue.path.join('.') || '(root)'}: ${issue.message}`, 'invalid_activity');
     }
-    await this.requireConversation(claims, conversationId);
+    if (claims.conversationId !== conversationId) throw forbidden('token is for another conversation', 'wrong_conversation');
     // Masked before the transcript stores it: the echo the page shows and the turn read the masked text.
     const posted = redactInboundActivity(parsed.data);
     const clientActivityId =
@@ -149,8 +149,14 @@ export class DirectLineService {
       clientActivityId,
       pendingTurn: posted.type === 'message',
       turnLeaseMs: this.turnLeaseMs,
+      // The conversation's existence and owner are checked by the append itself (no read first).
+      ownerUserId: claims.userId,
     });
     const stored = activities[0];
+    if (!stored) {
+      await this.requireConversation(claims, conversationId);
+      throw notFound('unknown conversation', 'unknown_conversation');
+    }
     if (created) {
       await this.publish(conversationId, [stored]);
       if (runsTurn) await this.runStoredTurn(stored);
